@@ -1,0 +1,68 @@
+-- Default departments and the two dictionaries: component classes (城市部件) and event classes (事件),
+-- after the national classes for digital urban management (CJ/T 214). An office edits these to fit;
+-- codes are stable because assets, incidents and the Open311 service_code refer to them.
+
+insert into departments (code, name, name_en, phone) values
+  ('municipal',       '市政管理处',   'Municipal Engineering Office', '024-22841001'),
+  ('sanitation',      '环卫中心',     'Sanitation Centre',            '024-22841002'),
+  ('property',        '物业管理科',   'Property Management',          '024-22841003'),
+  ('city_management', '城管执法中队', 'City Management Enforcement',  '024-22841004'),
+  ('police',          '公安派出所',   'Police Station',               '024-22841110'),
+  ('gardens',         '园林绿化所',   'Parks and Greening',           '024-22841005'),
+  ('water',           '供水公司',     'Water Supply Company',         '024-22841006'),
+  ('gas',             '燃气公司',     'Gas Company',                  '024-22841007'),
+  ('power',           '供电公司',     'Power Supply Company',         '024-22841008'),
+  ('telecom',         '通信公司',     'Telecom Operator',             '024-22841009'),
+  ('heating',         '供热公司',     'District Heating Company',     '024-22841010');
+
+insert into asset_categories (code, name, name_en, class_code, class_name, class_name_en, department_code) values
+  ('0101', '上水井盖',   'Water supply manhole cover',   '01', '公用设施', 'Public utilities', 'water'),
+  ('0102', '污水井盖',   'Sewage manhole cover',         '01', '公用设施', 'Public utilities', 'municipal'),
+  ('0103', '雨水井盖',   'Storm-water manhole cover',    '01', '公用设施', 'Public utilities', 'municipal'),
+  ('0104', '雨水箅子',   'Storm drain grate',            '01', '公用设施', 'Public utilities', 'municipal'),
+  ('0105', '电力井盖',   'Power manhole cover',          '01', '公用设施', 'Public utilities', 'power'),
+  ('0106', '路灯井盖',   'Streetlight manhole cover',    '01', '公用设施', 'Public utilities', 'municipal'),
+  ('0107', '通信井盖',   'Telecom manhole cover',        '01', '公用设施', 'Public utilities', 'telecom'),
+  ('0110', '热力井盖',   'Heating manhole cover',        '01', '公用设施', 'Public utilities', 'heating'),
+  ('0111', '燃气井盖',   'Gas manhole cover',            '01', '公用设施', 'Public utilities', 'gas'),
+  ('0112', '公安井盖',   'Police manhole cover',         '01', '公用设施', 'Public utilities', 'police'),
+  ('0116', '消防栓',     'Fire hydrant',                 '01', '公用设施', 'Public utilities', 'water'),
+  ('0120', '路灯',       'Streetlight',                  '01', '公用设施', 'Public utilities', 'municipal'),
+  ('0121', '电线杆',     'Utility pole',                 '01', '公用设施', 'Public utilities', 'power'),
+  ('0201', '公交站亭',   'Bus shelter',                  '02', '道路交通', 'Road traffic', 'municipal'),
+  ('0206', '交通信号灯', 'Traffic light',                '02', '道路交通', 'Road traffic', 'police'),
+  ('0209', '交通标志牌', 'Traffic sign',                 '02', '道路交通', 'Road traffic', 'police'),
+  ('0215', '隔离护栏',   'Guard rail',                   '02', '道路交通', 'Road traffic', 'municipal'),
+  ('0301', '公共厕所',   'Public toilet',                '03', '市容环境', 'City appearance', 'sanitation'),
+  ('0302', '垃圾间',     'Garbage gate',                 '03', '市容环境', 'City appearance', 'sanitation'),
+  ('0304', '垃圾箱',     'Litter bin',                   '03', '市容环境', 'City appearance', 'sanitation'),
+  ('0312', '网格公示牌', 'Grid notice board',            '03', '市容环境', 'City appearance', 'city_management'),
+  ('0401', '古树名木',   'Heritage tree',                '04', '园林绿化', 'Landscaping', 'gardens'),
+  ('0404', '绿地护栏',   'Green space fence',            '04', '园林绿化', 'Landscaping', 'gardens'),
+  ('0501', '房屋',       'Building',                     '05', '房屋土地', 'Housing and land', 'property');
+
+insert into incident_categories
+  (code, name, name_en, class_code, class_name, class_name_en, deadline_hours, department_code, asset_category_code) values
+  ('0101', '暴露垃圾',       'Exposed garbage',                   '01', '市容环境', 'City appearance',  24, 'sanitation', null),
+  ('0102', '积存垃圾渣土',   'Accumulated waste and spoil',       '01', '市容环境', 'City appearance',  48, 'sanitation', null),
+  ('0103', '道路不洁',       'Dirty road',                        '01', '市容环境', 'City appearance',  24, 'sanitation', null),
+  ('0104', '乱涂乱画',       'Graffiti',                          '01', '市容环境', 'City appearance',  72, 'city_management', null),
+  ('0201', '非法小广告',     'Illegal flyers',                    '02', '宣传广告', 'Advertising',      48, 'city_management', null),
+  ('0202', '违规户外广告',   'Unauthorised outdoor advertising',  '02', '宣传广告', 'Advertising',     120, 'city_management', null),
+  ('0301', '施工占道',       'Construction blocking the road',    '03', '施工管理', 'Construction',     24, 'city_management', null),
+  ('0302', '道路遗撒',       'Spillage on the road',              '03', '施工管理', 'Construction',     12, 'sanitation', null),
+  ('0303', '施工扰民',       'Construction noise',                '03', '施工管理', 'Construction',     24, 'city_management', null),
+  ('0401', '路面塌陷',       'Road surface collapse',             '04', '突发事件', 'Emergencies',       2, 'municipal', null),
+  ('0402', '供水管道破裂',   'Burst water main',                  '04', '突发事件', 'Emergencies',       4, 'water', null),
+  ('0403', '燃气泄漏',       'Gas leak',                          '04', '突发事件', 'Emergencies',       1, 'gas', null),
+  ('0404', '道路积水',       'Flooded road',                      '04', '突发事件', 'Emergencies',       6, 'municipal', null),
+  ('0501', '无照经营游商',   'Unlicensed street vending',         '05', '街面秩序', 'Street order',     24, 'city_management', null),
+  ('0502', '店外经营',       'Trading on the pavement',           '05', '街面秩序', 'Street order',     24, 'city_management', null),
+  ('0503', '乱堆物堆料',     'Materials piled in public space',   '05', '街面秩序', 'Street order',     48, 'city_management', null),
+  ('0504', '违章停车',       'Illegal parking',                   '05', '街面秩序', 'Street order',     24, 'police', null),
+  ('0601', '井盖破损',       'Manhole cover damaged',             '06', '部件损坏', 'Component faults', 24, 'municipal', '0102'),
+  ('0602', '井盖缺失',       'Manhole cover missing',             '06', '部件损坏', 'Component faults',  4, 'municipal', '0102'),
+  ('0603', '路灯不亮',       'Streetlight out',                   '06', '部件损坏', 'Component faults', 72, 'municipal', '0120'),
+  ('0604', '垃圾箱破损',     'Litter bin damaged',                '06', '部件损坏', 'Component faults', 72, 'sanitation', '0304'),
+  ('0605', '公示牌破损',     'Notice board damaged',              '06', '部件损坏', 'Component faults', 120, 'city_management', '0312'),
+  ('0606', '护栏破损',       'Guard rail damaged',                '06', '部件损坏', 'Component faults', 72, 'municipal', '0215');

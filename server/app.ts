@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { areaRoutes } from './areas/routes.js';
+import { authenticate } from './auth/middleware.js';
+import { authRoutes } from './auth/routes.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { Db } from './db/connect.js';
+import { healthRoutes } from './health/routes.js';
+import { openApiRoutes } from './http/openapi.js';
+import { handleErrors, handleUnknownRoute } from './http/problem.js';
+import { RouteRegistry } from './http/route.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+
+/** Build the express app from its dependencies; it never listens (main.ts does, tests use supertest). */
+export function createApp({ db, config, logger }: { db: Db; config: Config; logger?: Logger }): express.Express {
+  const log = logger ?? pino({ level: config.logLevel });
+  const ctx: AppContext = { db, config, logger: log };
+  const registry = new RouteRegistry();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
+  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(authenticate(db.knex));
+
+  app.use(healthRoutes(ctx, registry));
+  app.use(authRoutes(ctx, registry));
+  app.use(areaRoutes(ctx, registry));
+  app.use(openApiRoutes(registry, VERSION));
+
+  const webDist = path.join(ROOT, 'web', 'dist');
+  const webDir = fs.existsSync(path.join(webDist, 'index.html')) ? webDist : path.join(ROOT, 'web');
+  app.use(express.static(webDir, { index: 'index.html' }));
+
+  app.use(handleUnknownRoute);
+  app.use(handleErrors(log));
+  return app;
+}

@@ -1,0 +1,112 @@
+import type { Knex } from 'knex';
+import { NotFound } from '../http/errors.js';
+import { toWgs84, type InputCrs } from '../geo/crs.js';
+import { LEVEL_NAMES, LEVELS, sqlAreaFeatures, sqlAreaHistory, sqlLocate, type LevelName } from './sql.js';
+
+interface AreaRow {
+  id: number;
+  code: string;
+  name: string;
+  name_en: string;
+  level: number;
+  parent_code: string | null;
+  valid_from: Date;
+  valid_to: Date | null;
+  geometry: unknown;
+  chief: { name: string; name_en: string; phone: string | null } | null;
+}
+
+/** An area row as a GeoJSON Feature; the chief only on grids. */
+export function toAreaFeature(row: AreaRow) {
+  const level = LEVEL_NAMES[row.level];
+  return {
+    type: 'Feature' as const,
+    id: row.code,
+    properties: {
+      code: row.code,
+      name: row.name,
+      name_en: row.name_en,
+      level,
+      parent_code: row.parent_code,
+      valid_from: new Date(row.valid_from).toISOString(),
+      valid_to: row.valid_to ? new Date(row.valid_to).toISOString() : null,
+      ...(level === 'grid' ? { chief: row.chief } : {}),
+    },
+    geometry: row.geometry,
+  };
+}
+
+/** The areas in force (now or at `at`), optionally of one level or under one parent. */
+export async function listAreas(knex: Knex, filter: { level?: LevelName; parent?: string; at?: Date }) {
+  const rows: AreaRow[] = await sqlAreaFeatures(knex, {
+    level: filter.level ? LEVELS[filter.level] : undefined,
+    parentCode: filter.parent,
+    at: filter.at,
+  });
+  return { type: 'FeatureCollection' as const, features: rows.map(toAreaFeature) };
+}
+
+/** One area in force (now or at `at`). */
+export async function getArea(knex: Knex, code: string, at?: Date) {
+  const rows: AreaRow[] = await sqlAreaFeatures(knex, { code, at });
+  if (rows.length === 0) {
+    throw new NotFound(
+      at
+        ? `No area with code ${code} was in force at ${at.toISOString()}; see /api/areas/${code}/history for its versions.`
+        : `No area with code ${code} is in force; list the codes with GET /api/areas.`,
+    );
+  }
+  return toAreaFeature(rows[0]);
+}
+
+/** Every version of an area, newest first. */
+export async function areaHistory(knex: Knex, code: string) {
+  const rows = await sqlAreaHistory(knex, code);
+  if (rows.length === 0) throw new NotFound(`No area has ever had the code ${code}.`);
+  return rows.map((r: AreaRow & { plan_id: number | null; area_m2: number }) => ({
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    name_en: r.name_en,
+    level: LEVEL_NAMES[r.level],
+    parent_code: r.parent_code,
+    valid_from: new Date(r.valid_from).toISOString(),
+    valid_to: r.valid_to ? new Date(r.valid_to).toISOString() : null,
+    plan_id: r.plan_id,
+    area_m2: Number(r.area_m2),
+  }));
+}
+
+/** The grid in force at a point, with its community, office, chief and the version that was used. */
+export interface Location {
+  point: [number, number];
+  grid: { code: string; name: string; name_en: string };
+  community: { code: string; name: string; name_en: string } | null;
+  office: { code: string; name: string; name_en: string } | null;
+  chief: { name: string; name_en: string; phone: string | null } | null;
+  grid_version_id: number;
+}
+
+/** Find the grid of a point given in any accepted coordinate system; NotFound outside every grid. */
+export async function locate(knex: Knex, lon: number, lat: number, crs: InputCrs = 'wgs84', at?: Date): Promise<Location> {
+  const [x, y] = toWgs84(lon, lat, crs);
+  const { rows } = await sqlLocate(knex, x, y, at);
+  if (rows.length === 0) {
+    throw new NotFound(
+      `The point [${x.toFixed(6)}, ${y.toFixed(6)}] (WGS84) is outside every grid. ` +
+        (crs === 'wgs84'
+          ? 'If it came from a Chinese web map, declare crs=gcj02 (or bd09 for Baidu).'
+          : 'Check the coordinates and the declared crs.'),
+      { point: [x, y] },
+    );
+  }
+  const r = rows[0];
+  return {
+    point: [x, y],
+    grid: { code: r.grid_code, name: r.grid_name, name_en: r.grid_name_en },
+    community: r.community_code ? { code: r.community_code, name: r.community_name, name_en: r.community_name_en } : null,
+    office: r.office_code ? { code: r.office_code, name: r.office_name, name_en: r.office_name_en } : null,
+    chief: r.chief ?? null,
+    grid_version_id: r.grid_version_id,
+  };
+}

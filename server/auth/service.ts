@@ -1,0 +1,68 @@
+import crypto from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import type { Knex } from 'knex';
+import { Forbidden, Unauthorized } from '../http/errors.js';
+import {
+  sqlDeleteExpiredSessions,
+  sqlDeleteSession,
+  sqlInsertSession,
+  sqlSessionUser,
+  sqlUserByUsername,
+  type Role,
+  type SessionUser,
+} from './store.js';
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'gridwork_session';
+
+// A hash to verify against when the user does not exist, so that timing does not reveal usernames.
+let dummyHash: Promise<string> | undefined;
+
+/** Hash a password with Argon2id (the library's defaults follow the OWASP recommendation). */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+/** The SHA-256 of a session token, as stored. */
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+/** Check a username and password; on success create a session and return its token and expiry. */
+export async function login(
+  knex: Knex,
+  username: string,
+  password: string,
+  ttlSeconds: number,
+): Promise<{ token: string; expires_at: Date; user: SessionUser }> {
+  const row = await sqlUserByUsername(knex, username);
+  dummyHash ??= hashPassword('not a real password');
+  const ok = await verify(row?.password_hash ?? (await dummyHash), password);
+  if (!row || !ok) throw new Unauthorized('Wrong username or password.');
+  await sqlDeleteExpiredSessions(knex);
+  const token = crypto.randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  await sqlInsertSession(knex, hashToken(token), row.id, expiresAt);
+  const user = await sessionUser(knex, token);
+  if (!user) throw new Unauthorized('The session could not be started; try again.');
+  return { token, expires_at: expiresAt, user };
+}
+
+/** The user of a token, or undefined when the token is unknown or its session expired. */
+export async function sessionUser(knex: Knex, token: string): Promise<(SessionUser & { expires_at: Date }) | undefined> {
+  const row = await sqlSessionUser(knex, hashToken(token));
+  if (!row) return undefined;
+  return { ...row, scope: row.scope ?? [] };
+}
+
+/** End a session. */
+export async function logout(knex: Knex, token: string): Promise<void> {
+  await sqlDeleteSession(knex, hashToken(token));
+}
+
+/** Throw Forbidden unless the user has one of the roles. */
+export function assertRole(user: SessionUser, roles: readonly Role[]): void {
+  if (!roles.includes(user.role)) {
+    throw new Forbidden(`This needs the role ${roles.join(' or ')}; you are logged in as ${user.role}.`);
+  }
+}

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { postgis } from '@electric-sql/pglite-postgis';
+import pg from 'pg';
+import { detectCapabilities, type Capabilities } from './capabilities.js';
+
+/** Which backend a database handle talks to. */
+export type DatabaseKind = 'embedded' | 'postgis';
+
+/** An open database: knex for queries, `exec` for multi-statement SQL, and what the backend can do. */
+export interface Db {
+  knex: Knex;
+  kind: DatabaseKind;
+  capabilities: Capabilities;
+  /** Run a script of several statements (migrations, fixtures). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where to open the database: a PostgreSQL URL, an embedded data directory, or embedded in memory. */
+export type DbTarget = { url: string } | { dataDir: string } | { memory: true; loadDataDir?: Blob };
+
+// int8 (count(*), bigint ids) as JS numbers: every count and id here is far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric (ST_Area sums and the like) as numbers too.
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/** Open the database named by the target, make sure PostGIS is there, and detect its capabilities. */
+export async function openDatabase(target: DbTarget): Promise<Db> {
+  if ('url' in target) return openPostgres(target.url);
+  return openEmbedded(target);
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  try {
+    await knex.raw('select 1');
+  } catch (err) {
+    await knex.destroy();
+    throw new DatabaseSetupError(`cannot connect to DATABASE_URL: ${(err as Error).message}`);
+  }
+  const available = await knex.raw(`select 1 from pg_available_extensions where name = 'postgis'`);
+  if (available.rows.length === 0) {
+    await knex.destroy();
+    throw new DatabaseSetupError(
+      'PostGIS is not installed on the PostgreSQL server at DATABASE_URL. ' +
+        'Install it (Debian/Ubuntu: apt-get install postgresql-15-postgis-3, matching your PostgreSQL version) ' +
+        'or unset DATABASE_URL to use the embedded database.',
+    );
+  }
+  try {
+    await knex.raw('create extension if not exists postgis');
+  } catch (err) {
+    await knex.destroy();
+    throw new DatabaseSetupError(
+      `PostGIS is installed but cannot be enabled: ${(err as Error).message}. ` +
+        'Run "CREATE EXTENSION postgis" as a superuser in that database, or connect as its owner.',
+    );
+  }
+  const db: Db = {
+    knex,
+    kind: 'postgis',
+    capabilities: undefined as unknown as Capabilities,
+    exec: async (sql) => {
+      await knex.raw(sql);
+    },
+    close: () => knex.destroy(),
+  };
+  db.capabilities = await detectCapabilities(knex);
+  return db;
+}
+
+async function openEmbedded(target: { dataDir: string } | { memory: true; loadDataDir?: Blob }): Promise<Db> {
+  let pglite: PGlite;
+  if ('dataDir' in target) {
+    fs.mkdirSync(path.dirname(target.dataDir), { recursive: true });
+    pglite = await PGlite.create(target.dataDir, { extensions: { postgis } });
+  } else {
+    pglite = await PGlite.create({ extensions: { postgis }, loadDataDir: target.loadDataDir });
+  }
+  await pglite.exec('create extension if not exists postgis');
+  const knex = knexFactory({
+    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    dialect: 'postgres',
+    connection: () => ({ pglite }) as object,
+  } as Knex.Config);
+  const db: Db = {
+    knex,
+    kind: 'embedded',
+    capabilities: undefined as unknown as Capabilities,
+    exec: async (sql) => {
+      // The single connection is knex's: run the script through it so nothing interleaves.
+      await knex.transaction(async () => {
+        await pglite.exec(sql);
+      });
+    },
+    close: async () => {
+      await knex.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+  db.capabilities = await detectCapabilities(knex);
+  return db;
+}
+
+/** Dump an embedded database to a tarball that `openDatabase({memory, loadDataDir})` can start from. */
+export async function dumpEmbedded(db: Db): Promise<Blob> {
+  if (db.kind !== 'embedded') throw new Error('only the embedded database can be dumped');
+  const conn = (await db.knex.client.acquireConnection()) as PGlite;
+  try {
+    return (await conn.dumpDataDir('none')) as Blob;
+  } finally {
+    await db.knex.client.releaseConnection(conn);
+  }
+}
+
+/** The database could not be set up; the message says what to do. */
+export class DatabaseSetupError extends Error {}
