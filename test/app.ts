@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import pino from 'pino';
-import { inject } from 'vitest';
+import request from 'supertest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createApp } from '../server/app.js';
 import { parseConfig, type Config } from '../server/config.js';
 import { openDatabase, type Db } from '../server/db/connect.js';
@@ -20,4 +21,24 @@ export async function openTestDb(): Promise<Db> {
 export function testApp(db: Db, overrides: Partial<Config> = {}) {
   const config = { ...parseConfig({ NODE_ENV: 'test' }, []), ...overrides };
   return createApp({ db, config, logger: pino({ level: 'silent' }) });
+}
+
+/** Open a test database and an app over it for the whole file (beforeAll/afterAll); read them from the result. */
+export function useTestApp(overrides: Partial<Config> = {}): { db: Db; app: ReturnType<typeof testApp> } {
+  const ctx = {} as { db: Db; app: ReturnType<typeof testApp> };
+  beforeAll(async () => {
+    ctx.db = await openTestDb();
+    ctx.app = testApp(ctx.db, overrides);
+  });
+  afterAll(async () => {
+    await ctx.db?.close();
+  });
+  return ctx;
+}
+
+/** Log a demo account in and answer its bearer token. */
+export async function loginAs(app: ReturnType<typeof testApp>, username: string): Promise<string> {
+  const res = await request(app).post('/api/auth/login').send({ username, password: TEST_PASSWORD });
+  if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`);
+  return res.body.token;
 }

@@ -1,22 +1,12 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/connect.js';
-import { openTestDb, testApp } from '../../test/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/app.js';
 
-let db: Db;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = await openTestDb();
-  app = testApp(db);
-});
-afterAll(async () => {
-  await db.close();
-});
+const t = useTestApp();
 
 describe('GET /api/areas', () => {
   it('answers the 91 grids of the demo office as GeoJSON with their chiefs', async () => {
-    const res = await request(app).get('/api/areas?level=grid');
+    const res = await request(t.app).get('/api/areas?level=grid');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/geo\+json/);
     const body = JSON.parse(res.text);
@@ -34,23 +24,23 @@ describe('GET /api/areas', () => {
   });
 
   it('answers one office and 8 to 12 communities, each community the parent of its grids', async () => {
-    const office = JSON.parse((await request(app).get('/api/areas?level=office')).text);
+    const office = JSON.parse((await request(t.app).get('/api/areas?level=office')).text);
     expect(office.features).toHaveLength(1);
     expect(office.features[0].properties.parent_code).toBeNull();
-    const communities = JSON.parse((await request(app).get('/api/areas?level=community')).text).features;
+    const communities = JSON.parse((await request(t.app).get('/api/areas?level=community')).text).features;
     expect(communities.length).toBeGreaterThanOrEqual(8);
     expect(communities.length).toBeLessThanOrEqual(12);
     for (const c of communities) {
       expect(c.properties.parent_code).toBe(office.features[0].id);
       expect(c.id.startsWith(office.features[0].id)).toBe(true);
     }
-    const grids = JSON.parse((await request(app).get(`/api/areas?parent=${communities[0].id}`)).text).features;
+    const grids = JSON.parse((await request(t.app).get(`/api/areas?parent=${communities[0].id}`)).text).features;
     expect(grids.length).toBeGreaterThan(0);
     for (const g of grids) expect(g.id.startsWith(communities[0].id)).toBe(true);
   });
 
   it('writes outer rings counter-clockwise with at most 7 decimals (RFC 7946)', async () => {
-    const body = JSON.parse((await request(app).get('/api/areas?level=grid')).text);
+    const body = JSON.parse((await request(t.app).get('/api/areas?level=grid')).text);
     for (const f of body.features.slice(0, 10)) {
       for (const polygon of f.geometry.coordinates) {
         const ring: number[][] = polygon[0];
@@ -66,15 +56,15 @@ describe('GET /api/areas', () => {
   });
 
   it('answers the boundaries in force at a past instant, and none before the first version', async () => {
-    const now = JSON.parse((await request(app).get('/api/areas?level=grid&at=2026-06-01T00:00:00Z')).text);
+    const now = JSON.parse((await request(t.app).get('/api/areas?level=grid&at=2026-06-01T00:00:00Z')).text);
     expect(now.features).toHaveLength(91);
-    const before = JSON.parse((await request(app).get('/api/areas?level=grid&at=2020-01-01')).text);
+    const before = JSON.parse((await request(t.app).get('/api/areas?level=grid&at=2020-01-01')).text);
     expect(before.features).toHaveLength(0);
   });
 
   it('refuses a bad level or instant with a problem that names the parameter', async () => {
     for (const q of ['level=district', 'at=yesterday', 'at=2026-13-45']) {
-      const res = await request(app).get(`/api/areas?${q}`);
+      const res = await request(t.app).get(`/api/areas?${q}`);
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.detail).toContain(q.split('=')[0]);
@@ -84,11 +74,11 @@ describe('GET /api/areas', () => {
 
 describe('GET /api/areas/{code}', () => {
   it('answers one grid as a Feature, and its history', async () => {
-    const first = JSON.parse((await request(app).get('/api/areas?level=grid')).text).features[0];
-    const res = await request(app).get(`/api/areas/${first.id}`);
+    const first = JSON.parse((await request(t.app).get('/api/areas?level=grid')).text).features[0];
+    const res = await request(t.app).get(`/api/areas/${first.id}`);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toMatchObject({ type: 'Feature', id: first.id, properties: { level: 'grid' } });
-    const history = await request(app).get(`/api/areas/${first.id}/history`);
+    const history = await request(t.app).get(`/api/areas/${first.id}/history`);
     expect(history.status).toBe(200);
     expect(history.body).toHaveLength(1);
     expect(history.body[0]).toMatchObject({ code: first.id, valid_to: null, level: 'grid' });
@@ -97,7 +87,7 @@ describe('GET /api/areas/{code}', () => {
 
   it('answers 404 problem for an unknown code', async () => {
     for (const path of ['/api/areas/999999', '/api/areas/999999/history']) {
-      const res = await request(app).get(path);
+      const res = await request(t.app).get(path);
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.detail).toContain('999999');
@@ -107,7 +97,7 @@ describe('GET /api/areas/{code}', () => {
 
 describe('the demo grids tile the office', () => {
   it('the union of the grids equals the office, to within a square metre', async () => {
-    const { rows } = await db.knex.raw(`
+    const { rows } = await t.db.knex.raw(`
       with o as (select geom from areas where level = 1 and valid_to is null),
            u as (select ST_Union(geom) as geom from areas where level = 3 and valid_to is null)
       select ST_Area(ST_SymDifference(o.geom, u.geom)::geography) as diff_m2, ST_Area(o.geom::geography) as office_m2
@@ -118,7 +108,7 @@ describe('the demo grids tile the office', () => {
   });
 
   it('no two grids overlap by more than a square metre in total', async () => {
-    const { rows } = await db.knex.raw(`
+    const { rows } = await t.db.knex.raw(`
       select count(*)::int as pairs, coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) as overlap_m2
         from areas a join areas b on a.id < b.id and ST_Intersects(a.geom, b.geom)
        where a.level = 3 and b.level = 3 and a.valid_to is null and b.valid_to is null`);
@@ -128,7 +118,7 @@ describe('the demo grids tile the office', () => {
   });
 
   it('every community is the union of its grids', async () => {
-    const { rows } = await db.knex.raw(`
+    const { rows } = await t.db.knex.raw(`
       select c.code, ST_Area(ST_SymDifference(c.geom, ST_Union(g.geom))::geography) as diff_m2
         from areas c join areas g on g.parent_code = c.code and g.valid_to is null
        where c.level = 2 and c.valid_to is null
@@ -138,10 +128,10 @@ describe('the demo grids tile the office', () => {
   });
 
   it('every demo asset lies in a grid', async () => {
-    const { rows } = await db.knex.raw(`select count(*)::int as n, count(grid_code)::int as routed from assets`);
+    const { rows } = await t.db.knex.raw(`select count(*)::int as n, count(grid_code)::int as routed from assets`);
     expect(rows[0].n).toBeGreaterThan(1000);
     expect(rows[0].routed).toBe(rows[0].n);
-    const boards = await db.knex('assets').where({ category_code: '0312' }).count<{ n: number }[]>({ n: '*' });
+    const boards = await t.db.knex('assets').where({ category_code: '0312' }).count<{ n: number }[]>({ n: '*' });
     expect(Number(boards[0].n)).toBe(197);
   });
 });

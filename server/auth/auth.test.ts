@@ -1,31 +1,16 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/connect.js';
-import { openTestDb, testApp, TEST_PASSWORD } from '../../test/app.js';
+import { describe, expect, it } from 'vitest';
+import { loginAs as login, testApp, TEST_PASSWORD, useTestApp } from '../../test/app.js';
 import { gridsInScope, isAreaInScope } from './scope.js';
 import { sessionUser } from './service.js';
 
-let db: Db;
-let app: ReturnType<typeof testApp>;
+const t = useTestApp();
 
-beforeAll(async () => {
-  db = await openTestDb();
-  app = testApp(db);
-});
-afterAll(async () => {
-  await db.close();
-});
-
-/** Log in and return the token. */
-async function loginAs(username: string): Promise<string> {
-  const res = await request(app).post('/api/auth/login').send({ username, password: TEST_PASSWORD });
-  expect(res.status).toBe(200);
-  return res.body.token;
-}
+const loginAs = (username: string) => login(t.app, username);
 
 describe('POST /api/auth/login', () => {
   it('starts a session: a bearer token and an httpOnly cookie, stored only as a hash', async () => {
-    const res = await request(app).post('/api/auth/login').send({ username: 'chief01', password: TEST_PASSWORD });
+    const res = await request(t.app).post('/api/auth/login').send({ username: 'chief01', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -35,16 +20,16 @@ describe('POST /api/auth/login', () => {
     expect(cookie).toMatch(/gridwork_session=/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    const stored = await db.knex('sessions').where({ token_hash: res.body.token }).first();
+    const stored = await t.db.knex('sessions').where({ token_hash: res.body.token }).first();
     expect(stored).toBeUndefined();
-    const user = await db.knex('users').where({ username: 'chief01' }).first('password_hash');
+    const user = await t.db.knex('users').where({ username: 'chief01' }).first('password_hash');
     expect(user.password_hash).toMatch(/^\$argon2id\$/);
     expect(user.password_hash).not.toContain(TEST_PASSWORD);
   });
 
   it('refuses a wrong password and an unknown user alike, with 401 problem', async () => {
     for (const body of [{ username: 'chief01', password: 'wrong' }, { username: 'nobody', password: TEST_PASSWORD }]) {
-      const res = await request(app).post('/api/auth/login').send(body);
+      const res = await request(t.app).post('/api/auth/login').send(body);
       expect(res.status).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.detail).toBe('Wrong username or password.');
@@ -53,10 +38,10 @@ describe('POST /api/auth/login', () => {
   });
 
   it('refuses a missing field or a body that is not JSON with 400 problem', async () => {
-    const missing = await request(app).post('/api/auth/login').send({ username: 'chief01' });
+    const missing = await request(t.app).post('/api/auth/login').send({ username: 'chief01' });
     expect(missing.status).toBe(400);
     expect(missing.body.detail).toMatch(/password is required/);
-    const broken = await request(app).post('/api/auth/login').set('content-type', 'application/json').send('{"username": ');
+    const broken = await request(t.app).post('/api/auth/login').set('content-type', 'application/json').send('{"username": ');
     expect(broken.status).toBe(400);
     expect(broken.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(broken.body.detail).toMatch(/not valid JSON/);
@@ -66,17 +51,17 @@ describe('POST /api/auth/login', () => {
 describe('sessions', () => {
   it('GET /api/me answers the user by bearer token and by cookie', async () => {
     const token = await loginAs('community01');
-    const byBearer = await request(app).get('/api/me').set('authorization', `Bearer ${token}`);
+    const byBearer = await request(t.app).get('/api/me').set('authorization', `Bearer ${token}`);
     expect(byBearer.status).toBe(200);
     expect(byBearer.body).toMatchObject({ username: 'community01', role: 'community' });
     expect(Date.parse(byBearer.body.expires_at)).toBeGreaterThan(Date.now());
-    const byCookie = await request(app).get('/api/me').set('cookie', `gridwork_session=${token}`);
+    const byCookie = await request(t.app).get('/api/me').set('cookie', `gridwork_session=${token}`);
     expect(byCookie.status).toBe(200);
     expect(byCookie.body.username).toBe('community01');
   });
 
   it('GET /api/me without a session is 401 problem that says how to log in', async () => {
-    const res = await request(app).get('/api/me');
+    const res = await request(t.app).get('/api/me');
     expect(res.status).toBe(401);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(/POST \/api\/auth\/login/);
@@ -84,15 +69,15 @@ describe('sessions', () => {
 
   it('logout ends the session', async () => {
     const token = await loginAs('planner');
-    const out = await request(app).post('/api/auth/logout').set('authorization', `Bearer ${token}`);
+    const out = await request(t.app).post('/api/auth/logout').set('authorization', `Bearer ${token}`);
     expect(out.status).toBe(204);
-    const me = await request(app).get('/api/me').set('authorization', `Bearer ${token}`);
+    const me = await request(t.app).get('/api/me').set('authorization', `Bearer ${token}`);
     expect(me.status).toBe(401);
     expect(me.body.detail).toMatch(/expired or was ended/);
   });
 
   it('a session expires after its time to live', async () => {
-    const shortApp = testApp(db, { sessionTtlSeconds: 1 });
+    const shortApp = testApp(t.db, { sessionTtlSeconds: 1 });
     const res = await request(shortApp).post('/api/auth/login').send({ username: 'municipal', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     const token = res.body.token;
@@ -100,39 +85,39 @@ describe('sessions', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const late = await request(shortApp).get('/api/me').set('authorization', `Bearer ${token}`);
     expect(late.status).toBe(401);
-    expect(await sessionUser(db.knex, token)).toBeUndefined();
+    expect(await sessionUser(t.db.knex, token)).toBeUndefined();
   });
 
   it('a session moved into the past in the database no longer counts', async () => {
     const token = await loginAs('admin');
-    const sessions = await db.knex('sessions').update({ expires_at: new Date(Date.now() - 1000) }).where('expires_at', '>', new Date()).returning('token_hash');
+    const sessions = await t.db.knex('sessions').update({ expires_at: new Date(Date.now() - 1000) }).where('expires_at', '>', new Date()).returning('token_hash');
     expect(sessions.length).toBeGreaterThan(0);
-    expect((await request(app).get('/api/me').set('authorization', `Bearer ${token}`)).status).toBe(401);
+    expect((await request(t.app).get('/api/me').set('authorization', `Bearer ${token}`)).status).toBe(401);
   });
 });
 
 describe('scope', () => {
   it('a chief sees their grid, a community its grids, the command centre every grid', async () => {
-    const chief = (await sessionUser(db.knex, await loginAs('chief01')))!;
-    const community = (await sessionUser(db.knex, await loginAs('community01')))!;
-    const admin = (await sessionUser(db.knex, await loginAs('admin')))!;
-    const chiefGrids = await gridsInScope(db.knex, chief);
-    const communityGrids = await gridsInScope(db.knex, community);
+    const chief = (await sessionUser(t.db.knex, await loginAs('chief01')))!;
+    const community = (await sessionUser(t.db.knex, await loginAs('community01')))!;
+    const admin = (await sessionUser(t.db.knex, await loginAs('admin')))!;
+    const chiefGrids = await gridsInScope(t.db.knex, chief);
+    const communityGrids = await gridsInScope(t.db.knex, community);
     expect(chiefGrids).toHaveLength(1);
     expect(communityGrids.length).toBeGreaterThan(1);
     expect(communityGrids).toContain(chiefGrids[0]);
-    expect(await gridsInScope(db.knex, admin)).toHaveLength(91);
-    expect(await isAreaInScope(db.knex, community, chiefGrids[0])).toBe(true);
-    expect(await isAreaInScope(db.knex, chief, community.scope[0])).toBe(false);
-    const other = (await db.knex('areas').where({ level: 3 }).whereNotIn('code', communityGrids).first('code')).code;
-    expect(await isAreaInScope(db.knex, chief, other)).toBe(false);
-    expect(await isAreaInScope(db.knex, admin, other)).toBe(true);
+    expect(await gridsInScope(t.db.knex, admin)).toHaveLength(91);
+    expect(await isAreaInScope(t.db.knex, community, chiefGrids[0])).toBe(true);
+    expect(await isAreaInScope(t.db.knex, chief, community.scope[0])).toBe(false);
+    const other = (await t.db.knex('areas').where({ level: 3 }).whereNotIn('code', communityGrids).first('code')).code;
+    expect(await isAreaInScope(t.db.knex, chief, other)).toBe(false);
+    expect(await isAreaInScope(t.db.knex, admin, other)).toBe(true);
   });
 });
 
 describe('password guessing', () => {
   it('is slowed: after the allowed failures the next attempt is 429 problem, even with the right password', async () => {
-    const limited = testApp(db, { loginAttempts: 3 });
+    const limited = testApp(t.db, { loginAttempts: 3 });
     for (let i = 0; i < 3; i++) {
       expect((await request(limited).post('/api/auth/login').send({ username: 'chief02', password: 'guess' + i })).status).toBe(401);
     }

@@ -1,22 +1,12 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/connect.js';
-import { openTestDb, testApp } from '../../test/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/app.js';
 
-let db: Db;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = await openTestDb();
-  app = testApp(db, { bodyLimit: '1kb' });
-});
-afterAll(async () => {
-  await db.close();
-});
+const t = useTestApp({ bodyLimit: '1kb' });
 
 describe('errors', () => {
   it('an unknown route is 404 problem+json pointing at the API description', async () => {
-    const res = await request(app).get('/api/nothing-here');
+    const res = await request(t.app).get('/api/nothing-here');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not found', status: 404, instance: '/api/nothing-here' });
@@ -24,7 +14,7 @@ describe('errors', () => {
   });
 
   it('a body over the limit is 413 problem+json', async () => {
-    const res = await request(app).post('/api/auth/login').send({ username: 'x'.repeat(2000), password: 'y' });
+    const res = await request(t.app).post('/api/auth/login').send({ username: 'x'.repeat(2000), password: 'y' });
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(/larger than the limit/);
@@ -33,16 +23,16 @@ describe('errors', () => {
 
 describe('GET /api/health', () => {
   it('answers the database kind and the PostGIS version', async () => {
-    const res = await request(app).get('/api/health');
+    const res = await request(t.app).get('/api/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', database: db.kind, postgis: expect.stringMatching(/^3\.\d+/) });
-    expect(res.body.capabilities.st_asmvt).toBe(db.kind === 'postgis');
+    expect(res.body).toMatchObject({ status: 'ok', database: t.db.kind, postgis: expect.stringMatching(/^3\.\d+/) });
+    expect(res.body.capabilities.st_asmvt).toBe(t.db.kind === 'postgis');
   });
 });
 
 describe('OpenAPI', () => {
   it('GET /api/openapi.json is an OpenAPI 3.1 document of every route, with its schemas', async () => {
-    const res = await request(app).get('/api/openapi.json');
+    const res = await request(t.app).get('/api/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     for (const path of ['/api/health', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/areas', '/api/areas/{code}', '/api/areas/{code}/history', '/api/locate']) {
@@ -55,11 +45,11 @@ describe('OpenAPI', () => {
   });
 
   it('GET /api/docs is a browsable page served from local files', async () => {
-    const page = await request(app).get('/api/docs');
+    const page = await request(t.app).get('/api/docs');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).not.toMatch(/https?:\/\//);
-    const bundle = await request(app).get('/api/docs/assets/swagger-ui-bundle.js');
+    const bundle = await request(t.app).get('/api/docs/assets/swagger-ui-bundle.js');
     expect(bundle.status).toBe(200);
   });
 });
