@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import { openDatabase } from '../server/db/connect.js';
 import { importBoundary, type BoundaryReport } from '../server/areas/boundary.js';
+import { mulberry32, personName, pick, type Rng } from '../server/demo/synthetic.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_BOUNDARY = 'data/source/shenhe-district.geojson';
@@ -85,26 +86,6 @@ const NOTICE_BOARD_COUNT = 197;
 const NOTICE_BOARDS_PER_GRID = 2;
 const COVER_CATEGORIES = ['0101', '0102', '0103', '0105', '0107', '0110', '0111'];
 
-const SURNAMES: Array<[string, string]> = [
-  ['王', 'Wang'], ['李', 'Li'], ['张', 'Zhang'], ['刘', 'Liu'], ['陈', 'Chen'], ['杨', 'Yang'], ['赵', 'Zhao'],
-  ['黄', 'Huang'], ['周', 'Zhou'], ['吴', 'Wu'], ['徐', 'Xu'], ['孙', 'Sun'], ['胡', 'Hu'], ['朱', 'Zhu'],
-  ['高', 'Gao'], ['林', 'Lin'], ['何', 'He'], ['郭', 'Guo'], ['马', 'Ma'], ['罗', 'Luo'], ['梁', 'Liang'],
-  ['宋', 'Song'], ['郑', 'Zheng'], ['谢', 'Xie'], ['韩', 'Han'], ['唐', 'Tang'], ['冯', 'Feng'], ['于', 'Yu'],
-  ['董', 'Dong'], ['程', 'Cheng'], ['曹', 'Cao'], ['袁', 'Yuan'], ['邓', 'Deng'], ['傅', 'Fu'], ['沈', 'Shen'],
-  ['彭', 'Peng'], ['孟', 'Meng'], ['金', 'Jin'], ['白', 'Bai'], ['崔', 'Cui'],
-];
-/** Given-name characters; all pinyin syllables start with a consonant, so joined names need no apostrophe. */
-const GIVEN_CHARS: Array<[string, string]> = [
-  ['伟', 'wei'], ['芳', 'fang'], ['娜', 'na'], ['秀', 'xiu'], ['英', 'ying'], ['敏', 'min'], ['静', 'jing'],
-  ['丽', 'li'], ['强', 'qiang'], ['磊', 'lei'], ['军', 'jun'], ['洋', 'yang'], ['勇', 'yong'], ['艳', 'yan'],
-  ['杰', 'jie'], ['娟', 'juan'], ['涛', 'tao'], ['明', 'ming'], ['超', 'chao'], ['霞', 'xia'], ['平', 'ping'],
-  ['刚', 'gang'], ['桂', 'gui'], ['华', 'hua'], ['建', 'jian'], ['国', 'guo'], ['玉', 'yu'], ['兰', 'lan'],
-  ['红', 'hong'], ['志', 'zhi'], ['海', 'hai'], ['春', 'chun'], ['晓', 'xiao'], ['燕', 'yan'], ['鹏', 'peng'],
-  ['辉', 'hui'], ['宁', 'ning'], ['凤', 'feng'], ['淑', 'shu'], ['佳', 'jia'], ['文', 'wen'], ['博', 'bo'],
-  ['浩', 'hao'], ['宇', 'yu'], ['婷', 'ting'], ['雪', 'xue'], ['新', 'xin'], ['成', 'cheng'], ['东', 'dong'],
-  ['云', 'yun'], ['丹', 'dan'], ['荣', 'rong'], ['梅', 'mei'], ['岩', 'yan'], ['立', 'li'], ['振', 'zhen'],
-];
-
 const CLEANER_COUNT = 69;
 const CADRE_COUNT = 60;
 const POLICE_COUNT = 6;
@@ -118,7 +99,6 @@ const DEPARTMENT_USERS: Array<[string, string]> = [
   ['police', '公安派出所'],
 ];
 
-type Rng = () => number;
 type XY = [number, number];
 type MultiPolygon = { type: 'MultiPolygon'; coordinates: number[][][][] };
 
@@ -173,18 +153,6 @@ interface GridInfo {
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 
-/** A seeded PRNG returning floats in [0, 1) (mulberry32). */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A PRNG stream of its own for one purpose, so changing one step does not reshuffle the others. */
 function rngFor(label: string): Rng {
   let h = 0x811c9dc5 ^ SEED;
@@ -195,11 +163,6 @@ function rngFor(label: string): Rng {
 /** A random integer in [lo, hi]. */
 function randInt(rng: Rng, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));
-}
-
-/** A random element of a list. */
-function pick<T>(rng: Rng, items: readonly T[]): T {
-  return items[Math.floor(rng() * items.length)];
 }
 
 /** A random element of a weighted list. */
@@ -301,19 +264,6 @@ function pointsAlong(ring: XY[], spacing: number, rng: Rng): XY[] {
 function roundCoord(v: number): number {
   const f = 10 ** POINT_DECIMALS;
   return Math.round(v * f) / f;
-}
-
-/** A synthetic person name (Chinese and pinyin), unique within `taken`. */
-function personName(rng: Rng, taken: Set<string>): { name: string; name_en: string } {
-  for (;;) {
-    const [sn, sp] = pick(rng, SURNAMES);
-    const given = rng() < 0.7 ? [pick(rng, GIVEN_CHARS), pick(rng, GIVEN_CHARS)] : [pick(rng, GIVEN_CHARS)];
-    const name = sn + given.map(([c]) => c).join('');
-    if (taken.has(name) || given[0][0] === given[1]?.[0]) continue;
-    taken.add(name);
-    const g = given.map(([, p]) => p).join('');
-    return { name, name_en: `${sp} ${g[0].toUpperCase()}${g.slice(1)}` };
-  }
 }
 
 /** A status: mostly normal, a few damaged or missing. */
