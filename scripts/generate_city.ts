@@ -9,17 +9,14 @@
  * Every area code starts with CITY_PREFIX, which no real office code can start with.
  */
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Knex } from 'knex';
-import type pg from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
-import { from as copyFrom } from 'pg-copy-streams';
 import { parseConfig } from '../server/config.js';
 import { DatabaseSetupError, openDatabase, type Db, type DatabaseKind } from '../server/db/connect.js';
 import { migrate } from '../server/db/migrate.js';
 import { makeRng, personName, pick } from '../server/demo/synthetic.js';
+import { copyAssets, toAssetCopyLine } from '../server/assets/copy.js';
 
 /** Leading digits of every area code of the synthetic city; 99 is no Chinese province, so no real office starts so. */
 export const CITY_PREFIX = '9901';
@@ -628,24 +625,6 @@ function sqlVerifyAssetGrids(knex: Knex, step: number): Knex.Raw {
   );
 }
 
-const ASSET_COLUMNS = 'office_code, code, category_code, status, department_code, grid_code, area_version_id, attrs, geom';
-
-/** Escape a value for COPY text format. */
-function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
-}
-
-/** A point as hex EWKB with SRID 4326, the cheapest geometry input for COPY. */
-function pointEwkbHex(lon: number, lat: number): string {
-  const buf = Buffer.allocUnsafe(25);
-  buf.writeUInt8(1, 0);
-  buf.writeUInt32LE(0x20000001, 1);
-  buf.writeUInt32LE(4326, 5);
-  buf.writeDoubleLE(lon, 9);
-  buf.writeDoubleLE(lat, 17);
-  return buf.toString('hex');
-}
-
 /** The city's assets as COPY text chunks of about ASSET_CHUNK rows, in grid order. */
 function* assetCopyChunks(plan: CityPlan, gridIds: Map<string, number>, departments: Map<string, string | null>): Generator<{ text: string; rows: number }> {
   let lines: string[] = [];
@@ -656,7 +635,7 @@ function* assetCopyChunks(plan: CityPlan, gridIds: Map<string, number>, departme
     for (const a of gridAssets(plan, g)) {
       const dept = departments.get(a.category_code) ?? null;
       lines.push(
-        [grid.officeCode, copyText(a.code), a.category_code, a.status, dept === null ? '\\N' : copyText(dept), grid.area.code, String(gridId), copyText(JSON.stringify(a.attrs)), pointEwkbHex(a.lon, a.lat)].join('\t'),
+        toAssetCopyLine({ office: grid.officeCode, code: a.code, category: a.category_code, status: a.status, department: dept, grid: grid.area.code, version: gridId, attrs: a.attrs, lon: a.lon, lat: a.lat }),
       );
     }
     if (lines.length >= ASSET_CHUNK || g === plan.grids.length - 1) {
@@ -664,27 +643,6 @@ function* assetCopyChunks(plan: CityPlan, gridIds: Map<string, number>, departme
       lines = [];
     }
   }
-}
-
-/** COPY the assets through the transaction's own connection: a pg stream natively, a blob on PGlite. */
-async function copyAssets(db: Db, trx: Knex.Transaction, chunks: Iterable<{ text: string; rows: number }>, onRows: (rows: number) => void): Promise<void> {
-  const conn = await trx.client.acquireConnection();
-  if (db.kind === 'embedded') {
-    const pglite = conn as PGlite;
-    for (const chunk of chunks) {
-      await pglite.query(`copy assets (${ASSET_COLUMNS}) from '/dev/blob'`, [], { blob: new Blob([chunk.text]) });
-      onRows(chunk.rows);
-    }
-    return;
-  }
-  // pipeline() keeps to the stream's back-pressure and fails as soon as the server rejects a row.
-  const stream = (conn as pg.Client).query(copyFrom(`copy assets (${ASSET_COLUMNS}) from stdin`));
-  await pipeline(async function* () {
-    for (const chunk of chunks) {
-      yield chunk.text;
-      onRows(chunk.rows);
-    }
-  }, stream);
 }
 
 /**

@@ -14,6 +14,17 @@ export interface Config {
   loginAttempts: number;
   /** Distance in metres from a grid edge under which a point counts as near the edge. */
   nearEdgeMetres: number;
+  /** Incidents: an open incident of the same category within this many metres is a possible duplicate. */
+  duplicateRadiusMetres: number;
+  /** Incidents: … and reported within this many hours. */
+  duplicateWindowHours: number;
+  /** Incidents: a report outside every grid is refused (`reject`, 422) or goes to the command centre (`centre`). */
+  outsideGrid: 'reject' | 'centre';
+  /** Incidents: public (resident) reports allowed per client per hour. */
+  publicReportsPerHour: number;
+  /** Photos: largest accepted file, in bytes, and most files per request. */
+  photoMaxBytes: number;
+  photoMaxFiles: number;
 }
 
 /** Parse the configuration from environment variables and argv flags (`--demo`). */
@@ -38,5 +49,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, argv: string[]
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     loginAttempts: Number(env.LOGIN_ATTEMPTS ?? 10),
     nearEdgeMetres: Number(env.NEAR_EDGE_METRES ?? 15),
+    duplicateRadiusMetres: Number(env.DUPLICATE_RADIUS_METRES ?? 50),
+    duplicateWindowHours: Number(env.DUPLICATE_WINDOW_HOURS ?? 72),
+    outsideGrid: env.OUTSIDE_GRID === 'centre' ? 'centre' : 'reject',
+    publicReportsPerHour: Number(env.PUBLIC_REPORTS_PER_HOUR ?? 20),
+    photoMaxBytes: Number(env.PHOTO_MAX_BYTES ?? 8 * 1024 * 1024),
+    photoMaxFiles: Number(env.PHOTO_MAX_FILES ?? 6),
   };
 }

@@ -33,3 +33,72 @@ export function sqlInsertAssetFeatures(knex: Knex, officeCode: string, features:
     { office: officeCode, features: JSON.stringify(features) },
   );
 }
+
+/** Asset statuses, as the table's check constraint allows them. */
+export const ASSET_STATUSES = ['normal', 'damaged', 'missing', 'repairing', 'retired'] as const;
+export type AssetStatus = (typeof ASSET_STATUSES)[number];
+
+/** Which of some codes an office already has. */
+export function sqlExistingCodes(knex: Knex, officeCode: string, codes: string[]): Knex.Raw {
+  return knex.raw(
+    `select a.code from assets a join unnest(:codes::text[]) as c(code) on a.code = c.code where a.office_code = :office`,
+    { office: officeCode, codes },
+  );
+}
+
+/** How many of some area versions are no longer in force. */
+export function sqlStaleVersions(knex: Knex, ids: number[]): Knex.Raw {
+  return knex.raw(`select count(*) as n from areas where id = any(:ids::int[]) and valid_to is not null`, { ids });
+}
+
+/** Filters of the asset list. */
+export interface AssetFilter {
+  bbox?: [number, number, number, number];
+  category?: string[];
+  grid?: string[];
+  status?: string[];
+  office?: string;
+}
+
+/** The asset columns every answer carries, with the position as lon/lat. */
+function assetColumns(knex: Knex): (string | Knex.Raw)[] {
+  return [
+    'a.id', 'a.office_code', 'a.code', 'a.category_code', 'c.name as category_name', 'c.name_en as category_name_en', 'a.status',
+    'a.department_code', 'a.grid_code', 'a.area_version_id', 'a.attrs', knex.raw('ST_X(a.geom) as lon'), knex.raw('ST_Y(a.geom) as lat'),
+    'a.created_at', 'a.updated_at',
+  ];
+}
+
+/** The where clauses of the asset list, one per filter; the bbox uses the spatial index. */
+function sqlAssetWhere(knex: Knex, q: Knex.QueryBuilder, f: AssetFilter): Knex.QueryBuilder {
+  if (f.bbox) q.whereRaw('a.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)', f.bbox);
+  if (f.category?.length) q.whereIn('a.category_code', f.category);
+  if (f.grid?.length) q.whereIn('a.grid_code', f.grid);
+  if (f.status?.length) q.whereIn('a.status', f.status);
+  if (f.office) q.where('a.office_code', f.office);
+  return q;
+}
+
+/** A page of assets, ordered by id. */
+export function sqlListAssets(knex: Knex, f: AssetFilter, limit: number, offset: number): Knex.QueryBuilder {
+  const q = knex('assets as a').leftJoin('asset_categories as c', 'c.code', 'a.category_code').select(assetColumns(knex));
+  return sqlAssetWhere(knex, q, f).orderBy('a.id').limit(limit).offset(offset);
+}
+
+/** How many assets match the filters. */
+export function sqlCountAssets(knex: Knex, f: AssetFilter): Knex.QueryBuilder {
+  return sqlAssetWhere(knex, knex('assets as a').count({ n: '*' }), f);
+}
+
+/** One asset by id. */
+export function sqlGetAsset(knex: Knex, id: number): Knex.QueryBuilder {
+  return knex('assets as a').leftJoin('asset_categories as c', 'c.code', 'a.category_code').select(assetColumns(knex)).where('a.id', id).first();
+}
+
+/** The change log of one asset, oldest first. */
+export function sqlAssetEvents(knex: Knex, id: number): Knex.QueryBuilder {
+  return knex('asset_events')
+    .select('id', 'action', 'from_status', 'to_status', 'from_grid', 'to_grid', 'plan_id', 'actor_user_id', 'note', 'created_at')
+    .where({ asset_id: id })
+    .orderBy(['created_at', 'id']);
+}

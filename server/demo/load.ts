@@ -6,6 +6,8 @@ import { sqlAssignAssetGrids, sqlInsertAssetFeatures } from '../assets/sql.js';
 import { hashPassword } from '../auth/service.js';
 import { insertUser, type Role } from '../auth/store.js';
 import type { Db } from '../db/connect.js';
+import { generatePopulation } from '../population/demo.js';
+import { idNumberKey } from '../population/pii.js';
 
 /** Where the generated demo office lives (see data/demo/README.md). */
 export const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/demo');
@@ -96,6 +98,8 @@ export async function loadDemoOffice(db: Db, password: string, dir = DEMO_DIR): 
       await sqlInsertAssetFeatures(trx, office.properties.code, assets.slice(i, i + 2000));
     }
     await sqlAssignAssetGrids(trx);
+    // Synthetic buildings, households, residents and care visits (server/population/demo.ts).
+    await generatePopulation(trx, { seed: 7, areaPrefix: office.properties.code, buildingsPerGrid: 6, idKey: idNumberKey() });
   });
   return { areas: areas.length, staff: staff.length, users: users.length, assets: assets.length };
 }

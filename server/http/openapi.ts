@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import { createRequire } from 'node:module';
 import { createDocument } from 'zod-openapi';
 import type { RouteRegistry } from './route.js';
 
@@ -23,6 +23,9 @@ export function buildOpenApi(registry: RouteRegistry, version: string) {
     paths: registry.paths,
   });
 }
+
+// Only the folder of swagger-ui's files: its main module would load the whole browser bundle into the server.
+const SWAGGER_UI_DIR: string = createRequire(import.meta.url)('swagger-ui-dist/absolute-path.js')();
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Gridwork API</title>
@@ -49,6 +52,6 @@ export function openApiRoutes(registry: RouteRegistry, version: string): Router 
   router.get('/api/docs/init.js', (_req, res) => {
     res.type('js').send(DOCS_INIT);
   });
-  router.use('/api/docs/assets', express.static(getAbsoluteFSPath(), { index: false }));
+  router.use('/api/docs/assets', express.static(SWAGGER_UI_DIR, { index: false }));
   return router;
 }

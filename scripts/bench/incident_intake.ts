@@ -1,0 +1,270 @@
+/**
+ * Incident intake throughput and latency: POST /api/incidents over HTTP (a real server in a child
+ * process, native PostGIS) at a fixed arrival rate and at a fixed concurrency, beside the bare
+ * point-in-polygon query and the full routing query (`locate`) measured in the same run (the floor).
+ *
+ * The grids come from the 10,000-grid city database when it exists (else the demo office) and are copied
+ * into a scratch database that is dropped afterwards, so the city database is only read.
+ *
+ *   npx tsx scripts/bench/incident_intake.ts [--admin-url postgres://gridwork:gridwork@localhost/gridwork_dev]
+ *       [--city postgres://gridwork:gridwork@localhost/gridwork_city] [--rate 200] [--seconds 20] [--concurrency 16]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { hashPassword } from '../../server/auth/service.js';
+import { insertUser } from '../../server/auth/store.js';
+import { openDatabase } from '../../server/db/connect.js';
+import { migrate } from '../../server/db/migrate.js';
+import { loadDemoOffice } from '../../server/demo/load.js';
+import { sqlLocate } from '../../server/areas/sql.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const ADMIN_URL = arg('admin-url', 'postgres://gridwork:gridwork@localhost/gridwork_dev');
+const CITY_URL = arg('city', 'postgres://gridwork:gridwork@localhost/gridwork_city');
+const RATE = Number(arg('rate', '200'));
+const SECONDS = Number(arg('seconds', '20'));
+const CONCURRENCY = Number(arg('concurrency', '16'));
+const BENCH_DB = `gridwork_bench_intake_${process.pid}`;
+const PASSWORD = 'bench-password';
+const CATEGORIES = ['0101', '0103', '0201', '0501', '0504', '0601', '0603'];
+
+/** Percentile of sorted numbers. */
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** A table row of latency figures in ms. */
+function row(name: string, ms: number[], seconds: number, errors = 0) {
+  const s = [...ms].sort((a, b) => a - b);
+  return {
+    measure: name,
+    n: s.length,
+    errors,
+    'req/s': Math.round(s.length / seconds),
+    'p50 ms': +pct(s, 50).toFixed(2),
+    'p95 ms': +pct(s, 95).toFixed(2),
+    'p99 ms': +pct(s, 99).toFixed(2),
+    'max ms': +s[s.length - 1].toFixed(2),
+  };
+}
+
+/** Whether the city database exists and holds at least 10,000 grids in force. */
+async function cityAvailable(): Promise<number> {
+  const k = knexFactory({ client: 'pg', connection: CITY_URL, pool: { min: 0, max: 1 } });
+  try {
+    const { rows } = await k.raw(`select count(*) as n from areas where level = 3 and valid_to is null`);
+    return Number(rows[0].n);
+  } catch {
+    return 0;
+  } finally {
+    await k.destroy();
+  }
+}
+
+/** Copy the areas in force, the chiefs and their assignments from the city database (read-only there). */
+async function copyCity(target: Knex): Promise<void> {
+  const src = knexFactory({ client: 'pg', connection: CITY_URL, pool: { min: 0, max: 1 } });
+  try {
+    for (let offset = 0; ; offset += 1000) {
+      const rows = await src('areas').whereNull('valid_to').orderBy('id').offset(offset).limit(1000)
+        .select('code', 'level', 'name', 'name_en', 'parent_code', 'valid_from', src.raw(`encode(ST_AsBinary(geom), 'hex') as wkb`));
+      if (!rows.length) break;
+      await target.raw(
+        `insert into areas (code, level, name, name_en, parent_code, valid_from, geom)
+         select r->>'code', (r->>'level')::smallint, r->>'name', r->>'name_en', r->>'parent_code', (r->>'valid_from')::timestamptz,
+                ST_SetSRID(ST_GeomFromWKB(decode(r->>'wkb', 'hex')), 4326)
+           from json_array_elements(?::json) r`,
+        [JSON.stringify(rows)],
+      );
+    }
+    const staff = await src('staff as s').join('staff_assignments as sa', 'sa.staff_id', 's.id').whereNull('sa.valid_to').where('s.role', 'chief')
+      .select('s.code', 's.name', 's.name_en', 's.phone', 'sa.area_code', 'sa.valid_from');
+    for (let i = 0; i < staff.length; i += 2000) {
+      await target.raw(
+        `with r as (select * from json_to_recordset(?::json) as x(code text, name text, name_en text, phone text, area_code text, valid_from timestamptz)),
+              s as (insert into staff (code, name, name_en, role, phone) select code, name, name_en, 'chief', phone from r returning id, code)
+         insert into staff_assignments (staff_id, area_code, valid_from) select s.id, r.area_code, r.valid_from from s join r using (code)`,
+        [JSON.stringify(staff.slice(i, i + 2000))],
+      );
+    }
+  } finally {
+    await src.destroy();
+  }
+}
+
+/** A free TCP port on localhost. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Start the real server on the bench database and wait until it answers. */
+async function startServer(url: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'silent', PUBLIC_REPORTS_PER_HOUR: '1000000', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (res.ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('the server did not start within 30 s');
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** POST one JSON body; resolves with the status. */
+function postJson(port: number, pathName: string, body: unknown, token?: string): Promise<{ status: number; text: string }> {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: pathName, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length, ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function main() {
+  const grids = await cityAvailable();
+  const source = grids >= 10_000 ? `city (${grids} grids, ${CITY_URL.replace(/\/\/[^@]*@/, '//')})` : 'demo office (91 grids)';
+  const admin = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${BENCH_DB}`);
+  const benchUrl = new URL(ADMIN_URL);
+  benchUrl.pathname = `/${BENCH_DB}`;
+  let child: ChildProcess | undefined;
+  try {
+    const t0 = Date.now();
+    const db = await openDatabase({ url: benchUrl.toString() });
+    await migrate(db);
+    if (grids >= 10_000) await copyCity(db.knex);
+    else await loadDemoOffice(db, PASSWORD);
+    await db.knex.raw('analyze');
+    const office = await db.knex('areas').where({ level: 1 }).whereNull('valid_to').orderBy('code').select('code');
+    await insertUser(db.knex, { username: 'bench', password_hash: await hashPassword(PASSWORD), display_name: 'Bench', role: 'admin', scope: office.map((o) => o.code) });
+    await db.knex.raw('select setseed(0.42)');
+    const { rows: pts } = await db.knex.raw(
+      `select ST_X(p) as lon, ST_Y(p) as lat from (
+         select (ST_Dump(ST_GeneratePoints(geom, 1, id))).geom as p from areas where level = 3 and valid_to is null order by random() limit 4000) t`,
+    );
+    const points: [number, number][] = pts.map((r: { lon: number; lat: number }) => [Number(r.lon), Number(r.lat)]);
+    console.log(`source: ${source}; scratch database ${BENCH_DB} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${points.length} sample points`);
+
+    // The floor: the same queries straight over a pg pool of the server's size, at the same concurrency.
+    const pool = new pg.Pool({ connectionString: benchUrl.toString(), max: 10 });
+    const bare = `select code from areas where level = 3 and valid_to is null and ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) order by code limit 1`;
+    const locateSql = sqlLocate(db.knex, 0, 0).toSQL().toNative().sql;
+    const closedLoop = async (seconds: number, concurrency: number, one: (i: number) => Promise<boolean>) => {
+      const ms: number[] = [];
+      let errors = 0;
+      let i = 0;
+      const end = performance.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < end) {
+            const k = i++;
+            const t = performance.now();
+            const ok = await one(k);
+            ms.push(performance.now() - t);
+            if (!ok) errors++;
+          }
+        }),
+      );
+      return { ms, errors };
+    };
+    const floorSeconds = Math.min(SECONDS, 10);
+    // Warm every pooled connection: a backend's first geography call costs tens of ms.
+    await closedLoop(2, CONCURRENCY, async (k) => (await pool.query(locateSql, points[k % points.length])).rowCount === 1);
+    const pip = await closedLoop(floorSeconds, CONCURRENCY, async (k) => (await pool.query(bare, points[k % points.length])).rowCount === 1);
+    const loc = await closedLoop(floorSeconds, CONCURRENCY, async (k) => (await pool.query(locateSql, points[k % points.length])).rowCount === 1);
+    const pipSerial = await closedLoop(3, 1, async (k) => (await pool.query(bare, points[k % points.length])).rowCount === 1);
+    await pool.end();
+    await db.close();
+
+    const port = await freePort();
+    child = await startServer(benchUrl.toString(), port);
+    const login = await postJson(port, '/api/auth/login', { username: 'bench', password: PASSWORD });
+    const token = JSON.parse(login.text).token as string;
+    const body = (k: number) => ({ category: CATEGORIES[k % CATEGORIES.length], description: 'bench', lon: points[k % points.length][0], lat: points[k % points.length][1] });
+    // Warm up the server (JIT, every pooled connection, plans).
+    await closedLoop(3, CONCURRENCY, async (k) => (await postJson(port, '/api/incidents', body(k), token)).status === 201);
+
+    // Fixed arrival rate (open loop): latency counted from the scheduled send time, so a slow server is not hidden.
+    const fixed: number[] = [];
+    let fixedErrors = 0;
+    const total = RATE * SECONDS;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: total }, async (_, k) => {
+        const due = start + (k * 1000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const res = await postJson(port, '/api/incidents', body(k + 200), token);
+        fixed.push(performance.now() - due);
+        if (res.status !== 201) fixedErrors++;
+      }),
+    );
+    const fixedSeconds = (performance.now() - start) / 1000;
+
+    // Fixed concurrency (closed loop): the most the server takes.
+    const http1 = await closedLoop(Math.min(SECONDS, 10), CONCURRENCY, async (k) => (await postJson(port, '/api/incidents', body(k + 200 + total), token)).status === 201);
+    // One at a time: the server's own share without queueing.
+    const serial = await closedLoop(5, 1, async (k) => (await postJson(port, '/api/incidents', body(k + 300 + total * 2), token)).status === 201);
+    const pipSerialRow = row('bare point-in-polygon, 1 at a time', pipSerial.ms, 3, pipSerial.errors);
+    const serialRow = row('HTTP POST /api/incidents, 1 at a time', serial.ms, 5, serial.errors);
+
+    const table = [
+      row(`bare point-in-polygon SQL, ${CONCURRENCY} concurrent`, pip.ms, floorSeconds, pip.errors),
+      row(`locate SQL (grid+community+office+chief), ${CONCURRENCY} concurrent`, loc.ms, floorSeconds, loc.errors),
+      pipSerialRow,
+      row(`HTTP POST /api/incidents at ${RATE} req/s for ${SECONDS} s`, fixed, fixedSeconds, fixedErrors),
+      row(`HTTP POST /api/incidents, ${CONCURRENCY} concurrent (max throughput)`, http1.ms, Math.min(SECONDS, 10), http1.errors),
+      serialRow,
+    ];
+    console.table(table);
+    console.log(
+      `server share (HTTP p50 − bare query p50, one request at a time): ${(serialRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms; ` +
+        `at ${RATE} req/s: p95 ${table[3]['p95 ms']} ms (goal < 15 ms), p50 − bare p50 ${(table[3]['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms (goal < 5 ms)`,
+    );
+  } finally {
+    if (child) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    agent.destroy();
+    await admin.raw(`drop database if exists ${BENCH_DB} with (force)`);
+    await admin.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

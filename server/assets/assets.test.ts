@@ -1,0 +1,159 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loginAs, useTestApp } from '../../test/app.js';
+
+const t = useTestApp();
+let admin: string;
+/** Points well inside three demo grids: [lon, lat, grid code]. */
+let points: [number, number, string][];
+const run = `${process.pid}-${Date.now()}`;
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+beforeAll(async () => {
+  admin = await loginAs(t.app, 'admin');
+  const { rows } = await t.db.knex.raw(
+    `select ST_X(p) as lon, ST_Y(p) as lat, code from (
+       select code, ST_PointOnSurface(geom) as p from areas where level = 3 and valid_to is null order by code limit 3) s`,
+  );
+  points = rows.map((r: { lon: number; lat: number; code: string }) => [r.lon, r.lat, r.code]);
+});
+
+describe('GET /api/asset-categories', () => {
+  it('answers the component classes with their departments', async () => {
+    const res = await request(t.app).get('/api/asset-categories');
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/json');
+    expect(res.body.find((c: { code: string }) => c.code === '0120')).toMatchObject({ name: '路灯', class_code: '01', department_code: 'municipal' });
+  });
+});
+
+describe('GET /api/assets', () => {
+  it('answers a page of the assets of one grid with the total', async () => {
+    const grid = points[0][2];
+    const res = await request(t.app).get(`/api/assets?grid=${grid}&limit=5`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.length).toBeLessThanOrEqual(5);
+    expect(res.body.items.every((a: { grid_code: string }) => a.grid_code === grid)).toBe(true);
+    const n = await t.db.knex('assets').where({ grid_code: grid }).count({ n: '*' });
+    expect(res.body.total).toBe(Number(n[0].n));
+  });
+
+  it('filters by bbox and category', async () => {
+    const [lon, lat] = points[1];
+    const res = await request(t.app).get(`/api/assets?bbox=${lon - 0.01},${lat - 0.01},${lon + 0.01},${lat + 0.01}&category=0120,0304`);
+    expect(res.status).toBe(200);
+    for (const a of res.body.items) {
+      expect(['0120', '0304']).toContain(a.category_code);
+      expect(Math.abs(a.lon - lon)).toBeLessThanOrEqual(0.01);
+    }
+  });
+
+  it('answers 400 naming the order for a bbox given east before west', async () => {
+    const res = await request(t.app).get('/api/assets?bbox=123.5,41.7,123.4,41.8');
+    expect(res.status).toBe(400);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.detail).toMatch(/w,s,e,n/);
+  });
+});
+
+describe('POST /api/assets/import', () => {
+  it('imports a CSV with lon/lat columns, each asset in its grid', async () => {
+    const csv = ['code,category_code,status,lon,lat,owner', ...points.map(([lon, lat], i) => `CSV-${run}-${i},0120,normal,${lon},${lat},Street lighting`)].join('\n');
+    const res = await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(csv);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ format: 'csv', rows: 3, imported: 3, error_count: 0 });
+    const rows = await t.db.knex('assets').where('code', 'like', `CSV-${run}-%`).orderBy('code').select('grid_code', 'area_version_id', 'attrs');
+    expect(rows.map((r) => r.grid_code)).toEqual(points.map((p) => p[2]));
+    expect(rows[0].attrs).toEqual({ owner: 'Street lighting' });
+    expect(rows.every((r) => r.area_version_id > 0)).toBe(true);
+  });
+
+  it('imports GeoJSONSeq and a WKT CSV', async () => {
+    const seq = points.map(([lon, lat], i) => JSON.stringify({ type: 'Feature', properties: { code: `SEQ-${run}-${i}`, category_code: '0304' }, geometry: { type: 'Point', coordinates: [lon, lat] } })).join('\n');
+    const a = await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'application/geo+json-seq').send(seq);
+    expect(a.status).toBe(201);
+    expect(a.body).toMatchObject({ format: 'geojsonseq', imported: 3 });
+    const wkt = ['code;category_code;wkt', `WKT-${run};0101;POINT(${points[0][0]} ${points[0][1]})`].join('\n').replace(/;/g, ',');
+    const b = await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(wkt);
+    expect(b.status).toBe(201);
+    expect((await t.db.knex('assets').where({ code: `WKT-${run}` }).first('grid_code')).grid_code).toBe(points[0][2]);
+  });
+
+  it('imports an uploaded GeoJSON FeatureCollection file', async () => {
+    const fc = {
+      type: 'FeatureCollection',
+      features: points.map(([lon, lat], i) => ({ type: 'Feature', properties: { code: `FC-${run}-${i}`, category_code: '0302', status: 'damaged' }, geometry: { type: 'Point', coordinates: [lon, lat] } })),
+    };
+    const res = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.from(JSON.stringify(fc, null, 1)), 'assets.geojson');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ format: 'geojson', imported: 3 });
+    expect(await t.db.knex('assets').where('code', 'like', `FC-${run}-%`).where({ status: 'damaged' }).count({ n: '*' })).toEqual([{ n: 3 }]);
+  });
+
+  it('reports every bad row by line number and imports nothing', async () => {
+    const [lon, lat] = points[0];
+    const csv = [
+      'code,category_code,lon,lat',
+      `BAD-${run}-1,0120,${lon},${lat}`,
+      `BAD-${run}-2,0120,${lat},${lon}`,
+      `BAD-${run}-3,9999,${lon},${lat}`,
+      `BAD-${run}-1,0120,${lon},${lat}`,
+      `BAD-${run}-5,0120,100.0,30.0`,
+    ].join('\n');
+    const res = await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(csv);
+    expect(res.status).toBe(422);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.error_count).toBe(4);
+    expect(res.body.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5, 6]);
+    expect(res.body.errors[0].reason).toMatch(/bad coordinates/);
+    expect(res.body.errors[1].reason).toMatch(/unknown category 9999/);
+    expect(res.body.errors[2].reason).toMatch(/duplicate code .* line 2/);
+    expect(res.body.errors[3].reason).toMatch(/outside every grid/);
+    expect(await t.db.knex('assets').where('code', 'like', `BAD-${run}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
+  it('reports a code already in the database as a duplicate', async () => {
+    const existing = await t.db.knex('assets').first('code');
+    const csv = `code,category_code,lon,lat\n${existing.code},0120,${points[0][0]},${points[0][1]}`;
+    const res = await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(csv);
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0]).toMatchObject({ line: 2, code: existing.code });
+    expect(res.body.errors[0].reason).toMatch(/already in the database/);
+  });
+
+  it('refuses a grid chief', async () => {
+    const chief = await loginAs(t.app, 'chief01');
+    const res = await request(t.app).post('/api/assets/import').set(auth(chief)).set('Content-Type', 'text/csv').send('code,category_code,lon,lat\n');
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('GET/PATCH /api/assets/{id}', () => {
+  it('changes the status and logs who changed it from what to what', async () => {
+    const csv = `code,category_code,lon,lat\nPATCH-${run},0111,${points[0][0]},${points[0][1]}`;
+    await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(csv);
+    const { id } = await t.db.knex('assets').where({ code: `PATCH-${run}` }).first('id');
+    const res = await request(t.app).patch(`/api/assets/${id}`).set(auth(admin)).send({ status: 'damaged', note: 'cracked cover' });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('damaged');
+    expect(res.body.history).toHaveLength(1);
+    expect(res.body.history[0]).toMatchObject({ action: 'status', from_status: 'normal', to_status: 'damaged', note: 'cracked cover' });
+    const got = await request(t.app).get(`/api/assets/${id}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ id, code: `PATCH-${run}`, status: 'damaged', grid_code: points[0][2] });
+  });
+
+  it('refuses a chief the asset of another grid', async () => {
+    const a = await t.db.knex('assets').whereNot('grid_code', points[0][2]).whereNotNull('grid_code').orderBy('id', 'desc').first('id', 'grid_code');
+    const chief = await t.db.knex('user_scopes as s').join('users as u', 'u.id', 's.user_id').where('u.role', 'chief').whereNot('s.area_code', a.grid_code).first('u.username');
+    const token = await loginAs(t.app, chief.username);
+    const res = await request(t.app).patch(`/api/assets/${a.id}`).set(auth(token)).send({ status: 'missing' });
+    expect(res.status).toBe(403);
+    expect((await t.db.knex('assets').where({ id: a.id }).first('status')).status).not.toBe('missing');
+  });
+
+  it('answers 404 for an asset that does not exist', async () => {
+    const res = await request(t.app).get('/api/assets/999999999');
+    expect(res.status).toBe(404);
+  });
+});

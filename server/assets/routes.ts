@@ -1,0 +1,128 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { requireRole, requireUser, userOf } from '../auth/middleware.js';
+import { sqlAreasInScope } from '../auth/scope.js';
+import type { AppContext } from '../context.js';
+import { Invalid, Unprocessable } from '../http/errors.js';
+import type { RouteRegistry } from '../http/route.js';
+import { problem } from '../http/schemas.js';
+import { uploadOne } from '../plans/routes.js';
+import { invalidateTiles } from '../tiles/cache.js';
+import { detectFormat, importAssets } from './importer.js';
+import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, patchAssetBody } from './schema.js';
+import { getAsset, listAssets, listCategories, patchAsset } from './service.js';
+
+/** Largest import upload (a million rows of CSV or GeoJSONSeq fit). */
+export const MAX_IMPORT_BYTES = 400 * 1024 * 1024;
+const TEXT_TYPES = ['text/csv', 'text/plain', 'application/geo+json-seq', 'application/json-seq', 'application/x-ndjson', 'application/geojsonl'];
+
+/** Assets: list, one, change, import; and the category dictionary. */
+export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  const { db } = ctx;
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/asset-categories',
+    summary: 'The component classes (城市部件) assets are filed under',
+    tags: ['assets'],
+    auth: 'public',
+    responses: { 200: { description: 'Categories by code', schema: z.array(assetCategory) } },
+    handler: () => listCategories(db.knex),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/assets',
+    summary: 'Assets by bbox, category, grid and status, a page at a time',
+    tags: ['assets'],
+    auth: 'public',
+    query: listAssetsQuery,
+    responses: { 200: { description: 'A page of assets and the total', schema: assetPage }, 400: problem('Bad bbox, status or paging') },
+    handler: ({ query }) => {
+      const { limit, offset, ...filter } = query;
+      return listAssets(db.knex, filter, limit, offset);
+    },
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/assets/:id',
+    summary: 'One asset with its change log (status changes, moves between grids)',
+    tags: ['assets'],
+    auth: 'public',
+    params: assetParams,
+    responses: { 200: { description: 'The asset', schema: assetDetail }, 404: problem('No such asset') },
+    handler: ({ params }) => getAsset(db.knex, params.id),
+  });
+
+  registry.add(router, {
+    method: 'patch',
+    path: '/api/assets/:id',
+    summary: 'Change an asset: status (logged), department, attributes',
+    tags: ['assets'],
+    auth: 'session',
+    before: [requireUser],
+    params: assetParams,
+    body: patchAssetBody,
+    responses: {
+      200: { description: 'The asset after the change', schema: assetDetail },
+      400: problem('Nothing to change, or a bad value'),
+      401: problem('Not logged in'),
+      403: problem('The asset is outside your scope'),
+      404: problem('No such asset'),
+    },
+    handler: ({ params, body }, req) => patchAsset(db.knex, userOf(req), params.id, body),
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/assets/import',
+    summary: 'Import assets from GeoJSON, GeoJSONSeq or CSV (up to 1,000,000 rows): every row checked, all or nothing, each given its grid',
+    tags: ['assets'],
+    auth: 'session',
+    bodyContentType: 'multipart/form-data',
+    before: [requireRole('admin', 'planner'), uploadOne(MAX_IMPORT_BYTES), express.text({ type: TEXT_TYPES, limit: MAX_IMPORT_BYTES })],
+    query: importQuery,
+    responses: {
+      200: { description: 'Dry run: what would be imported', schema: importResult },
+      201: { description: 'Imported', schema: importResult },
+      400: problem('Unreadable file, no rows, too many rows'),
+      401: problem('Not logged in'),
+      403: problem('Not an admin or planner'),
+      409: problem('Codes or boundaries changed during the import; nothing imported'),
+      413: problem('The file is too large'),
+      422: problem('Some rows are bad: each listed with its line number and reason; nothing imported'),
+    },
+    handler: async ({ query }, req, res) => {
+      let text: string;
+      let name: string | undefined;
+      let mediaType = req.headers['content-type'];
+      if (req.file) {
+        text = req.file.buffer.toString('utf8');
+        name = req.file.originalname;
+        mediaType = req.file.mimetype;
+      } else if (typeof req.body === 'string') {
+        text = req.body;
+      } else if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) {
+        text = JSON.stringify(req.body);
+      } else {
+        throw new Invalid('Send the file as multipart/form-data in the field "file", or as the body (text/csv, application/geo+json, application/geo+json-seq).');
+      }
+      const user = userOf(req);
+      const offices = new Set(((await sqlAreasInScope(db.knex, user, 1)).rows as { code: string }[]).map((r) => r.code));
+      const format = query.format ?? detectFormat(name, mediaType, text.slice(0, 2000));
+      const result = await importAssets(db, text, { format, crs: query.crs, skipInvalid: query.skip_invalid || query.dry_run, offices, dryRun: query.dry_run });
+      if (result.error_count && !query.skip_invalid && !query.dry_run) {
+        throw new Unprocessable(
+          `${result.error_count} of ${result.rows} rows are bad, so nothing was imported; fix the rows listed (by line) and send the file again, or add skip_invalid=true.`,
+          { ...result },
+        );
+      }
+      if (result.imported) invalidateTiles('assets');
+      res.status(query.dry_run ? 200 : 201).json(result);
+    },
+  });
+
+  return router;
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { INPUT_CRS } from '../geo/crs.js';
+import { ASSET_FORMATS } from './importer.js';
+import { ASSET_STATUSES } from './sql.js';
+
+/** A comma-separated list in a query string, e.g. `category=0101,0102`. */
+const list = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((a) => a.length <= max, `at most ${max} values`);
+
+/** A bbox `w,s,e,n` in WGS84 degrees. */
+export const bboxSchema = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const parts = s.split(',').map((p) => Number(p.trim()));
+    if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) {
+      ctx.addIssue({ code: 'custom', message: 'bbox must be four numbers w,s,e,n in WGS84 degrees, e.g. 123.40,41.77,123.45,41.80' });
+      return z.NEVER;
+    }
+    const [w, s2, e, n] = parts;
+    if (w < -180 || e > 180 || s2 < -90 || n > 90) ctx.addIssue({ code: 'custom', message: 'bbox is out of range: longitudes -180..180, latitudes -90..90 (WGS84 degrees)' });
+    else if (w > e || s2 > n) ctx.addIssue({ code: 'custom', message: 'bbox must be ordered w,s,e,n (west before east, south before north)' });
+    return parts as [number, number, number, number];
+  });
+
+/** Query of GET /api/assets. */
+export const listAssetsQuery = z.object({
+  bbox: bboxSchema.optional().meta({ description: 'w,s,e,n in WGS84 degrees' }),
+  category: list(100).optional().meta({ description: 'Category codes, comma-separated' }),
+  grid: list(1000).optional().meta({ description: 'Grid codes, comma-separated' }),
+  status: list(5)
+    .refine((a) => a.every((s) => (ASSET_STATUSES as readonly string[]).includes(s)), `status must be among ${ASSET_STATUSES.join(', ')}`)
+    .optional(),
+  office: z.string().trim().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+});
+
+/** Path of the asset routes. */
+export const assetParams = z.object({ id: z.coerce.number().int().positive() });
+
+/** Body of PATCH /api/assets/{id}. */
+export const patchAssetBody = z
+  .object({
+    status: z.enum(ASSET_STATUSES).optional(),
+    department_code: z.string().trim().min(1).max(64).nullable().optional(),
+    attrs: z.record(z.string(), z.unknown()).optional().meta({ description: 'Merged into the free attributes' }),
+    note: z.string().trim().max(2000).optional().meta({ description: 'Why (kept with a status change)' }),
+  })
+  .strict()
+  .refine((b) => b.status !== undefined || b.department_code !== undefined || b.attrs !== undefined, 'change at least one of status, department_code, attrs');
+
+/** Query of POST /api/assets/import. */
+export const importQuery = z.object({
+  format: z.enum(ASSET_FORMATS).optional().meta({ description: 'geojson, geojsonseq or csv; guessed from the file when absent' }),
+  crs: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(INPUT_CRS)).default('wgs84'),
+  skip_invalid: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').meta({ description: 'Import the good rows and report the bad (default: all or nothing)' }),
+  dry_run: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').meta({ description: 'Only check the rows' }),
+});
+
+/** An asset as answered. */
+export const assetSchema = z
+  .object({
+    id: z.number().int(),
+    office_code: z.string(),
+    code: z.string(),
+    category_code: z.string(),
+    category_name: z.string().nullable(),
+    category_name_en: z.string().nullable(),
+    status: z.enum(ASSET_STATUSES),
+    department_code: z.string().nullable(),
+    grid_code: z.string().nullable(),
+    area_version_id: z.number().int().nullable(),
+    attrs: z.record(z.string(), z.unknown()),
+    lon: z.number(),
+    lat: z.number(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Asset' });
+
+/** A page of assets. */
+export const assetPage = z.object({ items: z.array(assetSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+/** One asset with its change log. */
+export const assetDetail = assetSchema.extend({
+  history: z.array(
+    z.object({
+      id: z.number().int(),
+      action: z.enum(['status', 'regrid']),
+      from_status: z.string().nullable(),
+      to_status: z.string().nullable(),
+      from_grid: z.string().nullable(),
+      to_grid: z.string().nullable(),
+      plan_id: z.number().int().nullable(),
+      actor_user_id: z.number().int().nullable(),
+      note: z.string().nullable(),
+      created_at: z.string(),
+    }),
+  ),
+});
+
+/** A category of the dictionary. */
+export const assetCategory = z.object({
+  code: z.string(),
+  name: z.string(),
+  name_en: z.string(),
+  class_code: z.string(),
+  class_name: z.string(),
+  class_name_en: z.string(),
+  department_code: z.string().nullable(),
+});
+
+/** What an import did. */
+export const importResult = z.object({
+  format: z.enum(ASSET_FORMATS),
+  rows: z.number().int(),
+  valid_rows: z.number().int(),
+  imported: z.number().int(),
+  error_count: z.number().int(),
+  errors: z.array(z.object({ line: z.number().int(), code: z.string().nullable(), reason: z.string() })),
+  grids: z.number().int(),
+  seconds: z.object({ parse: z.number(), validate: z.number(), write: z.number(), total: z.number() }),
+});

@@ -1,0 +1,114 @@
+import type { Knex } from 'knex';
+import { isAreaInScope } from '../auth/scope.js';
+import type { SessionUser } from '../auth/store.js';
+import { Forbidden, Invalid, NotFound } from '../http/errors.js';
+import { invalidateTiles } from '../tiles/cache.js';
+import { sqlAssetEvents, sqlCountAssets, sqlGetAsset, sqlListAssets, type AssetFilter, type AssetStatus } from './sql.js';
+
+interface AssetRow {
+  id: number;
+  office_code: string;
+  code: string;
+  category_code: string;
+  category_name: string | null;
+  category_name_en: string | null;
+  status: AssetStatus;
+  department_code: string | null;
+  grid_code: string | null;
+  area_version_id: number | null;
+  attrs: Record<string, unknown>;
+  lon: number;
+  lat: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** An asset row as the API answers it (position as WGS84 lon/lat, 7 decimals). */
+export function toAsset(r: AssetRow) {
+  return {
+    id: r.id,
+    office_code: r.office_code,
+    code: r.code,
+    category_code: r.category_code,
+    category_name: r.category_name,
+    category_name_en: r.category_name_en,
+    status: r.status,
+    department_code: r.department_code,
+    grid_code: r.grid_code,
+    area_version_id: r.area_version_id,
+    attrs: r.attrs ?? {},
+    lon: Math.round(Number(r.lon) * 1e7) / 1e7,
+    lat: Math.round(Number(r.lat) * 1e7) / 1e7,
+    created_at: new Date(r.created_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+  };
+}
+
+/** A page of assets matching the filters, with the total. */
+export async function listAssets(knex: Knex, filter: AssetFilter, limit: number, offset: number) {
+  const [rows, count] = await Promise.all([sqlListAssets(knex, filter, limit, offset), sqlCountAssets(knex, filter)]);
+  return { items: (rows as AssetRow[]).map(toAsset), total: Number((count as { n: number }[])[0].n), limit, offset };
+}
+
+/** One asset with its change log. */
+export async function getAsset(knex: Knex, id: number) {
+  const row = (await sqlGetAsset(knex, id)) as AssetRow | undefined;
+  if (!row) throw new NotFound(`There is no asset ${id}; find assets with GET /api/assets?bbox=…`);
+  const history = await sqlAssetEvents(knex, id);
+  return {
+    ...toAsset(row),
+    history: history.map((e: Record<string, unknown>) => ({ ...e, created_at: new Date(e.created_at as string).toISOString() })),
+  };
+}
+
+/** The category dictionary, by class. */
+export async function listCategories(knex: Knex) {
+  return knex('asset_categories').select('code', 'name', 'name_en', 'class_code', 'class_name', 'class_name_en', 'department_code').orderBy('code');
+}
+
+/** Changes a PATCH may make. */
+export interface AssetPatch {
+  status?: AssetStatus;
+  department_code?: string | null;
+  attrs?: Record<string, unknown>;
+  note?: string;
+}
+
+/** Throw Forbidden unless the user may change this asset: in scope, or its department's own. */
+async function assertMayChange(knex: Knex, user: SessionUser, row: AssetRow): Promise<void> {
+  if (user.role === 'department') {
+    if (user.department_code && user.department_code === row.department_code) return;
+    throw new Forbidden(`Asset ${row.code} belongs to department ${row.department_code ?? 'none'}, not yours (${user.department_code ?? 'none'}).`);
+  }
+  if (!(await isAreaInScope(knex, user, row.grid_code ?? row.office_code))) {
+    throw new Forbidden(`Asset ${row.code} is in grid ${row.grid_code ?? '(none)'}, outside your scope (${user.scope.join(', ') || 'none'}).`);
+  }
+}
+
+/** Change an asset's status, department or attributes; a status change is logged with who, when and why. */
+export async function patchAsset(knex: Knex, user: SessionUser, id: number, patch: AssetPatch) {
+  await knex.transaction(async (trx) => {
+    const row = (await sqlGetAsset(trx, id).forUpdate('a')) as AssetRow | undefined;
+    if (!row) throw new NotFound(`There is no asset ${id}.`);
+    await assertMayChange(trx, user, row);
+    const update: Record<string, unknown> = { updated_at: trx.fn.now() };
+    if (patch.status !== undefined && patch.status !== row.status) update.status = patch.status;
+    if (patch.department_code !== undefined) {
+      if (patch.department_code !== null && !(await trx('departments').where({ code: patch.department_code }).first('code'))) {
+        throw new Invalid(`Unknown department ${patch.department_code}; the codes are listed by GET /api/departments.`);
+      }
+      update.department_code = patch.department_code;
+    }
+    if (patch.attrs !== undefined) update.attrs = JSON.stringify({ ...(row.attrs ?? {}), ...patch.attrs });
+    // The row is locked (for update) since it was read, so concurrent changes apply one after the other.
+    await trx('assets').where({ id }).update(update);
+    if (update.status) {
+      await trx('asset_events').insert({
+        office_code: row.office_code, asset_id: id, action: 'status', from_status: row.status, to_status: patch.status,
+        actor_user_id: user.id, note: patch.note ?? null,
+      });
+    }
+  });
+  invalidateTiles('assets');
+  return getAsset(knex, id);
+}

@@ -1,0 +1,220 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loginAs, useTestApp } from '../../test/app.js';
+import { act, jpeg, pointIn, report, tempDataDir } from './test_helpers.js';
+
+const GRID = '210103007001001';
+const t = useTestApp({ dataDir: tempDataDir() });
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  for (const u of ['chief01', 'chief02', 'community01', 'community02', 'admin', 'planner', 'municipal', 'sanitation']) tokens[u] = await loginAs(t.app, u);
+});
+
+/** A new open incident in GRID, well inside it (no neighbour sees it), reported by its chief. */
+async function newIncident(category = '0101'): Promise<number> {
+  const p = await pointIn(t.db, GRID, 60);
+  const res = await report(t.app, tokens.chief01, { category, description: 'test', lon: p.lon, lat: p.lat });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+const row = (id: number) => t.db.knex('incidents').where({ id }).first();
+
+/** Expect a problem with a status and the allowed actions listed. */
+function expectProblem(res: request.Response, status: number, allowed?: string[]) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  if (allowed) expect(res.body.allowed_actions).toEqual(allowed);
+}
+
+describe('grid level', () => {
+  it('the chief handles with a note, then confirms: closed, with both steps in the history', async () => {
+    const id = await newIncident();
+    const handled = await act(t.app, tokens.chief01, id, { action: 'handle', note: 'Swept it up' });
+    expect(handled.status).toBe(200);
+    expect(handled.body).toMatchObject({ id, status: 'handled', level: 'grid', version: 2, allowed_actions: ['confirm', 'reject'] });
+    const closed = await act(t.app, tokens.chief01, id, { action: 'confirm' });
+    expect(closed.body).toMatchObject({ status: 'closed', version: 3, allowed_actions: [] });
+    expect(closed.body.history.map((h: { action: string }) => h.action)).toEqual(['report', 'handle', 'confirm']);
+    expect(closed.body.history[1]).toMatchObject({ actor: expect.any(String), note: 'Swept it up', from_status: 'open', to_status: 'handled' });
+    const r = await row(id);
+    expect(r).toMatchObject({ status: 'closed', version: 3 });
+    expect(r.closed_at).not.toBeNull();
+  });
+
+  it('handling needs a note (400)', async () => {
+    const id = await newIncident();
+    const res = await act(t.app, tokens.chief01, id, { action: 'handle' });
+    expectProblem(res, 400);
+    expect(res.body.detail).toMatch(/note is required to handle/);
+    expect((await row(id)).status).toBe('open');
+  });
+
+  it('handling with a photo records it on the step', async () => {
+    const id = await newIncident();
+    const res = await request(t.app)
+      .post(`/api/incidents/${id}/actions`)
+      .set('Authorization', `Bearer ${tokens.chief01}`)
+      .field('action', 'handle')
+      .field('note', 'Fixed, see photo')
+      .attach('photos', await jpeg(), { filename: 'after.jpg' });
+    expect(res.status).toBe(200);
+    expect(res.body.history.at(-1).photos).toEqual([`/api/incidents/${id}/photos/1`]);
+    expect(res.body.photos).toHaveLength(1);
+  });
+
+  it('community staff may see but not handle a grid-level incident (403, allowed actions listed)', async () => {
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.community01, id, { action: 'handle', note: 'x' }), 403, []);
+  });
+
+  it('the command centre may cancel, merge or defer at grid level, not handle (403)', async () => {
+    const id = await newIncident();
+    const res = await act(t.app, tokens.admin, id, { action: 'handle', note: 'x' });
+    expectProblem(res, 403, ['cancel', 'merge', 'defer']);
+    expect(res.body.detail).toMatch(/Only the chief of the grid may handle/);
+  });
+
+  it("another grid's chief and another community do not see it (404)", async () => {
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.chief02, id, { action: 'handle', note: 'x' }), 404);
+    expectProblem(await act(t.app, tokens.community02, id, { action: 'escalate' }), 404);
+  });
+
+  it('a planner sees it but may take no action (403)', async () => {
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.planner, id, { action: 'cancel', note: 'x' }), 403, []);
+  });
+
+  it('a department does not see an incident not dispatched to it (404)', async () => {
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.municipal, id, { action: 'handle', note: 'x' }), 404);
+  });
+
+  it('confirm or reject of an open incident is 409 with the allowed actions', async () => {
+    const id = await newIncident();
+    for (const action of ['confirm', 'reject']) {
+      const res = await act(t.app, tokens.chief01, id, { action, note: 'x' });
+      expectProblem(res, 409, ['handle', 'escalate', 'merge']);
+    }
+  });
+
+  it('dispatch at grid level is 409: it is the command centre step', async () => {
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.admin, id, { action: 'dispatch', department: 'municipal' }), 409, ['cancel', 'merge', 'defer']);
+  });
+
+  it('an unknown action is 400 naming the actions', async () => {
+    const id = await newIncident();
+    const res = await act(t.app, tokens.chief01, id, { action: 'archive' });
+    expectProblem(res, 400);
+    expect(res.body.detail).toMatch(/handle, escalate, dispatch/);
+  });
+});
+
+describe('escalation, dispatch and verification', () => {
+  it('grid → community: the community handles it and the chief confirms', async () => {
+    const id = await newIncident();
+    const up = await act(t.app, tokens.chief01, id, { action: 'escalate', note: 'Needs the community' });
+    expect(up.body).toMatchObject({ status: 'open', level: 'community' });
+    expectProblem(await act(t.app, tokens.chief01, id, { action: 'handle', note: 'x' }), 403, []);
+    const handled = await act(t.app, tokens.community01, id, { action: 'handle', note: 'Talked to the shop owner' });
+    expect(handled.body).toMatchObject({ status: 'handled', level: 'community' });
+    expectProblem(await act(t.app, tokens.community01, id, { action: 'confirm' }), 403, []);
+    expect((await act(t.app, tokens.chief01, id, { action: 'confirm' })).body.status).toBe('closed');
+  });
+
+  it('community → centre → department with a deadline; rework after a rejection counts; then closed', async () => {
+    const id = await newIncident('0603');
+    await act(t.app, tokens.chief01, id, { action: 'escalate' });
+    expect((await act(t.app, tokens.community01, id, { action: 'escalate' })).body.level).toBe('centre');
+    expectProblem(await act(t.app, tokens.community01, id, { action: 'escalate' }), 409, []);
+    expectProblem(await act(t.app, tokens.admin, id, { action: 'dispatch' }), 400);
+    const unknown = await act(t.app, tokens.admin, id, { action: 'dispatch', department: 'nasa' });
+    expectProblem(unknown, 400);
+    expect(unknown.body.detail).toMatch(/GET \/api\/departments/);
+    const sent = await act(t.app, tokens.admin, id, { action: 'dispatch', department: 'municipal', deadline_hours: 10, note: 'Replace the lamp' });
+    expect(sent.body).toMatchObject({ level: 'department', department: { code: 'municipal' }, assignee: { name: expect.any(String) } });
+    const due = Date.parse(sent.body.due_at) - Date.now();
+    expect(due).toBeGreaterThan(9.9 * 3600e3);
+    expect(due).toBeLessThan(10.1 * 3600e3);
+    expectProblem(await act(t.app, tokens.sanitation, id, { action: 'handle', note: 'x' }), 404);
+    expect((await act(t.app, tokens.municipal, id, { action: 'handle', note: 'Lamp replaced' })).body.status).toBe('handled');
+    const back = await act(t.app, tokens.chief01, id, { action: 'reject', note: 'Still dark at night' });
+    expect(back.body).toMatchObject({ status: 'open', level: 'department', rework_count: 1 });
+    await act(t.app, tokens.municipal, id, { action: 'handle', note: 'Cable fixed too' });
+    const done = await act(t.app, tokens.chief01, id, { action: 'confirm' });
+    expect(done.body).toMatchObject({ status: 'closed', rework_count: 1 });
+    expect(done.body.history.map((h: { action: string }) => h.action)).toEqual(['report', 'escalate', 'escalate', 'dispatch', 'handle', 'reject', 'handle', 'confirm']);
+    expect(await row(id)).toMatchObject({ status: 'closed', rework_count: 1, department_code: 'municipal' });
+  });
+
+  it('the command centre cancels with a reason (required); nothing is allowed afterwards (409)', async () => {
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.admin, id, { action: 'cancel' }), 400);
+    expect((await act(t.app, tokens.admin, id, { action: 'cancel', note: 'Not in our remit' })).body.status).toBe('cancelled');
+    expectProblem(await act(t.app, tokens.chief01, id, { action: 'handle', note: 'x' }), 409, []);
+    expect((await row(id)).closed_at).not.toBeNull();
+  });
+
+  it('the command centre defers the deadline with a reason', async () => {
+    const id = await newIncident();
+    const before = await row(id);
+    const res = await act(t.app, tokens.admin, id, { action: 'defer', hours: 24, note: 'Waiting for parts' });
+    expect(res.body.deferred).toBe(true);
+    const after = await row(id);
+    expect(after.due_at.getTime() - before.due_at.getTime()).toBe(24 * 3600e3);
+    expect(after.deferred_reason).toBe('Waiting for parts');
+  });
+});
+
+describe('merge', () => {
+  it('the chief merges a duplicate into the original', async () => {
+    const a = await newIncident();
+    const b = await newIncident();
+    const res = await act(t.app, tokens.chief01, b, { action: 'merge', into: a });
+    expect(res.body).toMatchObject({ status: 'merged', merged_into: a });
+    expect(await row(b)).toMatchObject({ status: 'merged', merged_into: a });
+  });
+
+  it('refuses a merge into itself (422) or into a finished incident (409)', async () => {
+    const a = await newIncident();
+    const b = await newIncident();
+    expectProblem(await act(t.app, tokens.chief01, b, { action: 'merge', into: b }), 422);
+    await act(t.app, tokens.admin, a, { action: 'cancel', note: 'duplicate call' });
+    expectProblem(await act(t.app, tokens.chief01, b, { action: 'merge', into: a }), 409);
+    expect((await row(b)).status).toBe('open');
+  });
+});
+
+describe('concurrency', () => {
+  it('of two people acting at once on the same version, exactly one wins and the other gets 409', async () => {
+    const id = await newIncident();
+    const [a, b] = await Promise.all([
+      act(t.app, tokens.chief01, id, { action: 'escalate', version: 1 }),
+      act(t.app, tokens.admin, id, { action: 'cancel', note: 'not valid', version: 1 }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const r = await row(id);
+    expect(r.version).toBe(2);
+    const events = await t.db.knex('incident_events').where({ incident_id: id });
+    expect(events).toHaveLength(2);
+  });
+
+  it('ten simultaneous handles of one incident: one succeeds', async () => {
+    const id = await newIncident();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => act(t.app, tokens.chief01, id, { action: 'handle', note: `try ${i}` })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(9);
+    expect((await t.db.knex('incident_events').where({ incident_id: id, action: 'handle' })).length).toBe(1);
+  });
+
+  it('a stale version is 409 with the current version', async () => {
+    const id = await newIncident();
+    await act(t.app, tokens.chief01, id, { action: 'escalate' });
+    const res = await act(t.app, tokens.community01, id, { action: 'handle', note: 'x', version: 1 });
+    expectProblem(res, 409);
+    expect(res.body.current_version).toBe(2);
+  });
+});

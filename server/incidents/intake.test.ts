@@ -1,0 +1,207 @@
+import gcoordModule from 'gcoord';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loginAs, testApp, useTestApp } from '../../test/app.js';
+import { act, jpeg, pointIn, report, sharedVertex, tempDataDir } from './test_helpers.js';
+
+const gcoord = ((gcoordModule as unknown as { default?: unknown }).default ?? gcoordModule) as typeof gcoordModule.default;
+
+const GRID = '210103007001001';
+const t = useTestApp({ dataDir: tempDataDir() });
+let chief: string;
+
+beforeAll(async () => {
+  chief = await loginAs(t.app, 'chief01');
+});
+
+describe('POST /api/incidents', () => {
+  it('routes a report to the grid in force and its chief, with the category deadline, and stores it', async () => {
+    const p = await pointIn(t.db, GRID);
+    const res = await report(t.app, chief, { category: '0603', description: 'Streetlight out at the corner', lon: p.lon, lat: p.lat });
+    expect(res.status).toBe(201);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers.location).toBe(`/api/incidents/${res.body.id}`);
+    expect(res.body).toMatchObject({
+      id: expect.any(Number),
+      case_no: expect.stringMatching(/^\d{14,}$/),
+      status: 'open',
+      level: 'grid',
+      grid: { code: GRID, name: expect.any(String) },
+      community: { code: GRID.slice(0, 12), name: expect.any(String) },
+      assignee: { name: expect.any(String), phone: expect.stringMatching(/^\d{11}$/) },
+      near_edge: false,
+      possible_duplicates: expect.any(Array),
+    });
+    const due = Date.parse(res.body.due_at) - Date.now();
+    expect(due).toBeGreaterThan(71 * 3600e3);
+    expect(due).toBeLessThan(73 * 3600e3);
+    const row = await t.db.knex('incidents').where({ id: res.body.id }).first();
+    expect(row).toMatchObject({ grid_code: GRID, source: 'patrol', status: 'open', level: 'grid', category_code: '0603', version: 1 });
+    const version = await t.db.knex('areas').where({ code: GRID }).whereNull('valid_to').first('id');
+    expect(row.area_version_id).toBe(version.id);
+    const chiefStaff = await t.db.knex('staff').where({ code: 'chief01' }).first('id', 'user_id');
+    expect(row).toMatchObject({ assignee_staff_id: chiefStaff.id, assignee_user_id: chiefStaff.user_id });
+    const events = await t.db.knex('incident_events').where({ incident_id: res.body.id });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'report', to_status: 'open', to_level: 'grid' });
+  });
+
+  it('routes a GCJ-02 point to the same grid as its WGS84 original, even near a grid edge', async () => {
+    const v = await sharedVertex(t.db);
+    // 5 m inside grid a from the shared vertex, towards a's interior.
+    const { rows } = await t.db.knex.raw(
+      `select ST_X(p) as lon, ST_Y(p) as lat from (select ST_LineInterpolatePoint(ST_MakeLine(ST_SetSRID(ST_MakePoint(?, ?), 4326), ST_PointOnSurface(geom)), 5 / ST_Distance(ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ST_PointOnSurface(geom)::geography)) as p from areas where code = ? and valid_to is null) t`,
+      [v.lon, v.lat, v.lon, v.lat, v.a],
+    );
+    const wgs = { lon: Number(rows[0].lon), lat: Number(rows[0].lat) };
+    const [gx, gy] = gcoord.transform([wgs.lon, wgs.lat], gcoord.WGS84, gcoord.GCJ02) as number[];
+    const a = await report(t.app, await loginAs(t.app, 'admin'), { category: '0104', lon: wgs.lon, lat: wgs.lat });
+    const b = await report(t.app, await loginAs(t.app, 'admin'), { category: '0104', lon: gx, lat: gy, crs: 'gcj02' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.grid.code).toBe(a.body.grid.code);
+    expect(b.body.near_edge).toBe(true);
+    expect(b.body.point[0]).toBeCloseTo(wgs.lon, 6);
+    expect(b.body.point[1]).toBeCloseTo(wgs.lat, 6);
+  });
+
+  it('routes a report on a vertex shared by two grids to the lower code, flagged near the edge for both chiefs', async () => {
+    const v = await sharedVertex(t.db);
+    const admin = await loginAs(t.app, 'admin');
+    const first = await report(t.app, admin, { category: '0201', lon: v.lon, lat: v.lat });
+    const second = await report(t.app, admin, { category: '0201', lon: v.lon, lat: v.lat });
+    expect(first.status).toBe(201);
+    expect(first.body.grid.code).toBe(v.a);
+    expect(second.body.grid.code).toBe(v.a);
+    expect(first.body.near_edge).toBe(true);
+    expect(first.body.near_grid_codes).toContain(v.b);
+    const row = await t.db.knex('incidents').where({ id: first.body.id }).first('near_grid_codes');
+    expect(row.near_grid_codes).toContain(v.b);
+  });
+
+  it('lists an open incident of the same category close by as a possible duplicate', async () => {
+    const p = await pointIn(t.db, '210103007001002', 60);
+    const admin = await loginAs(t.app, 'admin');
+    const first = await report(t.app, admin, { category: '0503', lon: p.lon, lat: p.lat });
+    const second = await report(t.app, admin, { category: '0503', lon: p.lon + 0.0001, lat: p.lat });
+    const other = await report(t.app, admin, { category: '0502', lon: p.lon, lat: p.lat });
+    expect(second.body.possible_duplicates).toContainEqual(expect.objectContaining({ id: first.body.id, case_no: first.body.case_no, status: 'open' }));
+    const dup = second.body.possible_duplicates.find((d: { id: number }) => d.id === first.body.id);
+    expect(dup.distance_m).toBeGreaterThan(5);
+    expect(dup.distance_m).toBeLessThan(12);
+    expect(other.body.possible_duplicates.map((d: { id: number }) => d.id)).not.toContain(first.body.id);
+  });
+
+  it('uses the position of the asset when no point is given', async () => {
+    const asset = await t.db.knex('assets').whereNotNull('grid_code').orderBy('id').first('id', 'grid_code', t.db.knex.raw('ST_X(geom) as lon'), t.db.knex.raw('ST_Y(geom) as lat'));
+    const res = await report(t.app, await loginAs(t.app, 'admin'), { category: '0601', asset_id: asset.id });
+    expect(res.status).toBe(201);
+    expect(res.body.grid.code).toBe(asset.grid_code);
+    expect(res.body.point).toEqual([asset.lon, asset.lat]);
+    expect((await t.db.knex('incidents').where({ id: res.body.id }).first('asset_id')).asset_id).toBe(asset.id);
+  });
+
+  it('refuses a point outside every grid with 422 problem+json', async () => {
+    const res = await report(t.app, chief, { category: '0101', lon: 116.397, lat: 39.909 });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toMatch(/outside every grid/);
+  });
+
+  it('sends a point outside every grid to the command centre when configured so', async () => {
+    const app = testApp(t.db, { dataDir: tempDataDir(), outsideGrid: 'centre' });
+    const admin = await loginAs(app, 'admin');
+    const res = await report(app, admin, { category: '0101', lon: 123.2, lat: 41.6 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ level: 'centre', grid: null, community: null, assignee: null, status: 'open' });
+    const row = await t.db.knex('incidents').where({ id: res.body.id }).first();
+    expect(row).toMatchObject({ level: 'centre', grid_code: null, office_code: '210103007' });
+    expect((await act(app, admin, res.body.id, { action: 'dispatch', department: 'sanitation' })).body.level).toBe('department');
+  });
+
+  const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['no category', { lon: 123.43, lat: 41.79 }, /category is required/],
+    ['unknown category', { category: '9999', lon: 123.43, lat: 41.79 }, /unknown; pick a code/],
+    ['no point', { category: '0101' }, /Where is it\?/],
+    ['lon without lat', { category: '0101', lon: 123.43 }, /lon and lat together/],
+    ['swapped', { category: '0101', lon: 41.79, lat: 123.43 }, /swapped/],
+    ['bad crs', { category: '0101', lon: 123.43, lat: 41.79, crs: 'epsg3857' }, /crs/],
+    ['bad source', { category: '0101', lon: 123.43, lat: 41.79, source: 'rumour' }, /source/],
+    ['unknown asset', { category: '0101', asset_id: 999999999 }, /asset_id 999999999 names no asset/],
+  ];
+  it.each(BAD)('refuses %s with a problem that names the fix, writing nothing', async (_name, body, detail) => {
+    const before = await t.db.knex('incidents').count('* as n').first();
+    const res = await report(t.app, chief, body);
+    expect([400, 422]).toContain(res.status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toMatch(detail);
+    const after = await t.db.knex('incidents').count('* as n').first();
+    // Other test files may write at the same time on the shared native database: compare only this file's writes.
+    if (t.db.kind === 'embedded') expect(after!.n).toBe(before!.n);
+  });
+
+  it('needs a session', async () => {
+    const res = await request(t.app).post('/api/incidents').send({ category: '0101', lon: 123.43, lat: 41.79 });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('photos at intake', () => {
+  it('stores an upright photo and a thumbnail, and takes the point from its EXIF GPS', async () => {
+    const p = await pointIn(t.db, GRID);
+    const photo = await jpeg({ width: 80, height: 40, orientation: 6, gps: p });
+    const res = await request(t.app)
+      .post('/api/incidents')
+      .set('Authorization', `Bearer ${chief}`)
+      .field('category', '0602')
+      .field('description', 'Manhole cover missing')
+      .attach('photos', photo, { filename: 'cover.jpg', contentType: 'image/jpeg' });
+    expect(res.status).toBe(201);
+    expect(res.body.grid.code).toBe(GRID);
+    expect(res.body.point[0]).toBeCloseTo(p.lon, 5);
+    expect(res.body.photos).toBe(1);
+    const detail = await request(t.app).get(`/api/incidents/${res.body.id}`).set('Authorization', `Bearer ${chief}`);
+    expect(detail.body.photos).toEqual([expect.objectContaining({ n: 1, media_type: 'image/jpeg', width: 40, height: 80 })]);
+    expect(detail.body.history[0].photos).toEqual([`/api/incidents/${res.body.id}/photos/1`]);
+    const img = await request(t.app).get(detail.body.photos[0].url).set('Authorization', `Bearer ${chief}`).buffer(true);
+    expect(img.status).toBe(200);
+    expect(img.headers['content-type']).toBe('image/jpeg');
+    const { default: sharp } = await import('sharp');
+    const meta = await sharp(img.body as Buffer).metadata();
+    expect([meta.width, meta.height]).toEqual([40, 80]);
+    // The stored copy carries no EXIF: a resident's GPS position is not served back.
+    expect(meta.exif).toBeUndefined();
+    const thumb = await request(t.app).get(detail.body.photos[0].thumb_url).set('Authorization', `Bearer ${chief}`).buffer(true);
+    expect(thumb.headers['content-type']).toBe('image/webp');
+  });
+
+  it('refuses a file whose real type is not an image, whatever its name, and writes nothing', async () => {
+    const p = await pointIn(t.db, GRID);
+    const before = await t.db.knex('incident_photos').count('* as n').first();
+    const res = await request(t.app)
+      .post('/api/incidents')
+      .set('Authorization', `Bearer ${chief}`)
+      .field('category', '0101')
+      .field('lon', String(p.lon))
+      .field('lat', String(p.lat))
+      .attach('photos', Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n'), { filename: 'photo.jpg', contentType: 'image/jpeg' });
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toMatch(/really application\/pdf/);
+    expect(res.body.detail).toMatch(/JPEG, PNG or WebP/);
+    if (t.db.kind === 'embedded') expect((await t.db.knex('incident_photos').count('* as n').first())!.n).toBe(before!.n);
+  });
+
+  it('refuses a photo over the size limit with 413', async () => {
+    const p = await pointIn(t.db, GRID);
+    const res = await request(t.app)
+      .post('/api/incidents')
+      .set('Authorization', `Bearer ${chief}`)
+      .field('category', '0101')
+      .field('lon', String(p.lon))
+      .field('lat', String(p.lat))
+      .attach('photos', Buffer.alloc(9 * 1024 * 1024, 1), { filename: 'big.jpg' });
+    expect(res.status).toBe(413);
+    expect(res.body.detail).toMatch(/larger than 8 MB/);
+  });
+});

@@ -1,0 +1,196 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireUser, userOf } from '../auth/middleware.js';
+import type { AppContext } from '../context.js';
+import type { RouteRegistry } from '../http/route.js';
+import { problem } from '../http/schemas.js';
+import { acceptPhotos, uploadedFiles } from '../photos/upload.js';
+import { incidentContext } from './deps.js';
+import {
+  actionBody,
+  caseNoParams,
+  categorySchema,
+  departmentSchema,
+  incidentDetail,
+  incidentParams,
+  listQuery,
+  listResponse,
+  photoParams,
+  photoQuery,
+  publicReportBody,
+  publicView,
+  reportBody,
+  reportResponse,
+} from './schema.js';
+import {
+  actOnIncident,
+  getIncident,
+  getPhoto,
+  listCategories,
+  listDepartments,
+  listIncidents,
+  publicIncident,
+  reportIncident,
+  type Upload,
+} from './service.js';
+import { handleStream } from './stream.js';
+
+
+/** The uploads of a request as the services take them. */
+const uploadsOf = (req: Parameters<typeof uploadedFiles>[0]): Upload[] => uploadedFiles(req).map((f) => ({ name: f.originalname, bytes: f.buffer }));
+
+/** Incident intake (staff and public), workflow actions, lists, photos, the live stream and the dictionaries. */
+export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  const deps = incidentContext(ctx);
+  const { knex } = deps;
+  const photos = acceptPhotos({ field: 'photos', maxBytes: ctx.config.photoMaxBytes, maxFiles: ctx.config.photoMaxFiles });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/incident-categories',
+    summary: 'Event categories (national classes), each with its deadline and usual department; code = Open311 service_code',
+    tags: ['incidents'],
+    auth: 'public',
+    responses: { 200: { description: 'The categories', schema: z.array(categorySchema) } },
+    handler: () => listCategories(knex),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/departments',
+    summary: 'Departments incidents can be dispatched to',
+    tags: ['incidents'],
+    auth: 'public',
+    responses: { 200: { description: 'The departments', schema: z.array(departmentSchema) } },
+    handler: () => listDepartments(knex),
+  });
+
+  const intakeResponses = {
+    201: { description: 'Reported and routed', schema: reportResponse },
+    400: problem('Missing or bad fields, unknown category, or no point given'),
+    413: problem('A photo is too large'),
+    415: problem('A photo is not really a JPEG, PNG or WebP image'),
+    422: problem('The point is outside every grid, or the asset does not exist'),
+  };
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/incidents',
+    summary: 'Report an incident (staff); JSON, or multipart with photos; routed to the grid in force and its chief',
+    tags: ['incidents'],
+    auth: 'session',
+    body: reportBody,
+    before: [requireUser, photos],
+    responses: { ...intakeResponses, 401: problem('Not logged in') },
+    handler: async ({ body }, req, res) => {
+      const user = userOf(req);
+      const receipt = await reportIncident(deps, body, uploadsOf(req), {
+        user,
+        source: body.source ?? (user.role === 'chief' ? 'patrol' : 'hotline'),
+      });
+      res.status(201).location(`/api/incidents/${receipt.id}`).json(receipt);
+    },
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/public/incidents',
+    summary: 'Report an incident as a resident, without an account (rate-limited); the contact stays private',
+    tags: ['incidents', 'public'],
+    auth: 'public',
+    body: publicReportBody,
+    before: [deps.publicLimit, photos],
+    responses: { ...intakeResponses, 429: problem('Too many reports from this client') },
+    handler: async ({ body }, req, res) => {
+      const { contact, ...report } = body;
+      const receipt = await reportIncident(deps, report, uploadsOf(req), { user: null, contact: contact ?? null, source: 'resident' });
+      res.status(201).location(`/api/public/incidents/${receipt.case_no}`).json(receipt);
+    },
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/public/incidents/:case_no',
+    summary: 'Follow a report by its case number: status and steps, no personal data',
+    tags: ['incidents', 'public'],
+    auth: 'public',
+    params: caseNoParams,
+    responses: { 200: { description: 'The public view', schema: publicView }, 404: problem('No such case number') },
+    handler: ({ params }) => publicIncident(knex, params.case_no),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/incidents/stream',
+    summary: 'Server-Sent Events of new and changed incidents in your scope (event: incident)',
+    tags: ['incidents'],
+    auth: 'session',
+    before: [requireUser],
+    responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, 401: problem('Not logged in') },
+    handler: (_input, req, res) => handleStream(deps.bus, req, res),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/incidents',
+    summary: 'Incidents in your scope (and next to it), filtered and paginated, newest first',
+    tags: ['incidents'],
+    auth: 'session',
+    query: listQuery,
+    before: [requireUser],
+    responses: { 200: { description: 'A page of incidents, the total and how many are overdue', schema: listResponse }, 400: problem('Bad filter'), 401: problem('Not logged in') },
+    handler: ({ query }, req) => listIncidents(knex, userOf(req), query),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/incidents/:id',
+    summary: 'One incident with its history, photos and the actions you may take',
+    tags: ['incidents'],
+    auth: 'session',
+    params: incidentParams,
+    before: [requireUser],
+    responses: { 200: { description: 'The incident', schema: incidentDetail }, 401: problem('Not logged in'), 404: problem('No such incident in your scope') },
+    handler: ({ params }, req) => getIncident(knex, userOf(req), params.id),
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/incidents/:id/actions',
+    summary: 'Take a workflow step: handle, escalate, dispatch, cancel, confirm, reject, merge, defer (JSON, or multipart with photos)',
+    tags: ['incidents'],
+    auth: 'session',
+    params: incidentParams,
+    body: actionBody,
+    before: [requireUser, photos],
+    responses: {
+      200: { description: 'The incident after the step', schema: incidentDetail },
+      400: problem('Unknown action or a missing field (note, department, into, hours)'),
+      401: problem('Not logged in'),
+      403: problem('Not your role or scope for this step; lists allowed_actions'),
+      404: problem('No such incident in your scope'),
+      409: problem('Not allowed in the current state, or the incident changed meanwhile; lists allowed_actions'),
+      415: problem('A photo is not really a JPEG, PNG or WebP image'),
+    },
+    handler: ({ params, body }, req) => actOnIncident(deps, userOf(req), params.id, body, uploadsOf(req)),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/incidents/:id/photos/:n',
+    summary: 'A photo of an incident in your scope (size=thumb for the thumbnail)',
+    tags: ['incidents'],
+    auth: 'session',
+    params: photoParams,
+    query: photoQuery,
+    before: [requireUser],
+    responses: { 200: { description: 'The image', contentType: 'image/*' }, 401: problem('Not logged in'), 404: problem('No such photo in your scope') },
+    handler: async ({ params, query }, req, res) => {
+      const photo = await getPhoto(deps, userOf(req), params.id, params.n, query.size);
+      res.type(photo.mediaType).set('Cache-Control', 'private, max-age=86400').send(photo.bytes);
+    },
+  });
+  return router;
+}
+

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { instantSchema } from '../areas/schema.js';
+import { checkLonLat, crsSchema } from '../geo/crs.js';
+import { ACTIONS, LEVELS, SOURCES, STATUSES } from './workflow.js';
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** Empty form fields count as absent (multipart forms send every field, filled or not). */
+const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+
+/** A number in JSON, or a decimal string in a form field. */
+const decimal = (name: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z.union([
+      z.number({ error: `${name} must be a number` }),
+      z.string().trim().regex(NUMBER, `${name} must be a number in decimal degrees`).transform(Number),
+    ]),
+  );
+/** A positive integer in JSON or a form field. */
+const positiveInt = (name: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : blankToUndefined(v)),
+    z.number({ error: `${name} must be a positive integer` }).int(`${name} must be a positive integer`).positive(`${name} must be a positive integer`),
+  );
+
+const pointFields = {
+  category: z.string({ error: 'category is required: a code from GET /api/incident-categories, e.g. "0601"' }).trim().min(1).max(16),
+  description: z.preprocess(blankToUndefined, z.string().trim().max(2000, 'description is limited to 2000 characters').default('')),
+  lon: decimal('lon').optional().meta({ description: 'Longitude; with lat. May be left out when asset_id or a photo with GPS gives the point.' }),
+  lat: decimal('lat').optional(),
+  crs: z.preprocess(blankToUndefined, crsSchema),
+  asset_id: positiveInt('asset_id').optional().meta({ description: 'The asset concerned; its position is used when no lon/lat is given' }),
+};
+
+/** Check that lon and lat come together and are in range. */
+function refinePoint(p: { lon?: number; lat?: number }, ctx: z.RefinementCtx) {
+  if ((p.lon === undefined) !== (p.lat === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give lon and lat together (or neither, with asset_id or a photo with GPS)', path: [p.lon === undefined ? 'lon' : 'lat'] });
+    return;
+  }
+  if (p.lon !== undefined && p.lat !== undefined) checkLonLat(p.lon, p.lat, (message, path) => ctx.addIssue({ code: 'custom', message, path }));
+}
+
+/** Body of POST /api/incidents (JSON, or multipart with `photos`). */
+export const reportBody = z
+  .object({ ...pointFields, source: z.preprocess(blankToUndefined, z.enum(SOURCES).optional()).meta({ description: 'patrol (default for chiefs), resident, hotline (default otherwise), superior, media' }) })
+  .superRefine(refinePoint)
+  .meta({ id: 'IncidentReport' });
+
+const contactSchema = z.object({
+  name: z.string().trim().max(50).optional(),
+  phone: z.string().trim().regex(/^[0-9+()\-\s]{5,20}$/, 'contact.phone must be a phone number (digits, spaces, +, -)').optional(),
+  email: z.string().trim().email('contact.email must be an e-mail address').max(100).optional(),
+});
+
+/** Body of POST /api/public/incidents: a resident's report; the contact is kept private. */
+export const publicReportBody = z
+  .preprocess(
+    (v) => {
+      if (!v || typeof v !== 'object') return v;
+      const body = { ...(v as Record<string, unknown>) };
+      // Forms send the contact as JSON text or as contact_name / contact_phone fields.
+      if (typeof body.contact === 'string') {
+        try {
+          body.contact = JSON.parse(body.contact);
+        } catch {
+          return body;
+        }
+      }
+      if (body.contact === undefined && (body.contact_name || body.contact_phone)) {
+        body.contact = { name: blankToUndefined(body.contact_name), phone: blankToUndefined(body.contact_phone) };
+      }
+      delete body.contact_name;
+      delete body.contact_phone;
+      return body;
+    },
+    z.object({ ...pointFields, contact: contactSchema.optional().meta({ description: 'How to reach the reporter; never shown publicly' }) }).superRefine(refinePoint),
+  )
+  .meta({ id: 'PublicIncidentReport' });
+
+/** Body of POST /api/incidents/{id}/actions. */
+export const actionBody = z
+  .object({
+    action: z.enum(ACTIONS, { error: `action must be one of ${ACTIONS.join(', ')}` }),
+    note: z.preprocess(blankToUndefined, z.string().trim().min(1).max(2000).optional()),
+    department: z.preprocess(blankToUndefined, z.string().trim().max(32).optional()).meta({ description: 'dispatch: the department code (GET /api/departments)' }),
+    deadline_hours: positiveInt('deadline_hours').optional().meta({ description: "dispatch: hours the department gets; the category's deadline when absent" }),
+    hours: positiveInt('hours').optional().meta({ description: 'defer: hours to add to the deadline' }),
+    into: positiveInt('into').optional().meta({ description: 'merge: id of the incident this one duplicates' }),
+    version: positiveInt('version').optional().meta({ description: 'The version you saw; a different current version answers 409' }),
+  })
+  .superRefine((b, ctx) => {
+    const need = (field: 'note' | 'department' | 'into' | 'hours', why: string) => {
+      if (b[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required to ${b.action}: ${why}` });
+    };
+    if (b.action === 'handle') need('note', 'say what was done');
+    if (b.action === 'cancel') need('note', 'give the reason it is not a valid case');
+    if (b.action === 'reject') need('note', 'say what is still wrong');
+    if (b.action === 'dispatch') need('department', 'a code from GET /api/departments');
+    if (b.action === 'merge') need('into', 'the id of the incident this one duplicates');
+    if (b.action === 'defer') {
+      need('hours', 'how many hours to add to the deadline');
+      need('note', 'give the reason for the deferral');
+    }
+  })
+  .meta({ id: 'IncidentAction' });
+
+/** Path of one incident. */
+export const incidentParams = z.object({ id: positiveInt('id') });
+/** Path of one photo of an incident. */
+export const photoParams = z.object({ id: positiveInt('id'), n: positiveInt('n') });
+/** Query of a photo: the full image or its thumbnail. */
+export const photoQuery = z.object({ size: z.enum(['full', 'thumb']).default('full') });
+/** Path of the public tracking view. */
+export const caseNoParams = z.object({ case_no: z.string().trim().regex(/^\d{8,20}$/, 'case_no is the number given at reporting, e.g. 20261127000042') });
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const csv = <T extends readonly [string, ...string[]]>(values: T, name: string) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values, { error: `${name} must be one or more of ${values.join(', ')}, comma-separated` })).min(1));
+
+/** Query of GET /api/incidents. */
+export const listQuery = z.object({
+  status: csv(STATUSES, 'status').optional().meta({ description: `Comma-separated: ${STATUSES.join(', ')}` }),
+  level: csv(LEVELS, 'level').optional().meta({ description: `Comma-separated: ${LEVELS.join(', ')}` }),
+  grid: z.string().trim().min(1).max(64).optional(),
+  community: z.string().trim().min(1).max(64).optional(),
+  category: z.string().trim().min(1).max(16).optional(),
+  department: z.string().trim().min(1).max(32).optional(),
+  overdue: bool.optional().meta({ description: 'true: only open incidents past their deadline; false: the others' }),
+  bbox: z
+    .string()
+    .transform((s, ctx) => {
+      const n = s.split(',').map(Number);
+      if (n.length !== 4 || n.some((x) => !Number.isFinite(x))) {
+        ctx.addIssue({ code: 'custom', message: 'bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees' });
+        return z.NEVER;
+      }
+      if (n[0] > n[2] || n[1] > n[3]) {
+        ctx.addIssue({ code: 'custom', message: 'bbox must be minLon,minLat,maxLon,maxLat with min ≤ max' });
+        return z.NEVER;
+      }
+      return n as [number, number, number, number];
+    })
+    .optional(),
+  since: instantSchema.optional().meta({ description: 'Only incidents changed at or after this instant (ISO 8601)' }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const ref = z.object({ code: z.string(), name: z.string() });
+const person = z.object({ name: z.string(), phone: z.string().nullable() });
+
+/** A possible duplicate: an open incident of the same category nearby. */
+export const duplicateSchema = z.object({ id: z.number().int(), case_no: z.string(), status: z.string(), distance_m: z.number(), reported_at: z.string() });
+
+/** Answer of an intake. */
+export const reportResponse = z
+  .object({
+    id: z.number().int(),
+    case_no: z.string(),
+    status: z.enum(STATUSES),
+    level: z.enum(LEVELS),
+    grid: ref.nullable(),
+    community: ref.nullable(),
+    assignee: person.nullable(),
+    due_at: z.string().nullable(),
+    near_edge: z.boolean(),
+    near_grid_codes: z.array(z.string()),
+    point: z.tuple([z.number(), z.number()]),
+    photos: z.number().int(),
+    possible_duplicates: z.array(duplicateSchema),
+  })
+  .meta({ id: 'IncidentReceipt' });
+
+/** An incident in a list. */
+export const incidentSummary = z
+  .object({
+    id: z.number().int(),
+    case_no: z.string(),
+    status: z.enum(STATUSES),
+    level: z.enum(LEVELS),
+    category: z.object({ code: z.string(), name: z.string(), name_en: z.string() }),
+    description: z.string(),
+    source: z.enum(SOURCES),
+    lon: z.number(),
+    lat: z.number(),
+    grid: ref.nullable(),
+    community: ref.nullable(),
+    department: ref.nullable(),
+    assignee: person.nullable(),
+    area_version_id: z.number().int().nullable(),
+    near_edge: z.boolean(),
+    near_grid_codes: z.array(z.string()),
+    due_at: z.string().nullable(),
+    overdue: z.boolean(),
+    deferred: z.boolean(),
+    rework_count: z.number().int(),
+    merged_into: z.number().int().nullable(),
+    version: z.number().int(),
+    reported_at: z.string(),
+    updated_at: z.string(),
+    closed_at: z.string().nullable(),
+  })
+  .meta({ id: 'IncidentSummary' });
+
+/** Answer of GET /api/incidents. */
+export const listResponse = z.object({ items: z.array(incidentSummary), total: z.number().int(), overdue: z.number().int() });
+
+const photoRef = z.object({ n: z.number().int(), url: z.string(), thumb_url: z.string(), media_type: z.string(), width: z.number().nullable(), height: z.number().nullable() });
+
+/** One incident with its history, photos and what the viewer may do. */
+export const incidentDetail = incidentSummary
+  .extend({
+    asset_id: z.number().int().nullable(),
+    reporter: z.object({ user: z.string().nullable(), contact: z.record(z.string(), z.unknown()).nullable() }),
+    photos: z.array(photoRef),
+    history: z.array(
+      z.object({
+        action: z.string(),
+        from_status: z.string().nullable(),
+        to_status: z.string().nullable(),
+        from_level: z.string().nullable(),
+        to_level: z.string().nullable(),
+        actor: z.string().nullable(),
+        note: z.string().nullable(),
+        photos: z.array(z.string()),
+        at: z.string(),
+      }),
+    ),
+    allowed_actions: z.array(z.enum(ACTIONS)),
+  })
+  .meta({ id: 'Incident' });
+
+/** The public tracking view of an incident: no notes, no people, no photos. */
+export const publicView = z
+  .object({
+    case_no: z.string(),
+    status: z.enum(STATUSES),
+    level: z.enum(LEVELS),
+    category: z.object({ code: z.string(), name: z.string(), name_en: z.string() }),
+    grid: ref.nullable(),
+    reported_at: z.string(),
+    updated_at: z.string(),
+    due_at: z.string().nullable(),
+    closed_at: z.string().nullable(),
+    history: z.array(z.object({ action: z.string(), to_status: z.string().nullable(), to_level: z.string().nullable(), at: z.string() })),
+  })
+  .meta({ id: 'IncidentPublicView' });
+
+/** An event category with its deadline and usual department. */
+export const categorySchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    name_en: z.string(),
+    class_code: z.string(),
+    class_name: z.string(),
+    class_name_en: z.string(),
+    deadline_hours: z.number().int(),
+    department_code: z.string().nullable(),
+    asset_category_code: z.string().nullable(),
+  })
+  .meta({ id: 'IncidentCategory' });
+
+/** A department incidents can be dispatched to. */
+export const departmentSchema = z.object({ code: z.string(), name: z.string(), name_en: z.string() }).meta({ id: 'Department' });

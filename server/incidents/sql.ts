@@ -1,0 +1,226 @@
+import type { Knex } from 'knex';
+import type { Action, Level, Status } from './workflow.js';
+
+/** Columns of an incident as the API shows it, from `incidents i` with its category, areas, department and assignee. */
+export function sqlIncidentColumns(knex: Knex): (string | Knex.Raw)[] {
+  return [
+    'i.id', 'i.office_code', 'i.case_no', 'i.status', 'i.level', 'i.description', 'i.source', 'i.grid_code', 'i.community_code',
+    'i.department_code', 'i.area_version_id', 'i.near_edge', 'i.near_grid_codes', 'i.due_at', 'i.deferred', 'i.rework_count',
+    'i.merged_into', 'i.version', 'i.reported_at', 'i.updated_at', 'i.closed_at', 'i.asset_id', 'i.category_code',
+    knex.raw('ST_X(i.geom) as lon'),
+    knex.raw('ST_Y(i.geom) as lat'),
+    knex.raw(`(i.status = 'open' and i.due_at < now()) as overdue`),
+    'c.name as category_name', 'c.name_en as category_name_en',
+    'g.name as grid_name', 'cm.name as community_name', 'd.name as department_name', 'd.phone as department_phone',
+    's.name as assignee_name', 's.phone as assignee_phone',
+  ];
+}
+
+/** `incidents i` joined to what its columns name; the grid's name is that of the version it was routed to. */
+export function sqlIncidents(knex: Knex): Knex.QueryBuilder {
+  return knex('incidents as i')
+    .join('incident_categories as c', 'c.code', 'i.category_code')
+    .leftJoin('areas as g', 'g.id', 'i.area_version_id')
+    .leftJoin('areas as cm', (j) => j.on('cm.code', 'i.community_code').andOnNull('cm.valid_to'))
+    .leftJoin('departments as d', 'd.code', 'i.department_code')
+    .leftJoin('staff as s', 's.id', 'i.assignee_staff_id');
+}
+
+/** The viewer clause: a department sees what is dispatched to it; everyone else their areas and the grids next to them. */
+export function sqlVisibleTo(q: Knex.QueryBuilder, viewer: { role: string; scope: string[]; department_code: string | null }): Knex.QueryBuilder {
+  if (viewer.role === 'department') return q.where('i.department_code', viewer.department_code ?? '');
+  return q.whereRaw(
+    '(i.grid_code = any(?) or i.community_code = any(?) or i.office_code = any(?) or i.near_grid_codes && ?::text[])',
+    [viewer.scope, viewer.scope, viewer.scope, viewer.scope],
+  );
+}
+
+/** Filters of the incident list, one clause each; absent filters add nothing. */
+export interface ListFilter {
+  status?: Status[];
+  level?: Level[];
+  grid?: string;
+  community?: string;
+  category?: string;
+  department?: string;
+  overdue?: boolean;
+  bbox?: [number, number, number, number];
+  since?: Date;
+}
+
+/** Apply the list filters to a query over `incidents i`. */
+export function sqlWhere(q: Knex.QueryBuilder, f: ListFilter): Knex.QueryBuilder {
+  if (f.status) q.whereIn('i.status', f.status);
+  if (f.level) q.whereIn('i.level', f.level);
+  if (f.grid) q.where((w) => w.where('i.grid_code', f.grid!).orWhereRaw('? = any(i.near_grid_codes)', [f.grid!]));
+  if (f.community) q.where('i.community_code', f.community);
+  if (f.category) q.where('i.category_code', f.category);
+  if (f.department) q.where('i.department_code', f.department);
+  if (f.overdue === true) q.where('i.status', 'open').andWhere('i.due_at', '<', q.client.raw('now()'));
+  if (f.overdue === false) q.whereRaw(`not (i.status = 'open' and coalesce(i.due_at < now(), false))`);
+  if (f.bbox) q.whereRaw('i.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)', f.bbox);
+  if (f.since) q.where('i.updated_at', '>=', f.since);
+  return q;
+}
+
+/** The position of an asset as [lon, lat], or undefined. */
+export function sqlAssetPoint(knex: Knex, id: number) {
+  return knex('assets').where({ id }).first(knex.raw('ST_X(geom) as lon'), knex.raw('ST_Y(geom) as lat'), 'office_code');
+}
+
+/** Degrees of latitude that cover `metres` anywhere below 80° latitude (a bounding-box prefilter for the index). */
+export function metresToDegrees(metres: number, lat: number): number {
+  return (metres / 111_320) / Math.max(Math.cos((Math.min(Math.abs(lat), 80) * Math.PI) / 180), 0.17);
+}
+
+/** What an intake inserts. */
+export interface NewIncident {
+  office: string;
+  category: string;
+  description: string;
+  source: string;
+  level: Level;
+  grid: string | null;
+  community: string | null;
+  versionId: number | null;
+  lon: number;
+  lat: number;
+  reporterUserId: number | null;
+  contact: Record<string, unknown> | null;
+  assetId: number | null;
+  nearEdgeMetres: number;
+  duplicateRadiusMetres: number;
+  duplicateWindowHours: number;
+}
+
+/**
+ * Insert an incident and its `report` event in one statement: case number from the sequence, the grid's
+ * chief as assignee, the category's deadline, the near-edge flag with the neighbouring grids within
+ * `nearEdgeMetres` (geography distance, so metres anywhere), and the possible duplicates (open incidents
+ * of the category within `duplicateRadiusMetres` and `duplicateWindowHours`; the statement's snapshot
+ * does not hold the new row, so it is never its own duplicate). Zero rows: the category does not exist.
+ */
+export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
+  return knex.raw(
+    `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g),
+     cat as (select deadline_hours from incident_categories where code = :category),
+     chief as (select s.id, s.user_id from staff s
+                 join staff_assignments sa on sa.staff_id = s.id and sa.valid_to is null
+                where s.role = 'chief' and sa.area_code = :grid::text
+                order by s.code limit 1),
+     edge as (select ST_Distance(ST_Boundary(a.geom)::geography, pt.g::geography) as d from areas a, pt where a.id = :version::integer),
+     near as (select coalesce(array_agg(a.code order by a.code), '{}') as codes from areas a, pt
+               where a.level = 3 and a.valid_to is null and a.code <> coalesce(:grid::text, '')
+                 and a.geom && ST_Expand(pt.g, :deg) and ST_DWithin(a.geom::geography, pt.g::geography, :metres)),
+     seq as (select nextval('incident_case_no_seq') as n),
+     dupes as (
+       select coalesce(json_agg(json_build_object('id', d.id, 'case_no', d.case_no, 'status', d.status, 'distance_m', round(d.distance_m::numeric, 1),
+                                                  'reported_at', d.reported_at) order by d.distance_m, d.id), '[]') as list
+         from (select i.id, i.case_no, i.status, i.reported_at, ST_Distance(i.geom::geography, pt.g::geography) as distance_m
+                 from incidents i, pt
+                where i.category_code = :category and i.status in ('open', 'handled')
+                  and i.reported_at > now() - make_interval(hours => :dupHours)
+                  and i.geom && ST_Expand(pt.g, :dupDeg)
+                  and ST_DWithin(i.geom::geography, pt.g::geography, :dupMetres)
+                order by distance_m, i.id
+                limit 5) d
+     ),
+     ins as (
+       insert into incidents (office_code, case_no, category_code, description, source, status, level, grid_code, community_code,
+                              area_version_id, assignee_staff_id, assignee_user_id, reporter_user_id, reporter_contact, asset_id,
+                              geom, near_edge, near_grid_codes, due_at)
+       select :office::text, to_char(now(), 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
+              :description::text, :source::text, 'open', :level::text, :grid::text, :community::text, :version::integer, chief.id,
+              chief.user_id, :reporter::integer, :contact::jsonb, :asset::integer,
+              pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
+              now() + make_interval(hours => cat.deadline_hours)
+         from pt cross join cat cross join near cross join seq left join chief on true
+       returning id, office_code, case_no, status, level, due_at, near_edge, near_grid_codes, assignee_staff_id
+     ),
+     ev as (
+       insert into incident_events (office_code, incident_id, action, to_status, to_level, actor_user_id, note)
+       select office_code, id, 'report', status, level, :reporter::integer, null from ins
+       returning id
+     )
+     select ins.*, (select id from ev) as event_id, (select list from dupes) as possible_duplicates from ins`,
+    {
+      lon: n.lon,
+      lat: n.lat,
+      category: n.category,
+      grid: n.grid,
+      version: n.versionId,
+      metres: n.nearEdgeMetres,
+      deg: metresToDegrees(n.nearEdgeMetres, n.lat),
+      office: n.office,
+      description: n.description,
+      source: n.source,
+      level: n.level,
+      community: n.community,
+      reporter: n.reporterUserId,
+      contact: n.contact ? JSON.stringify(n.contact) : null,
+      asset: n.assetId,
+      dupHours: n.duplicateWindowHours,
+      dupMetres: n.duplicateRadiusMetres,
+      dupDeg: metresToDegrees(n.duplicateRadiusMetres, n.lat),
+    },
+  );
+}
+
+/** The office in force nearest to a point (for reports outside every grid, when they go to the command centre). */
+export function sqlNearestOffice(knex: Knex, lon: number, lat: number): Knex.Raw {
+  return knex.raw(
+    `select code from areas where level = 1 and valid_to is null
+      order by geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), code limit 1`,
+    { lon, lat },
+  );
+}
+
+/** The incident row locked for an action (inside a transaction). */
+export function sqlLockIncident(trx: Knex.Transaction, id: number) {
+  return trx('incidents')
+    .where({ id })
+    .forUpdate()
+    .first('id', 'office_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'version', 'category_code', 'due_at');
+}
+
+/** The staff member who works a community's escalated incidents (its grid leader), or null. */
+export function sqlCommunityAssignee(knex: Knex, communityCode: string | null): Knex.Raw {
+  return knex.raw(
+    `(select s.id from staff s join staff_assignments sa on sa.staff_id = s.id and sa.valid_to is null
+       where s.role = 'grid_leader' and sa.area_code = ? order by s.code limit 1)`,
+    [communityCode],
+  );
+}
+
+/** Record one workflow step. */
+export function sqlInsertEvent(
+  knex: Knex,
+  e: { office_code: string; incident_id: number; action: Action | 'report'; from_status: string; to_status: string; from_level: string; to_level: string; actor_user_id: number | null; note: string | null; photos: number[] },
+) {
+  return knex('incident_events').insert({ ...e, photos: JSON.stringify(e.photos) }).returning('id');
+}
+
+/** The history of an incident, oldest first, with the actor's display name. */
+export function sqlHistory(knex: Knex, incidentId: number) {
+  return knex('incident_events as e')
+    .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+    .where('e.incident_id', incidentId)
+    .orderBy([{ column: 'e.created_at' }, { column: 'e.id' }])
+    .select('e.id', 'e.action', 'e.from_status', 'e.to_status', 'e.from_level', 'e.to_level', 'e.note', 'e.photos', 'e.created_at', 'u.display_name as actor');
+}
+
+/** Photo rows of an incident, in order. */
+export function sqlPhotos(knex: Knex, incidentId: number) {
+  return knex('incident_photos').where({ incident_id: incidentId }).orderBy('n').select('n', 'storage_key', 'thumb_key', 'media_type', 'width', 'height');
+}
+
+/** The next photo number of an incident. */
+export async function nextPhotoNumber(knex: Knex, incidentId: number): Promise<number> {
+  const row = await knex('incident_photos').where({ incident_id: incidentId }).max('n as n').first();
+  return (row?.n ?? 0) + 1;
+}
+
+/** Who reported an incident: the user's display name, or the private contact a resident left. */
+export function sqlReporter(knex: Knex, incidentId: number) {
+  return knex('incidents as i').leftJoin('users as u', 'u.id', 'i.reporter_user_id').where('i.id', incidentId).first('u.display_name as user', 'i.reporter_contact as contact');
+}

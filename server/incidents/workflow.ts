@@ -1,0 +1,123 @@
+import { Conflict, Forbidden } from '../http/errors.js';
+
+/** Statuses of an incident: being worked at a level, awaiting the chief's confirmation, or finished. */
+export const STATUSES = ['open', 'handled', 'closed', 'cancelled', 'merged'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Levels an open incident can sit at, bottom up. */
+export const LEVELS = ['grid', 'community', 'centre', 'department'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** Where a report came from. */
+export const SOURCES = ['patrol', 'resident', 'hotline', 'superior', 'media'] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** Workflow actions, in the order they are listed to clients. */
+export const ACTIONS = ['handle', 'escalate', 'dispatch', 'cancel', 'confirm', 'reject', 'merge', 'defer'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** What the workflow needs to know about an incident. */
+export interface IncidentState {
+  status: Status;
+  level: Level;
+  office_code: string;
+  grid_code: string | null;
+  community_code: string | null;
+  department_code: string | null;
+  near_grid_codes?: string[];
+}
+
+/** What the workflow needs to know about the user acting. */
+export interface Actor {
+  role: string;
+  scope: string[];
+  department_code: string | null;
+}
+
+const has = (a: Actor, code: string | null) => code !== null && a.scope.includes(code);
+/** The chief of the incident's grid. */
+const gridChief = (s: IncidentState, a: Actor) => a.role === 'chief' && has(a, s.grid_code);
+/** Community staff over the incident's community. */
+const communityStaff = (s: IncidentState, a: Actor) => a.role === 'community' && (has(a, s.community_code) || has(a, s.office_code));
+/** The command centre over the incident's office. */
+const centre = (_s: IncidentState, a: Actor) => a.role === 'admin' && has(a, _s.office_code);
+/** The department the incident is dispatched to. */
+const dispatchedDepartment = (s: IncidentState, a: Actor) => a.role === 'department' && a.department_code !== null && a.department_code === s.department_code;
+
+interface Rule {
+  /** The states in which the action exists at all (else 409). */
+  when: (s: IncidentState) => boolean;
+  /** Who may take it in such a state (else 403). */
+  who: (s: IncidentState, a: Actor) => boolean;
+  /** Who that is, in words, for the 403 message. */
+  whoText: (s: IncidentState) => string;
+}
+
+const openAt = (...levels: Level[]) => (s: IncidentState) => s.status === 'open' && levels.includes(s.level);
+const HANDLER_TEXT: Record<Level, string> = {
+  grid: 'the chief of the grid',
+  community: 'the community staff',
+  centre: 'the command centre',
+  department: 'the department it was dispatched to',
+};
+
+/** The workflow table: for each action, when it exists and who may take it (design.md, "The incident workflow"). */
+export const RULES: Record<Action, Rule> = {
+  handle: {
+    when: openAt('grid', 'community', 'department'),
+    who: (s, a) => (s.level === 'grid' ? gridChief(s, a) : s.level === 'community' ? communityStaff(s, a) : dispatchedDepartment(s, a)),
+    whoText: (s) => HANDLER_TEXT[s.level],
+  },
+  escalate: {
+    when: openAt('grid', 'community'),
+    who: (s, a) => (s.level === 'grid' ? gridChief(s, a) : communityStaff(s, a)),
+    whoText: (s) => HANDLER_TEXT[s.level],
+  },
+  dispatch: { when: openAt('centre', 'department'), who: centre, whoText: () => HANDLER_TEXT.centre },
+  cancel: { when: (s) => s.status === 'open', who: centre, whoText: () => HANDLER_TEXT.centre },
+  confirm: { when: (s) => s.status === 'handled', who: gridChief, whoText: () => HANDLER_TEXT.grid },
+  reject: { when: (s) => s.status === 'handled', who: gridChief, whoText: () => HANDLER_TEXT.grid },
+  merge: {
+    when: (s) => s.status === 'open',
+    who: (s, a) => centre(s, a) || (s.level === 'grid' && gridChief(s, a)) || (s.level === 'community' && communityStaff(s, a)),
+    whoText: (s) => (s.level === 'grid' || s.level === 'community' ? `${HANDLER_TEXT[s.level]} or the command centre` : HANDLER_TEXT.centre),
+  },
+  defer: { when: (s) => s.status === 'open', who: centre, whoText: () => HANDLER_TEXT.centre },
+};
+
+/** The actions this user may take on the incident now. */
+export function allowedActions(s: IncidentState, a: Actor): Action[] {
+  return ACTIONS.filter((act) => RULES[act].when(s) && RULES[act].who(s, a));
+}
+
+/** Throw Conflict (wrong state) or Forbidden (wrong role or scope) unless the user may take the action now; both list the allowed actions. */
+export function assertAllowed(action: Action, s: IncidentState, a: Actor): void {
+  const allowed_actions = allowedActions(s, a);
+  const rule = RULES[action];
+  const where = s.status === 'open' ? `open at the ${s.level} level` : s.status;
+  const yours = allowed_actions.length ? `you may: ${allowed_actions.join(', ')}` : 'you may take no action on it now';
+  if (!rule.when(s)) {
+    throw new Conflict(`Cannot ${action} an incident that is ${where}; ${yours}.`, { allowed_actions });
+  }
+  if (!rule.who(s, a)) {
+    throw new Forbidden(`Only ${rule.whoText(s)} may ${action} an incident that is ${where}; ${yours}.`, { allowed_actions });
+  }
+}
+
+/** The level above, for escalation. */
+export function levelAbove(level: Level): Level {
+  if (level === 'grid') return 'community';
+  if (level === 'community') return 'centre';
+  throw new Conflict(`An incident at the ${level} level cannot be escalated further.`);
+}
+
+/** Status as Open311 sees it: open until it is finished. */
+export function isFinished(status: Status): boolean {
+  return status === 'closed' || status === 'cancelled' || status === 'merged';
+}
+
+/** Whether the incident is visible to a user: in the user's areas, next to them (near an edge), or dispatched to their department. */
+export function isVisibleTo(s: IncidentState, a: Actor): boolean {
+  if (a.role === 'department') return a.department_code !== null && s.department_code === a.department_code;
+  return has(a, s.grid_code) || has(a, s.community_code) || has(a, s.office_code) || (s.near_grid_codes ?? []).some((c) => a.scope.includes(c));
+}

@@ -1,0 +1,248 @@
+import AdmZip from 'adm-zip';
+import iconv from 'iconv-lite';
+import proj4, { type Converter } from 'proj4';
+import { openShp } from 'shapefile';
+import { Invalid } from '../http/errors.js';
+
+/** One proposed grid as read from a file, in WGS84. */
+export interface PlanFeature {
+  code: string;
+  name: string;
+  name_en: string;
+  parent_code: string | null;
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
+}
+
+/** Features read from a source, with the coordinate system they were reprojected from. */
+export interface PlanSource {
+  source: 'geojson' | 'shapefile';
+  crs: string;
+  features: PlanFeature[];
+}
+
+// CGCS2000 (EPSG:4490) differs from WGS84 by centimetres; the product treats it as WGS84.
+const GEOGRAPHIC = new Set(['EPSG:4326', 'EPSG:4490', 'EPSG:4283', 'OGC:CRS84', 'CRS84']);
+
+/**
+ * Normalise a CRS name: `urn:ogc:def:crs:EPSG::3857`, `EPSG:3857`, `3857` → `EPSG:3857`; CRS84 stays.
+ * Unknown forms are returned trimmed, for the error message.
+ */
+export function parseCrsName(name: string): string {
+  const s = name.trim();
+  const m = /(?:EPSG(?::|::|\/)(?:[\d.]*:)?|^)(\d{4,5})$/i.exec(s);
+  if (m) return `EPSG:${m[1]}`;
+  if (/CRS84$/i.test(s)) return 'OGC:CRS84';
+  return s;
+}
+
+/** The proj4 definition of an EPSG code the importer accepts, or undefined for geographic (identity). */
+function projDefinition(crs: string): string | undefined {
+  if (GEOGRAPHIC.has(crs)) return undefined;
+  if (crs === 'EPSG:3857' || crs === 'EPSG:900913' || crs === 'EPSG:3785') return 'EPSG:3857';
+  const code = Number(crs.replace(/^EPSG:/, ''));
+  // CGCS2000 3-degree Gauss-Krüger zones: 4513–4533 with the zone number in the false easting, 4534–4554 without.
+  if (code >= 4513 && code <= 4533) {
+    const zone = code - 4513 + 25;
+    return `+proj=tmerc +lat_0=0 +lon_0=${zone * 3} +k=1 +x_0=${zone * 1_000_000 + 500_000} +y_0=0 +ellps=GRS80 +units=m +no_defs`;
+  }
+  if (code >= 4534 && code <= 4554) {
+    return `+proj=tmerc +lat_0=0 +lon_0=${75 + (code - 4534) * 3} +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs`;
+  }
+  // UTM on WGS84 (326xx north, 327xx south).
+  if (code >= 32601 && code <= 32660) return `+proj=utm +zone=${code - 32600} +datum=WGS84 +units=m +no_defs`;
+  if (code >= 32701 && code <= 32760) return `+proj=utm +zone=${code - 32700} +south +datum=WGS84 +units=m +no_defs`;
+  throw new Invalid(
+    `The coordinate system ${crs} is not supported; reproject the file to EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), EPSG:3857, a CGCS2000 Gauss-Krüger zone (EPSG:4513–4554) or UTM.`,
+  );
+}
+
+/** A function that maps [x, y] in `crs` to WGS84 [lon, lat]; identity for geographic systems. */
+export function toWgs84Transform(crs: string): ((xy: number[]) => number[]) | undefined {
+  const def = projDefinition(parseCrsName(crs));
+  if (!def) return undefined;
+  const conv = proj4(def, 'EPSG:4326');
+  return (xy) => conv.forward([xy[0], xy[1]]);
+}
+
+/**
+ * The proj4 transform of a .prj (ESRI WKT); undefined when it is geographic (WGS84 or CGCS2000, taken as
+ * WGS84).
+ */
+export function prjTransform(wkt: string): ((xy: number[]) => number[]) | undefined {
+  const text = wkt.trim();
+  if (!text || /^GEOGCS\[/i.test(text) || /^GEOGCRS\[/i.test(text)) return undefined;
+  if (/^PROJCS\[/i.test(text) && /Mercator_Auxiliary_Sphere|Pseudo[_ -]Mercator|Popular Visualisation/i.test(text)) {
+    return toWgs84Transform('EPSG:3857');
+  }
+  let conv: Converter;
+  try {
+    conv = proj4(text, 'EPSG:4326');
+  } catch (err) {
+    throw new Invalid(`The .prj file could not be read (${(err as Error).message}); export the layer in EPSG:4326 or EPSG:4490.`);
+  }
+  return (xy) => conv.forward([xy[0], xy[1]]);
+}
+
+/** Apply a transform to every position of a Polygon or MultiPolygon. */
+function reproject(geometry: PlanFeature['geometry'], f: (xy: number[]) => number[]): PlanFeature['geometry'] {
+  const ring = (r: number[][]) => r.map(f);
+  if (geometry.type === 'Polygon') return { type: 'Polygon', coordinates: (geometry.coordinates as number[][][]).map(ring) };
+  return { type: 'MultiPolygon', coordinates: (geometry.coordinates as number[][][][]).map((p) => p.map(ring)) };
+}
+
+/** Check that every position is a finite WGS84 lon/lat; the message names the first bad one and the likely fix. */
+function assertLonLatGeometry(code: string, geometry: PlanFeature['geometry']): void {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates as number[][][]] : (geometry.coordinates as number[][][][]);
+  for (const poly of polys) {
+    if (!Array.isArray(poly)) throw new Invalid(`Feature ${code}: the coordinates are not nested arrays of positions.`);
+    for (const ring of poly) {
+      if (!Array.isArray(ring) || ring.length < 4) {
+        throw new Invalid(`Feature ${code}: every ring needs at least 4 positions (closed), as RFC 7946 §3.1.6 requires.`);
+      }
+      for (const p of ring) {
+        if (!Array.isArray(p) || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
+          throw new Invalid(`Feature ${code}: position ${JSON.stringify(p)} is not [lon, lat] numbers.`);
+        }
+        if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
+          throw new Invalid(
+            `Feature ${code}: position [${p[0]}, ${p[1]}] is not longitude/latitude. ` +
+              'If the file is projected, declare its coordinate system (crs=EPSG:3857, or a .prj in the zip).',
+          );
+        }
+      }
+    }
+  }
+}
+
+/** Read a property as trimmed text, or undefined when absent or empty. */
+function text(props: Record<string, unknown>, ...names: string[]): string | undefined {
+  for (const n of names) {
+    for (const key of Object.keys(props)) {
+      if (key.toLowerCase() !== n) continue;
+      const v = props[key];
+      if (v !== null && v !== undefined && String(v).trim() !== '') return String(v).trim();
+    }
+  }
+  return undefined;
+}
+
+/** Turn raw features into plan features: required properties, polygonal geometry, WGS84 positions. */
+export function toPlanFeatures(raw: unknown[], transform?: (xy: number[]) => number[]): PlanFeature[] {
+  if (raw.length === 0) throw new Invalid('The plan has no features; send at least one grid polygon.');
+  const seen = new Set<string>();
+  return raw.map((f, i) => {
+    const feat = f as { type?: string; properties?: Record<string, unknown> | null; geometry?: { type?: string; coordinates?: unknown } | null };
+    const where = `features[${i}]`;
+    if (!feat || feat.type !== 'Feature') throw new Invalid(`${where} is not a GeoJSON Feature.`);
+    const props = feat.properties ?? {};
+    const code = text(props, 'code');
+    if (!code) throw new Invalid(`${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`);
+    if (code.length > 64) throw new Invalid(`${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`);
+    if (seen.has(code)) throw new Invalid(`Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`);
+    seen.add(code);
+    const g = feat.geometry;
+    if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon') || !Array.isArray(g.coordinates)) {
+      throw new Invalid(`Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`);
+    }
+    let geometry = { type: g.type, coordinates: g.coordinates } as PlanFeature['geometry'];
+    if (transform) geometry = reproject(geometry, transform);
+    assertLonLatGeometry(code, geometry);
+    const name = text(props, 'name') ?? code;
+    return { code, name, name_en: text(props, 'name_en') ?? name, parent_code: text(props, 'parent_code', 'parent_cod', 'parent') ?? null, geometry };
+  });
+}
+
+/** Read a GeoJSON FeatureCollection (legacy `crs` member or an explicit crs honoured). */
+export function readGeoJson(body: unknown, declaredCrs?: string): PlanSource {
+  const fc = body as { type?: string; features?: unknown[]; crs?: { properties?: { name?: string } } } | null;
+  if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
+    throw new Invalid('Send a GeoJSON FeatureCollection of grid polygons (properties code, name, parent_code), or upload a zipped Shapefile as "file".');
+  }
+  const crs = parseCrsName(declaredCrs ?? fc.crs?.properties?.name ?? 'EPSG:4326');
+  return { source: 'geojson', crs, features: toPlanFeatures(fc.features, toWgs84Transform(crs)) };
+}
+
+/** The iconv-lite encoding named by a .cpg file (e.g. "GBK", "936", "UTF-8"), or undefined to guess. */
+export function cpgEncoding(cpg: string | undefined): string | undefined {
+  if (!cpg) return undefined;
+  const name = cpg.trim().replace(/^CP/i, 'cp');
+  if (/^\d+$/.test(name)) return `cp${name}`;
+  if (/^(ANSI )?936$/i.test(name)) return 'cp936';
+  if (!iconv.encodingExists(name)) throw new Invalid(`The .cpg names the encoding "${cpg.trim()}", which is unknown; write UTF-8 or GBK in it.`);
+  return name;
+}
+
+/** Decode DBF text: the declared encoding, else UTF-8 when it decodes cleanly, else GBK (the usual for Chinese files). */
+function decodeText(bytes: Buffer, encoding: string | undefined): string {
+  if (encoding) return iconv.decode(bytes, encoding);
+  const utf8 = bytes.toString('utf8');
+  return utf8.includes('\uFFFD') ? iconv.decode(bytes, 'gbk') : utf8;
+}
+
+/** Read the records of a dBASE III table (the .dbf of a Shapefile), decoding text with iconv-lite. */
+export function readDbf(buf: Buffer, encoding: string | undefined): Record<string, unknown>[] {
+  if (buf.length < 32) throw new Invalid('The .dbf file is truncated.');
+  const count = buf.readUInt32LE(4);
+  const headerLength = buf.readUInt16LE(8);
+  const recordLength = buf.readUInt16LE(10);
+  const fields: { name: string; type: string; length: number }[] = [];
+  for (let p = 32; p + 32 <= headerLength && buf[p] !== 0x0d; p += 32) {
+    const rawName = buf.subarray(p, p + 11);
+    const end = rawName.indexOf(0);
+    fields.push({ name: decodeText(rawName.subarray(0, end < 0 ? 11 : end), encoding), type: String.fromCharCode(buf[p + 11]), length: buf[p + 16] });
+  }
+  const records: Record<string, unknown>[] = [];
+  for (let r = 0; r < count; r++) {
+    let p = headerLength + r * recordLength;
+    if (p + recordLength > buf.length) throw new Invalid(`The .dbf file is truncated at record ${r + 1}.`);
+    const deleted = buf[p] === 0x2a;
+    p += 1;
+    const rec: Record<string, unknown> = {};
+    for (const f of fields) {
+      const raw = buf.subarray(p, p + f.length);
+      p += f.length;
+      const s = decodeText(raw, encoding).replace(/\0/g, '').trim();
+      if (f.type === 'N' || f.type === 'F') rec[f.name] = s === '' ? null : Number(s);
+      else if (f.type === 'L') rec[f.name] = /^[YyTt]$/.test(s) ? true : /^[NnFf]$/.test(s) ? false : null;
+      else rec[f.name] = s;
+    }
+    if (!deleted) records.push(rec);
+  }
+  return records;
+}
+
+/** Read a zipped Shapefile (.shp, .dbf, .prj, optional .cpg) of grid polygons. */
+export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
+  let zip: AdmZip;
+  try {
+    zip = new AdmZip(zipBytes);
+  } catch {
+    throw new Invalid('The upload is not a readable zip file; zip the .shp, .shx, .dbf, .prj and .cpg of one layer together.');
+  }
+  const entries = zip.getEntries().filter((e) => !e.isDirectory && !/(^|\/)__MACOSX\//.test(e.entryName));
+  const shps = entries.filter((e) => /\.shp$/i.test(e.entryName));
+  if (shps.length !== 1) {
+    throw new Invalid(`The zip must hold exactly one .shp layer; it holds ${shps.length}. Zip one layer (its .shp, .shx, .dbf, .prj, .cpg) per plan.`);
+  }
+  const base = shps[0].entryName.replace(/\.shp$/i, '');
+  const part = (ext: string) => entries.find((e) => e.entryName.toLowerCase() === `${base}.${ext}`.toLowerCase())?.getData();
+  const dbf = part('dbf');
+  if (!dbf) throw new Invalid(`The zip has ${base}.shp but no ${base}.dbf; the attributes (code, name, parent_code) live there.`);
+  const prj = part('prj')?.toString('latin1');
+  if (!prj) throw new Invalid(`The zip has no ${base}.prj, so the coordinate system is unknown; export the layer with its .prj.`);
+  const encoding = cpgEncoding(part('cpg')?.toString('latin1'));
+  const records = readDbf(dbf, encoding);
+  const source = await openShp(new Uint8Array(shps[0].getData()));
+  const geometries: unknown[] = [];
+  for (;;) {
+    const { done, value } = await source.read();
+    if (done) break;
+    geometries.push(value);
+  }
+  if (geometries.length !== records.length) {
+    throw new Invalid(`The .shp has ${geometries.length} shapes but the .dbf ${records.length} records; the files do not belong together.`);
+  }
+  const features = geometries.map((geometry, i) => ({ type: 'Feature', properties: records[i], geometry }));
+  const transform = prjTransform(prj);
+  return { source: 'shapefile', crs: transform ? prj.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+}

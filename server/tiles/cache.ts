@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { bboxesIntersect, tileBounds, type Bbox, type TileAddress } from './tile_math.js';
+
+/** A tile as served: its bytes (null for an empty tile), gzipped bytes made on first ask, and its ETag. */
+export interface CachedTile {
+  body: Buffer | null;
+  gzip?: Buffer;
+  etag: string;
+}
+
+interface Entry extends CachedTile {
+  layer: string;
+  tile: TileAddress;
+  bytes: number;
+}
+
+/** Strong ETag of tile bytes (an empty tile has its own). */
+export function etagOf(body: Buffer | null): string {
+  if (!body) return '"empty"';
+  return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
+}
+
+/** The gzipped bytes of a cached tile, compressed once. */
+export function gzipOf(tile: CachedTile): Buffer | null {
+  if (!tile.body) return null;
+  tile.gzip ??= gzipSync(tile.body, { level: 6 });
+  return tile.gzip;
+}
+
+/**
+ * An LRU cache of tiles by layer, address and filters, bounded in bytes. Entries are dropped by
+ * `invalidate` (a layer, optionally only the tiles over a bbox) and, per layer, when `onLayerChange` runs.
+ */
+export class TileCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  /** Called when a layer is invalidated, so owners of derived state (boundary indexes) can rebuild. */
+  onLayerChange: (layer: string | undefined) => void = () => {};
+
+  constructor(readonly maxBytes = 64 * 1024 * 1024) {}
+
+  /** Key of a tile: layer, z/x/y and the canonical filter query. */
+  static key(layer: string, t: TileAddress, filters: string): string {
+    return `${layer}/${t.z}/${t.x}/${t.y}?${filters}`;
+  }
+
+  /** The cached tile, marked as recently used; undefined on a miss. */
+  get(key: string): CachedTile | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e;
+  }
+
+  /** Store a tile, evicting the least recently used beyond the byte budget. */
+  set(key: string, layer: string, tile: TileAddress, body: Buffer | null): CachedTile {
+    this.delete(key);
+    const e: Entry = { body, etag: etagOf(body), layer, tile, bytes: (body?.length ?? 0) * 1.5 + 200 };
+    this.entries.set(key, e);
+    this.bytes += e.bytes;
+    for (const [k] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.delete(k);
+    }
+    return e;
+  }
+
+  /** Drop the tiles of a layer (every layer when absent), only those over `bbox` when given. */
+  invalidate(layer?: string, bbox?: Bbox): number {
+    let dropped = 0;
+    for (const [k, e] of this.entries) {
+      if (layer && e.layer !== layer) continue;
+      if (bbox && !bboxesIntersect(tileBounds(e.tile), bbox)) continue;
+      this.delete(k);
+      dropped++;
+    }
+    if (!bbox) this.onLayerChange(layer);
+    return dropped;
+  }
+
+  /** Number of cached tiles. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.bytes;
+  }
+}
+
+// Every tile cache of this process (one per app), so that other domains can invalidate without a handle.
+const caches = new Set<TileCache>();
+
+/** Register a cache so that `invalidateTiles` reaches it. */
+export function registerTileCache(cache: TileCache): void {
+  caches.add(cache);
+}
+
+/** Stop `invalidateTiles` from reaching a cache (when its app is closed). */
+export function unregisterTileCache(cache: TileCache): void {
+  caches.delete(cache);
+}
+
+/**
+ * Drop cached tiles after a write: call with the layer that changed (`assets`, `incidents`, `grids`…)
+ * and, when known, the WGS84 bbox [w, s, e, n] of what changed; with no layer, every layer. Boundary
+ * layers (`grids`, `communities`, `offices`) also rebuild their in-memory index on the next request.
+ * Cached tiles also expire by themselves within a second of a change seen in the database, so a missed
+ * call costs freshness, not correctness.
+ */
+export function invalidateTiles(layer?: string, bbox?: Bbox): void {
+  for (const c of caches) c.invalidate(layer, bbox);
+}
+
+/** After boundaries change (a published plan): drop every boundary tile and rebuild the indexes on next use. */
+export function invalidateBoundaries(): void {
+  for (const layer of ['offices', 'communities', 'grids']) invalidateTiles(layer);
+}

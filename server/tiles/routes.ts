@@ -1,0 +1,102 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../context.js';
+import { Invalid, NotFound } from '../http/errors.js';
+import type { RouteRegistry } from '../http/route.js';
+import { problem } from '../http/schemas.js';
+import { gzipOf, type CachedTile } from './cache.js';
+import { LAYER_NAMES, LAYERS, isLayerName, type LayerName } from './layers.js';
+import { LAYER_STATUSES, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
+import { TileService, filterKey, type TileServiceOptions } from './service.js';
+import type { PointFilters } from './sql.js';
+import { MAX_ZOOM, isValidTile, type TileAddress } from './tile_math.js';
+
+/** Media type of Mapbox vector tiles. */
+export const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
+
+/** The layer named in a path, or a 404 that lists the layers. */
+export function parseLayer(name: string): LayerName {
+  if (!isLayerName(name)) throw new NotFound(`There is no tile layer "${name}"; the layers are ${LAYER_NAMES.join(', ')}.`);
+  return name;
+}
+
+/** The tile address of a request, or a 400 that says which number is out of range. */
+export function parseTileAddress(t: TileAddress): TileAddress {
+  if (t.z > MAX_ZOOM) throw new Invalid(`z must be between 0 and ${MAX_ZOOM}, got ${t.z}.`);
+  if (!isValidTile(t)) throw new Invalid(`At zoom ${t.z}, x and y must be between 0 and ${2 ** t.z - 1}; got x=${t.x}, y=${t.y}.`);
+  return t;
+}
+
+/** The filters a layer accepts, checked against its statuses. */
+export function parseFilters(layer: LayerName, q: PointFilters): PointFilters {
+  if (LAYERS[layer].kind === 'boundary') return {};
+  const known: readonly string[] = LAYER_STATUSES[layer as 'assets' | 'incidents'];
+  const bad = q.status?.filter((s) => !known.includes(s)) ?? [];
+  if (bad.length) throw new Invalid(`Unknown ${layer} status ${bad.join(', ')}; use one or more of ${known.join(', ')}.`);
+  return { category: q.category, status: q.status, grid: q.grid };
+}
+
+/** Send a tile: 204 when empty, 304 when the client has it, gzip when asked. */
+function sendTile(req: Request, res: Response, tile: CachedTile, cacheControl: string): void {
+  res.set({ 'Cache-Control': cacheControl, ETag: tile.etag, Vary: 'Accept-Encoding', 'Access-Control-Allow-Origin': '*' });
+  if (!tile.body) {
+    res.status(204).end();
+    return;
+  }
+  if (req.headers['if-none-match'] === tile.etag) {
+    res.status(304).end();
+    return;
+  }
+  res.type(MVT_TYPE);
+  if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    res.set('Content-Encoding', 'gzip').send(gzipOf(tile));
+    return;
+  }
+  res.send(tile.body);
+}
+
+/** Vector tile routes: `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0). */
+export function tileRoutes(ctx: AppContext, registry: RouteRegistry, opts: TileServiceOptions = {}): Router {
+  const router = Router();
+  const tiles = new TileService(ctx.db, opts);
+
+  registry.add(router, {
+    method: 'get',
+    path: '/tiles/:layer/:z/:x/:y.mvt',
+    summary: 'A Mapbox vector tile of a layer (offices, communities, grids, assets, incidents); no personal data',
+    tags: ['tiles'],
+    auth: 'public',
+    params: tileParams,
+    query: tileQuery,
+    responses: {
+      200: { description: 'The tile (gzip when the client accepts it)', contentType: MVT_TYPE },
+      204: { description: 'Nothing in this tile' },
+      304: { description: 'The client has this tile (If-None-Match)' },
+      400: problem('z/x/y out of range, or a bad filter'),
+      404: problem('No such layer'),
+    },
+    handler: async ({ params, query }, req, res) => {
+      const layer = parseLayer(params.layer);
+      const t = parseTileAddress({ z: params.z, x: params.x, y: params.y });
+      const tile = await tiles.getTile(layer, t, parseFilters(layer, query));
+      sendTile(req, res, tile, LAYERS[layer].cacheControl);
+    },
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/tiles/:layer.json',
+    summary: 'TileJSON 3.0.0 of a tile layer: tile URL, bounds, zooms, vector_layers and their fields',
+    tags: ['tiles'],
+    auth: 'public',
+    params: tileJsonParams,
+    query: tileQuery,
+    responses: { 200: { description: 'TileJSON', schema: tileJsonSchema }, 400: problem('Bad filter'), 404: problem('No such layer') },
+    handler: async ({ params, query }, req, res) => {
+      const layer = parseLayer(params.layer);
+      const filters = parseFilters(layer, query);
+      res.set('Cache-Control', 'public, max-age=60');
+      return tiles.tileJson(layer, `${req.protocol}://${req.get('host')}`, filterKey(filters));
+    },
+  });
+  return router;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { LAYER_NAMES } from './layers.js';
+import { MAX_ZOOM } from './tile_math.js';
+
+const tileNumber = (name: string) =>
+  z.string().regex(/^\d{1,8}$/, `${name} must be a non-negative integer`).transform(Number).meta({ description: `Tile ${name}` });
+
+/** Path of a tile request. */
+export const tileParams = z.object({
+  layer: z.string().meta({ description: `One of ${LAYER_NAMES.join(', ')}` }),
+  z: tileNumber('z').meta({ description: `Zoom, 0..${MAX_ZOOM}` }),
+  x: tileNumber('x').meta({ description: 'Column, 0..2^z-1' }),
+  y: tileNumber('y').meta({ description: 'Row from the north, 0..2^z-1' }),
+});
+
+/** Path of a TileJSON request. */
+export const tileJsonParams = z.object({ layer: tileParams.shape.layer });
+
+/** A comma-separated list of codes in a query string. */
+const codeList = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[\w.-]{1,64}(,[\w.-]{1,64})*$/, `${what} must be a comma-separated list of codes (letters, digits, - _ .)`)
+    .transform((s) => [...new Set(s.split(','))])
+    .optional();
+
+/** Optional filters of point layers (ignored by boundary layers); each is a comma-separated list. */
+export const tileQuery = z.object({
+  category: codeList('category').meta({ description: 'Category codes (assets: component categories; incidents: incident categories)' }),
+  status: codeList('status').meta({ description: 'Statuses; incidents default to open,handled' }),
+  grid: codeList('grid').meta({ description: 'Grid codes' }),
+});
+
+/** Statuses each point layer knows, to refuse a misspelt one with a 400. */
+export const LAYER_STATUSES = {
+  assets: ['normal', 'damaged', 'missing', 'repairing', 'retired'],
+  incidents: ['open', 'handled', 'closed', 'cancelled', 'merged'],
+} as const;
+
+/** TileJSON 3.0.0 (the members this server writes). */
+export const tileJsonSchema = z
+  .object({
+    tilejson: z.literal('3.0.0'),
+    name: z.string(),
+    description: z.string(),
+    tiles: z.array(z.string()),
+    minzoom: z.number().int(),
+    maxzoom: z.number().int(),
+    bounds: z.array(z.number()).length(4),
+    center: z.array(z.number()).length(3),
+    vector_layers: z.array(
+      z.object({ id: z.string(), description: z.string(), minzoom: z.number().int(), maxzoom: z.number().int(), fields: z.record(z.string(), z.string()) }),
+    ),
+  })
+  .meta({ id: 'TileJSON' });

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { buildWeb } from '../../web/build.js';
+import { useTestApp } from '../app.js';
+
+/** Where screenshots go (gitignored). */
+export const ARTIFACTS = path.resolve('test-artifacts');
+
+/** Chromium from the system (Debian package `chromium`), overridable with CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for a quiet, offline, headless Chromium. */
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A page that records console errors, page errors and any request that leaves localhost. */
+export interface WatchedPage {
+  page: Page;
+  errors: string[];
+  external: string[];
+}
+
+/**
+ * For a browser test file: build the web app if stale, start the app over this file's test database on
+ * an ephemeral port, and launch Chromium with a fresh profile. Read `base`, `db`, `app` and `open()`.
+ */
+export function useBrowser() {
+  const ctx = {} as { base: string; browser: BrowserContext; open: (hash: string, viewport?: { width: number; height: number }) => Promise<WatchedPage> };
+  let server: Server;
+  let profile: string;
+  beforeAll(async () => {
+    await buildWeb();
+  }, 120_000);
+  const test = useTestApp();
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    server = await new Promise<Server>((resolve) => {
+      const s = test.app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    ctx.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gridwork-chromium-'));
+    ctx.browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, locale: 'zh-CN', viewport: { width: 1200, height: 800 } });
+    ctx.open = async (hash, viewport) => {
+      const page = await ctx.browser.newPage();
+      if (viewport) await page.setViewportSize(viewport);
+      const watched: WatchedPage = { page, errors: [], external: [] };
+      page.on('console', (m) => {
+        if (m.type() === 'error') watched.errors.push(m.text());
+      });
+      page.on('pageerror', (e) => watched.errors.push(String(e)));
+      page.on('request', (r) => {
+        const host = new URL(r.url()).hostname;
+        if (!['127.0.0.1', 'localhost'].includes(host) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) watched.external.push(r.url());
+      });
+      await page.goto(`${ctx.base}/${hash}`);
+      return watched;
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await new Promise((r) => server?.close(r));
+    server?.closeAllConnections();
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+  return Object.assign(ctx, { test });
+}
+
+/** Wait until the page's map (window.gridworkMap) has loaded every tile it wants. */
+export async function waitForMapIdle(page: Page, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const m = (window as unknown as { gridworkMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).gridworkMap;
+      return !!m && m.loaded() && m.areTilesLoaded();
+    },
+    undefined,
+    { timeout, polling: 200 },
+  );
+}
+
+/** Log in through the login form. */
+export async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('form button[type=submit]');
+}

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { TEST_PASSWORD } from '../app.js';
+import { ARTIFACTS, CHROMIUM, loginThroughForm, useBrowser, waitForMapIdle } from './browser.js';
+
+const ctx = useBrowser();
+
+/** A point well inside a grid (its point on surface), and the grid's code. */
+async function insideGrid(code: string): Promise<[number, number]> {
+  const { rows } = await ctx.test.db.knex.raw(`select ST_X(p) as lon, ST_Y(p) as lat from (select ST_PointOnSurface(geom) p from areas where code = ? and valid_to is null) x`, [code]);
+  return [rows[0].lon, rows[0].lat];
+}
+
+async function gridOf(username: string): Promise<string> {
+  const { rows } = await ctx.test.db.knex.raw(`select s.area_code from user_scopes s join users u on u.id = s.user_id where u.username = ? order by 1 limit 1`, [username]);
+  return rows[0].area_code;
+}
+
+// .ci/run installs Debian's chromium; elsewhere set CHROMIUM_PATH or install it to run these.
+describe.skipIf(!fs.existsSync(CHROMIUM))('the web app in Chromium', () => {
+  it('loads the map and renders grid tiles with no console errors and no request off localhost', async () => {
+    const { page, errors, external } = await ctx.open('#/');
+    const gridTile = page.waitForResponse((r) => /\/tiles\/grids\/\d+\/\d+\/\d+\.mvt/.test(r.url()) && r.status() === 200);
+    await gridTile;
+    await waitForMapIdle(page);
+    await page.evaluate(() => (window as unknown as { gridworkMap: { setZoom(z: number): void } }).gridworkMap.setZoom(14));
+    await waitForMapIdle(page);
+    const grids = await page.evaluate(() => (window as unknown as { gridworkMap: { queryRenderedFeatures(o: object): unknown[] } }).gridworkMap.queryRenderedFeatures({ layers: ['grids-fill'] }).length);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'map.png') });
+    expect(grids).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    expect(external).toEqual([]);
+    await page.close();
+  });
+
+  it('takes a resident report through the form and shows it on the command centre map', async () => {
+    const grid = await gridOf('chief02');
+    const { page, errors } = await ctx.open(`#/report?grid=${grid}`, { width: 390, height: 844 });
+    await page.waitForSelector('select[name=category] option:nth-child(2)', { state: 'attached' });
+    await page.waitForFunction(() => !!document.querySelector('#report-map canvas'));
+    await page.waitForTimeout(1500);
+    const [lon, lat] = await insideGrid(grid);
+    // The resident taps the map: centre it on a point inside the grid and tap the middle.
+    await page.evaluate(([x, y]) => (window as unknown as { gridworkMap: { jumpTo(o: object): void } }).gridworkMap.jumpTo({ center: [x, y], zoom: 16 }), [lon, lat]);
+    const box = (await page.locator('#report-map canvas').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForSelector('.where:has-text("(")');
+    await page.selectOption('select[name=category]', { index: 1 });
+    await page.fill('textarea[name=description]', '路灯不亮 browser test');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-form.png'), fullPage: true });
+    await page.click('.report-form button[type=submit]');
+    await page.waitForSelector('.receipt .case-no');
+    const caseNo = (await page.textContent('.receipt .case-no'))!.trim();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-receipt.png'), fullPage: true });
+    expect(caseNo).toMatch(/^\d{8,20}$/);
+    expect(errors).toEqual([]);
+    await page.close();
+
+    const { rows } = await ctx.test.db.knex.raw(`select id, ST_X(geom) as lon, ST_Y(geom) as lat from incidents where case_no = ?`, [caseNo]);
+    const incident = rows[0];
+    const centre = await ctx.open('#/login?next=%23%2Fcentre');
+    await loginThroughForm(centre.page, 'admin', TEST_PASSWORD);
+    await centre.page.waitForSelector(`#queue li[data-case="${caseNo}"]`);
+    await centre.page.click(`#queue li[data-case="${caseNo}"] > button`);
+    await centre.page.waitForTimeout(1500);
+    await waitForMapIdle(centre.page);
+    const onMap = await centre.page.waitForFunction(
+      (id) => {
+        const m = (window as unknown as { gridworkMap: { queryRenderedFeatures(o: object): { id?: number }[] } }).gridworkMap;
+        return m.queryRenderedFeatures({ layers: ['incidents-point'] }).some((f) => f.id === id);
+      },
+      incident.id,
+      { timeout: 20_000, polling: 300 },
+    );
+    expect(await onMap.jsonValue()).toBe(true);
+    await centre.page.screenshot({ path: path.join(ARTIFACTS, 'command-centre.png') });
+    expect(centre.errors).toEqual([]);
+    await centre.page.close();
+  });
+
+  it('shows a chief the incidents of their grid and not those of another grid', async () => {
+    const mine = await gridOf('chief03');
+    const other = await gridOf('chief04');
+    const category = (await ctx.test.db.knex('incident_categories').first('code')).code;
+    const report = async (code: string) => {
+      const [lon, lat] = await insideGrid(code);
+      const res = await request(ctx.test.app).post('/api/public/incidents').send({ category, description: `in ${code}`, lon, lat });
+      expect(res.status).toBe(201);
+      return res.body.case_no as string;
+    };
+    const myCase = await report(mine);
+    const otherCase = await report(other);
+    const { page, errors } = await ctx.open('#/login?next=%23%2Fchief');
+    await loginThroughForm(page, 'chief03', TEST_PASSWORD);
+    await page.waitForSelector(`#chief-incidents li[data-case="${myCase}"]`);
+    const shown = await page.$$eval('#chief-incidents li[data-case]', (lis) => lis.map((li) => [li.getAttribute('data-case'), li.getAttribute('data-grid')]));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chief.png') });
+    expect(shown.map(([c]) => c)).not.toContain(otherCase);
+    expect(shown.every(([, g]) => g === mine)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('prints a grid notice board with a QR code to the report form of that grid', async () => {
+    const grid = await gridOf('chief05');
+    const { page, errors } = await ctx.open(`#/board/${grid}`, { width: 390, height: 844 });
+    await page.waitForSelector('img.qr');
+    const src = await page.getAttribute('img.qr', 'src');
+    const alt = await page.getAttribute('img.qr', 'alt');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'notice-board.png'), fullPage: true });
+    expect(src).toMatch(/^data:image\/png;base64,/);
+    expect(alt).toBe(`${ctx.base}/#/report?grid=${grid}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lets a planner load the grids in force into the editor and check them as a plan', async () => {
+    const { page } = await ctx.open('#/login?next=%23%2Fplanner');
+    const jsErrors: string[] = [];
+    page.on('pageerror', (e) => jsErrors.push(String(e)));
+    await loginThroughForm(page, 'planner', TEST_PASSWORD);
+    await page.waitForSelector('#planner-map canvas');
+    await waitForMapIdle(page);
+    await page.click('text=从现行网格开始编辑');
+    await page.click('.panel button:has-text("校验")');
+    // The plans API answers with a report, or with a problem whose detail the page shows.
+    await page.waitForSelector('.report h3, .panel p.error:not(:empty)', { timeout: 60_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'planner.png') });
+    const heading = (await page.locator('.report h3').count()) ? await page.locator('.report h3').textContent() : null;
+    const problem = await page.locator('.panel p.error').first().textContent();
+    expect(heading ? /^#\d+ · .* · \d+ /.test(heading) : (problem ?? '').length > 0).toBe(true);
+    expect(jsErrors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});

@@ -1,0 +1,43 @@
+/** Build the web app into web/dist when it is missing or older than its sources (`--force` always builds). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST_INDEX = path.join(ROOT, 'web', 'dist', 'index.html');
+const SOURCES = [path.join(ROOT, 'web', 'src'), path.join(ROOT, 'web', 'index.html'), path.join(ROOT, 'vite.config.ts'), path.join(ROOT, 'package-lock.json')];
+
+/** Newest modification time under a file or folder. */
+function newest(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))));
+}
+
+/** Whether web/dist is missing or older than a source file. */
+export function webIsStale(): boolean {
+  if (!fs.existsSync(DIST_INDEX)) return true;
+  const built = fs.statSync(DIST_INDEX).mtimeMs;
+  return SOURCES.some((s) => newest(s) > built);
+}
+
+/** Build web/dist if stale (or always with force); answers whether it built. */
+export async function buildWeb(force = false): Promise<boolean> {
+  if (!force && !webIsStale()) return false;
+  await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  return true;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const force = process.argv.includes('--force');
+  const t = Date.now();
+  buildWeb(force).then(
+    (built) => console.log(built ? `web app built into web/dist in ${((Date.now() - t) / 1000).toFixed(1)} s` : 'web app is up to date (web/dist)'),
+    (err) => {
+      console.error('web build failed:', err);
+      process.exit(1);
+    },
+  );
+}

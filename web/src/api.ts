@@ -1,0 +1,136 @@
+/** Calls to the Gridwork API: JSON in and out, the session in its cookie, problems as typed errors. */
+
+/** An error answer of the API (RFC 9457 problem), with its status and what to fix. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly url: string,
+  ) {
+    super(detail);
+  }
+}
+
+async function parse<T>(res: Response, url: string): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : undefined;
+  if (!res.ok) throw new ApiError(res.status, body?.detail ?? res.statusText, url);
+  return body as T;
+}
+
+/** GET a JSON resource. */
+export async function getJson<T>(url: string): Promise<T> {
+  return parse<T>(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
+}
+
+/** POST JSON (or a FormData as multipart) and read the JSON answer. */
+export async function postJson<T>(url: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method: 'POST', credentials: 'same-origin' };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  return parse<T>(await fetch(url, init), url);
+}
+
+/** The logged-in user as /api/me answers. */
+export interface Me {
+  id: number;
+  username: string;
+  display_name: string;
+  role: 'admin' | 'planner' | 'community' | 'chief' | 'department' | 'staff';
+  scope: string[];
+}
+
+let me: Me | null | undefined;
+
+// The session cookie is httpOnly; this flag only says whether asking /api/me is worth a request.
+const SESSION_HINT = 'gridwork.session';
+
+/** The logged-in user, or null (asked once per page load, and again after login/logout). */
+export async function currentUser(): Promise<Me | null> {
+  if (me !== undefined) return me;
+  if (!localStorage.getItem(SESSION_HINT)) return (me = null);
+  try {
+    me = await getJson<Me>('/api/me');
+  } catch {
+    me = null;
+    localStorage.removeItem(SESSION_HINT);
+  }
+  return me;
+}
+
+/** Log in (the server sets the session cookie). */
+export async function login(username: string, password: string): Promise<Me> {
+  const res = await postJson<{ user: Me }>('/api/auth/login', { username, password });
+  me = res.user;
+  localStorage.setItem(SESSION_HINT, '1');
+  return me;
+}
+
+/** End the session. */
+export async function logout(): Promise<void> {
+  await postJson('/api/auth/logout').catch(() => undefined);
+  localStorage.removeItem(SESSION_HINT);
+  me = null;
+}
+
+/** A grid, community or office as /api/areas answers. */
+export interface AreaFeature {
+  type: 'Feature';
+  id: string;
+  properties: {
+    code: string;
+    name: string;
+    name_en: string;
+    level: 'office' | 'community' | 'grid';
+    parent_code: string | null;
+    chief?: { name: string; name_en?: string; phone: string | null } | null;
+  };
+  geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
+}
+
+/** An incident as GET /api/incidents lists it. */
+export interface IncidentSummary {
+  id: number;
+  case_no: string;
+  status: string;
+  level: string;
+  category: { code: string; name: string; name_en: string };
+  description: string;
+  lon: number;
+  lat: number;
+  grid: { code: string; name: string } | null;
+  department: { code: string; name: string } | null;
+  assignee: { name: string; phone: string | null } | null;
+  due_at: string | null;
+  overdue: boolean;
+  version: number;
+  reported_at: string;
+}
+
+/** An incident category. */
+export interface Category {
+  code: string;
+  name: string;
+  name_en: string;
+  class_name: string;
+  class_name_en: string;
+}
+
+/** Bounds [w, s, e, n] of a GeoJSON geometry. */
+export function boundsOf(geometry: { coordinates: unknown }): [number, number, number, number] {
+  const b: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]);
+      b[1] = Math.min(b[1], c[1] as number);
+      b[2] = Math.max(b[2], c[0]);
+      b[3] = Math.max(b[3], c[1] as number);
+    } else if (Array.isArray(c)) c.forEach(walk);
+  };
+  walk(geometry.coordinates);
+  return b;
+}

@@ -1,0 +1,176 @@
+import * as maplibregl from 'maplibre-gl';
+import type { MapGeoJSONFeature } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { ApiError, boundsOf, getJson, type AreaFeature } from '../api.js';
+import { h } from '../dom.js';
+import { nameOf, t, type Key } from '../i18n.js';
+import { CLASS_COLOURS, STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
+
+// The bundler moves files around: tell MapLibre where its (self-contained) worker script ended up.
+maplibregl.setWorkerUrl(workerUrl);
+
+/** The demo office's neighbourhood, used until the TileJSON bounds arrive. */
+const DEFAULT_CENTRE: [number, number] = [123.45, 41.8];
+
+/** Create a map in a container with the Gridwork layers; unless `fit` is false it zooms to the offices' bounds. */
+export function createMap(container: HTMLElement, opts: StyleOptions & { popups?: boolean; fit?: boolean } = {}): maplibregl.Map {
+  const map = new maplibregl.Map({
+    container,
+    style: baseStyle(opts),
+    center: DEFAULT_CENTRE,
+    zoom: 11,
+    attributionControl: false,
+    // Labels in Chinese come from the system's fonts, so no glyph file is ever downloaded.
+    localIdeographFontFamily: "'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif",
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  // Pages that zoom somewhere else (a grid, the chief's grids) pass fit: false.
+  if (opts.fit !== false) {
+    getJson<{ bounds: [number, number, number, number] }>('/tiles/offices.json')
+      .then((tj) => map.fitBounds(tj.bounds, { padding: 20, duration: 0 }))
+      .catch(() => undefined);
+  }
+  if (opts.popups !== false) attachPopups(map);
+  // The page's map, for the browser tests and the console.
+  (window as unknown as { gridworkMap: maplibregl.Map }).gridworkMap = map;
+  return map;
+}
+
+/** Reload the incident tiles (after a change) with new filters. */
+export function refreshIncidents(map: maplibregl.Map, query: string): void {
+  const src = map.getSource('incidents') as maplibregl.VectorTileSource | undefined;
+  src?.setTiles([tileUrl('incidents', `${query}${query ? '&' : ''}v=${Date.now()}`)]);
+}
+
+/** Reload every boundary layer (after a plan was published). */
+export function refreshBoundaries(map: maplibregl.Map): void {
+  for (const layer of ['offices', 'communities', 'grids']) {
+    (map.getSource(layer) as maplibregl.VectorTileSource | undefined)?.setTiles([tileUrl(layer, `v=${Date.now()}`)]);
+  }
+}
+
+/** Zoom to an area by code; false when there is no such area. */
+export async function zoomToArea(map: maplibregl.Map, code: string): Promise<AreaFeature | null> {
+  try {
+    const area = await getJson<AreaFeature>(`/api/areas/${encodeURIComponent(code)}`);
+    map.fitBounds(boundsOf(area.geometry), { padding: 30, duration: 300 });
+    return area;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+function row(label: Key, value: unknown): HTMLElement {
+  return h('div', { class: 'kv' }, h('span', {}, t(label)), h('b', {}, value === undefined || value === null ? '—' : String(value)));
+}
+
+/** Popup content of a clicked feature. */
+async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
+  const p = f.properties;
+  if (f.sourceLayer === 'grids') {
+    const area = await getJson<AreaFeature>(`/api/areas/${encodeURIComponent(p.code)}`).catch(() => null);
+    const chief = area?.properties.chief;
+    return h('div', { class: 'popup' },
+      h('h3', {}, nameOf({ name: p.name, name_en: p.name_en }), ' ', h('small', {}, p.code)),
+      row('chiefName', chief ? nameOf(chief) : null),
+      row('phone', chief?.phone),
+      h('p', {}, h('a', { href: `#/board/${p.code}` }, t('noticeBoard')), ' · ', h('a', { href: `#/report?grid=${p.code}` }, t('reportHere'))));
+  }
+  if (f.sourceLayer === 'assets') {
+    if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('category', p.category_code));
+    const a = await getJson<{ code: string; category_name: string; category_name_en: string; grid_code: string | null }>(`/api/assets/${f.id}`).catch(() => null);
+    return h('div', { class: 'popup' },
+      h('h3', {}, t('assets'), ' ', h('small', {}, a?.code ?? `#${f.id}`)),
+      row('category', a ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : p.category_code), row('status', p.status), row('grids', a?.grid_code),
+      h('p', {}, h('a', { href: `#/report?asset=${f.id}${a?.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
+  }
+  if (f.sourceLayer === 'incidents') {
+    if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('overdue', p.overdue));
+    return h('div', { class: 'popup', 'data-incident': String(f.id) },
+      h('h3', {}, t('incidents'), ' #', String(f.id)),
+      row('category', p.category_code), row('status', t(p.status as Key) ?? p.status), row('level', p.level),
+      row('overdue', p.overdue ? '✔' : '—'), row('ageHours', p.age_hours), row('grids', p.grid_code));
+  }
+  return h('div', { class: 'popup' }, h('h3', {}, nameOf({ name: p.name, name_en: p.name_en })), h('small', {}, p.code));
+}
+
+/** Click a feature: a popup with its details and links. */
+function attachPopups(map: maplibregl.Map): void {
+  const clickable = ['incidents-point', 'assets-point', 'assets-cluster', 'grids-fill'];
+  map.on('click', async (e) => {
+    const layers = clickable.filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
+    const [f] = map.queryRenderedFeatures(e.point, { layers });
+    if (!f) return;
+    new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setDOMContent(await popupContent(f)).addTo(map);
+  });
+  for (const l of clickable) {
+    map.on('mouseenter', l, () => (map.getCanvas().style.cursor = 'pointer'));
+    map.on('mouseleave', l, () => (map.getCanvas().style.cursor = ''));
+  }
+}
+
+/** Check boxes that show and hide the layers. */
+export function layerToggles(map: maplibregl.Map): HTMLElement {
+  const box = h('fieldset', { class: 'toggles' }, h('legend', {}, t('layers')));
+  for (const [name, ids] of Object.entries(TOGGLES)) {
+    const input = h('input', { type: 'checkbox', checked: true, 'data-layer': name });
+    input.addEventListener('change', () => {
+      for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', input.checked ? 'visible' : 'none');
+    });
+    box.append(h('label', {}, input, ' ', t(name as Key)));
+  }
+  return box;
+}
+
+/** The legend: component classes and incident statuses. */
+export function legend(): HTMLElement {
+  const swatch = (colour: string, label: string) => h('li', {}, h('i', { style: `background:${colour}` }), label);
+  const classes = [['01', '公用设施', 'Utilities'], ['02', '道路交通', 'Road traffic'], ['03', '市容环境', 'City appearance'], ['04', '园林绿化', 'Landscaping'], ['05', '房屋土地', 'Housing']];
+  return h('div', { class: 'legend' },
+    h('strong', {}, t('legend')),
+    h('ul', {},
+      swatch('#4a90d9', t('grids')), swatch('#c0392b', t('communities')),
+      ...classes.map(([c, zh, en]) => swatch(CLASS_COLOURS[c], `${t('assets')}: ${nameOf({ name: zh, name_en: en })}`)),
+      swatch(STATUS_COLOURS.open, `${t('incidents')}: ${t('open')}`),
+      swatch(STATUS_COLOURS.handled, `${t('incidents')}: ${t('handled')}`),
+      swatch(STATUS_COLOURS.overdue, `${t('incidents')}: ${t('overdue')}`)));
+}
+
+/** A search box: a grid code zooms to the grid; otherwise an asset code is looked up. */
+export function searchBox(map: maplibregl.Map): HTMLElement {
+  const input = h('input', { type: 'search', placeholder: t('search'), 'aria-label': t('search') });
+  const msg = h('span', { class: 'msg' });
+  const form = h('form', { class: 'search' }, input, msg);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = input.value.trim();
+    msg.textContent = '';
+    if (!code) return;
+    if (await zoomToArea(map, code).catch(() => null)) return;
+    const asset = await findAsset(code);
+    if (asset) {
+      map.flyTo({ center: asset, zoom: 18 });
+      return;
+    }
+    msg.textContent = t('notFound');
+  });
+  return form;
+}
+
+/** The position of an asset by its code, through the assets API when it is there. */
+async function findAsset(code: string): Promise<[number, number] | null> {
+  try {
+    const res = await getJson<{ features?: { properties: { code: string }; geometry: { coordinates: [number, number] } }[]; items?: { code: string; lon: number; lat: number }[] }>(
+      `/api/assets?code=${encodeURIComponent(code)}&limit=5`,
+    );
+    const f = res.features?.find((x) => x.properties.code === code);
+    if (f) return f.geometry.coordinates;
+    const i = res.items?.find((x) => x.code === code);
+    return i ? [i.lon, i.lat] : null;
+  } catch {
+    return null;
+  }
+}

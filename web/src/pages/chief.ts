@@ -1,0 +1,83 @@
+import { getJson, type IncidentSummary } from '../api.js';
+import { fill, h, when } from '../dom.js';
+import { nameOf, t, type Key } from '../i18n.js';
+import { incidentActions } from '../incident_actions.js';
+import { createMap, refreshIncidents, zoomToArea } from '../map/map_view.js';
+import type { Page } from '../page.js';
+import { requireRole } from '../page.js';
+
+interface AssetItem {
+  code: string;
+  category_code?: string;
+  category_name?: string;
+  category_name_en?: string;
+  status?: string;
+  lon?: number;
+  lat?: number;
+}
+
+/** The grid chief's view: their grid(s) on the map, their assets, their open incidents and the steps to take. */
+export const chiefPage: Page = async (root) => {
+  const user = await requireRole(root, ['chief', 'community', 'admin']);
+  if (!user) return;
+  const rows = await gridsOf(user.scope);
+  const gridQuery = `grid=${rows.map(encodeURIComponent).join(',')}`;
+  const mapEl = h('div', { class: 'map', id: 'chief-map' });
+  const list = h('ul', { class: 'incident-list', id: 'chief-incidents' });
+  const assets = h('ul', { class: 'asset-list' });
+  const side = h('aside', { class: 'panel' },
+    h('h2', {}, t('myGrids'), ': ', rows.join(', ')),
+    h('h3', {}, t('openIncidents')), list,
+    h('h3', {}, t('assets')), assets);
+  root.append(mapEl, side);
+  const map = createMap(mapEl, { incidentQuery: gridQuery, assetQuery: gridQuery, fit: rows.length === 0 });
+  map.once('load', () => {
+    if (rows[0]) void zoomToArea(map, rows[0]);
+  });
+  const departments = await getJson<{ code: string; name: string; name_en: string }[]>('/api/departments').catch(() => []);
+
+  async function loadIncidents() {
+    const pages = await Promise.all(rows.map((g) => getJson<{ items: IncidentSummary[] }>(`/api/incidents?grid=${encodeURIComponent(g)}&status=open,handled&limit=200`)));
+    const items = pages.flatMap((p) => p.items).sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.reported_at.localeCompare(b.reported_at));
+    fill(list, ...(items.length ? items.map((i) => incidentItem(i)) : [h('li', {}, t('none'))]));
+  }
+  function incidentItem(i: IncidentSummary): HTMLElement {
+    const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no, 'data-grid': i.grid?.code ?? '' },
+      h('button', { type: 'button', class: 'link' }, `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status}${i.overdue ? ` · ${t('overdue')}` : ''}`),
+      h('small', {}, ` ${i.grid?.code ?? ''} · ${when(i.reported_at)}`));
+    li.querySelector('button')!.addEventListener('click', () => {
+      map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
+      const open = li.querySelector('.actions');
+      if (open) open.remove();
+      else li.append(incidentActions(i.id, departments, () => { void loadIncidents(); refreshIncidents(map, gridQuery); }));
+    });
+    return li;
+  }
+  await loadIncidents().catch((err) => fill(list, h('li', { class: 'error' }, String(err.message ?? err))));
+  const assetPages = await Promise.all(rows.map((g) => getJson<{ items?: AssetItem[]; features?: { properties: AssetItem }[] }>(`/api/assets?grid=${encodeURIComponent(g)}&limit=100`).catch(() => null)));
+  if (assetPages.every((p) => p === null)) fill(assets, h('li', {}, t('unavailable')));
+  else {
+    const items = assetPages.flatMap((p) => p?.items ?? p?.features?.map((f) => f.properties) ?? []);
+    fill(assets, ...items.map((a) => {
+      const label = `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${a.status ?? ''}`;
+      return h('li', {}, a.lon !== undefined && a.lat !== undefined
+        ? h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: [a.lon!, a.lat!], zoom: 18 }) }, label)
+        : label);
+    }));
+  }
+  return () => map.remove();
+};
+
+/** The grid codes under a scope (a chief's scope is their grids; a community's, its grids). */
+async function gridsOf(scope: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const code of scope) {
+    const area = await getJson<{ properties: { level: string } }>(`/api/areas/${encodeURIComponent(code)}`).catch(() => null);
+    if (area?.properties.level === 'grid') out.push(code);
+    else {
+      const children = await getJson<{ features: { properties: { code: string; level: string } }[] }>(`/api/areas?level=grid&parent=${encodeURIComponent(code)}`).catch(() => ({ features: [] }));
+      out.push(...children.features.map((f) => f.properties.code));
+    }
+  }
+  return out;
+}

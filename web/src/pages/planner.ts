@@ -1,0 +1,186 @@
+import type { GeoJSONSource, GeoJSONSourceSpecification } from 'maplibre-gl';
+import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
+import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
+import { ApiError, getJson, postJson } from '../api.js';
+import { fill, h, when } from '../dom.js';
+import { t } from '../i18n.js';
+import { createMap, refreshBoundaries } from '../map/map_view.js';
+import type { Page } from '../page.js';
+import { requireRole } from '../page.js';
+
+type LonLat = [number, number];
+
+/** The validation report of a plan (see /api/plans/{id}/report). */
+interface PlanReport {
+  valid: boolean;
+  grids: number;
+  invalid: { code: string; reason: string; location: LonLat | null }[];
+  overlaps: { a: string; b: string; area_m2: number; location: LonLat }[];
+  gaps: { area_m2: number; location: LonLat }[];
+  outside_parent: { code: string; area_m2: number; location: LonLat }[];
+}
+
+interface PlanSummary {
+  id: number;
+  title: string;
+  status: string;
+  valid: boolean;
+  grids: number;
+  created_at: string;
+}
+
+const PROBLEM_COLOURS = { invalid: '#d62728', overlap: '#ff7f0e', gap: '#9467bd', outside: '#8c564b' };
+
+/** The planner: draw or upload a plan, see its validation report on the map, its impact, publish it. */
+export const plannerPage: Page = async (root) => {
+  const user = await requireRole(root, ['planner', 'admin']);
+  if (!user) return;
+  const mapEl = h('div', { class: 'map', id: 'planner-map' });
+  const plans = h('ul', { class: 'plan-list' });
+  const reportBox = h('div', { class: 'report' });
+  const title = h('input', { name: 'title', placeholder: t('planTitle') });
+  const file = h('input', { type: 'file', accept: '.geojson,.json,.zip' });
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const side = h('aside', { class: 'panel wide' },
+    h('h2', {}, t('newPlan')),
+    h('label', {}, t('planTitle'), title),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', onclick: () => void loadGrids() }, t('startFromGrids')),
+      h('button', { type: 'button', onclick: () => draw.setMode('polygon') }, t('drawPolygon')),
+      h('button', { type: 'button', onclick: () => draw.setMode('select') }, t('select'))),
+    h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => void check() }, t('check'))),
+    h('label', {}, t('upload'), file),
+    msg, reportBox,
+    h('h2', {}, t('plans')), plans);
+  root.append(mapEl, side);
+  const map = createMap(mapEl, { popups: false });
+  const draw = new TerraDraw({
+    adapter: new TerraDrawMapLibreGLAdapter({ map }),
+    modes: [
+      new TerraDrawPolygonMode(),
+      new TerraDrawSelectMode({ flags: { polygon: { feature: { draggable: false, coordinates: { midpoints: true, draggable: true, deletable: true } } } } }),
+    ],
+  });
+  map.once('load', () => {
+    draw.start();
+    map.addSource('problems', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } as GeoJSONSourceSpecification);
+    map.addLayer({ id: 'problems', type: 'circle', source: 'problems', paint: { 'circle-radius': 9, 'circle-color': ['get', 'colour'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  });
+
+  let codes = 0;
+  draw.on('finish', (id, ctx) => {
+    if (ctx.action !== 'draw') return;
+    const code = window.prompt(t('codePrompt'), `NEW-${++codes}`) ?? `NEW-${codes}`;
+    draw.updateFeatureProperties(id, { code });
+  });
+
+  async function loadGrids() {
+    const grids = await getJson<{ features: { properties: { code: string; name: string; parent_code: string }; geometry: { type: string; coordinates: number[][][][] } }[] }>('/api/areas?level=grid');
+    const features = grids.features.flatMap((f) =>
+      f.geometry.coordinates.map((poly, i) => ({
+        type: 'Feature' as const,
+        properties: { mode: 'polygon', code: f.properties.code, name: f.properties.name, parent_code: f.properties.parent_code, part: i },
+        geometry: { type: 'Polygon' as const, coordinates: poly },
+      })),
+    );
+    draw.clear();
+    draw.addFeatures(features as GeoJSONStoreFeatures[]);
+  }
+
+  /** The drawn polygons as a plan: parts of one code merged back into a MultiPolygon. */
+  function planFeatures() {
+    const byCode = new Map<string, { props: Record<string, unknown>; polys: unknown[] }>();
+    for (const f of draw.getSnapshot()) {
+      if (f.geometry.type !== 'Polygon') continue;
+      const { mode: _m, part: _p, ...props } = f.properties as Record<string, unknown>;
+      const code = String(props.code ?? `NEW-${++codes}`);
+      const entry = byCode.get(code) ?? { props: { ...props, code }, polys: [] };
+      entry.polys.push(f.geometry.coordinates);
+      byCode.set(code, entry);
+    }
+    return [...byCode.values()].map((e) => ({ type: 'Feature', properties: e.props, geometry: { type: 'MultiPolygon', coordinates: e.polys } }));
+  }
+
+  async function submit(body: unknown) {
+    msg.textContent = '';
+    try {
+      const created = await postJson<{ id: number; report: PlanReport }>(`/api/plans${title.value ? `?title=${encodeURIComponent(title.value)}` : ''}`, body);
+      showReport(created.id, created.report);
+      await listPlans();
+    } catch (err) {
+      msg.textContent = err instanceof ApiError ? (err.status === 404 ? t('unavailable') : err.detail) : String(err);
+    }
+  }
+  async function check() {
+    await submit({ type: 'FeatureCollection', features: planFeatures() });
+  }
+  file.addEventListener('change', () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    const body = new FormData();
+    body.set('file', f);
+    void submit(body);
+  });
+
+  function showReport(id: number, r: PlanReport) {
+    const points = [
+      ...r.invalid.filter((x) => x.location).map((x) => ({ at: x.location!, colour: PROBLEM_COLOURS.invalid, text: `${x.code}: ${x.reason}` })),
+      ...r.overlaps.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.overlap, text: `${x.a} × ${x.b}: ${x.area_m2.toFixed(1)} m²` })),
+      ...r.gaps.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.gap, text: `${t('gaps')}: ${x.area_m2.toFixed(1)} m²` })),
+      ...r.outside_parent.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.outside, text: `${x.code}: ${x.area_m2.toFixed(1)} m²` })),
+    ];
+    (map.getSource('problems') as GeoJSONSource | undefined)?.setData({
+      type: 'FeatureCollection',
+      features: points.map((p) => ({ type: 'Feature', properties: { colour: p.colour, text: p.text }, geometry: { type: 'Point', coordinates: p.at } })),
+    });
+    const impact = h('div', { class: 'impact' });
+    fill(reportBox,
+      h('h3', {}, `#${id} · `, r.valid ? `✔ ${t('valid')}` : `✖ ${t('invalidReport')}`, ` · ${r.grids} ${t('features')}`),
+      h('ul', { class: 'problems' }, ...points.map((p) => h('li', {}, h('i', { style: `background:${p.colour}` }), h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: p.at, zoom: 17 }) }, p.text)))),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', onclick: () => void showImpact(id, impact) }, t('impact')),
+        h('button', { type: 'button', disabled: !r.valid, onclick: () => void publish(id) }, t('publish'))),
+      impact);
+  }
+
+  async function showImpact(id: number, box: HTMLElement) {
+    try {
+      const i = await getJson<{ changed_grids: string[]; new_grids: string[]; retired_grids: string[]; assets: { total: number }; incidents: { total: number }; staff_assignments: { total: number } }>(`/api/plans/${id}/impact`);
+      fill(box, h('dl', {},
+        h('dt', {}, 'changed / new / retired'), h('dd', {}, `${i.changed_grids.length} / ${i.new_grids.length} / ${i.retired_grids.length}`),
+        h('dt', {}, t('assets')), h('dd', {}, String(i.assets.total)),
+        h('dt', {}, t('incidents')), h('dd', {}, String(i.incidents.total)),
+        h('dt', {}, 'staff'), h('dd', {}, String(i.staff_assignments.total))));
+    } catch (err) {
+      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+    }
+  }
+
+  async function publish(id: number) {
+    try {
+      await postJson(`/api/plans/${id}/publish`);
+      msg.textContent = `#${id} ${t('published')}`;
+      refreshBoundaries(map);
+      await listPlans();
+    } catch (err) {
+      msg.textContent = err instanceof ApiError ? err.detail : String(err);
+    }
+  }
+
+  async function listPlans() {
+    try {
+      const list = await getJson<PlanSummary[]>('/api/plans');
+      fill(plans, ...list.map((p) => h('li', {}, h('button', {
+        type: 'button', class: 'link',
+        onclick: async () => showReport(p.id, await getJson<PlanReport>(`/api/plans/${p.id}/report`)),
+      }, `#${p.id} ${p.title || ''} · ${p.status} · ${p.valid ? '✔' : '✖'} · ${when(p.created_at)}`))));
+    } catch (err) {
+      fill(plans, h('li', {}, err instanceof ApiError && err.status === 404 ? t('unavailable') : String(err)));
+    }
+  }
+  await listPlans();
+  return () => {
+    draw.stop();
+    map.remove();
+  };
+};
