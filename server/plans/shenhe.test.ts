@@ -13,7 +13,7 @@ import { useOwnDatabaseApp } from './test_support.js';
  * report finds each where it is, with PostGIS's geodesic areas; repair fixes them; publish moves
  * exactly what the impact said.
  */
-const SHENHE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/shenhe-district.geojson');
+const SHENHE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/source/shenhe-district.geojson');
 const t = useOwnDatabaseApp();
 const COLS = 10;
 const ROWS = 8;

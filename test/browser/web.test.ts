@@ -19,7 +19,7 @@ async function gridOf(username: string): Promise<string> {
 }
 
 // .ci/run installs Debian's chromium; elsewhere set CHROMIUM_PATH or install it to run these.
-describe.skipIf(!fs.existsSync(CHROMIUM))('the web app in Chromium', () => {
+describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chromium', () => {
   it('loads the map and renders grid tiles with no console errors and no request off localhost', async () => {
     const { page, errors, external } = await ctx.open('#/');
     const gridTile = page.waitForResponse((r) => /\/tiles\/grids\/\d+\/\d+\/\d+\.mvt/.test(r.url()) && r.status() === 200);
