@@ -125,6 +125,8 @@ describe('POST /api/incidents', () => {
     ['no point', { category: '0101' }, /Where is it\?/],
     ['lon without lat', { category: '0101', lon: 123.43 }, /lon and lat together/],
     ['swapped', { category: '0101', lon: 41.79, lat: 123.43 }, /swapped/],
+    ['non-numeric lon', { category: '0101', lon: 'abc', lat: 41.79 }, /lon must be a number in decimal degrees/],
+    ['infinite lat', { category: '0101', lon: 123.43, lat: 'Infinity' }, /lat must be a number in decimal degrees/],
     ['bad crs', { category: '0101', lon: 123.43, lat: 41.79, crs: 'epsg3857' }, /crs/],
     ['bad source', { category: '0101', lon: 123.43, lat: 41.79, source: 'rumour' }, /source/],
     ['unknown asset', { category: '0101', asset_id: 999999999 }, /asset_id 999999999 names no asset/],

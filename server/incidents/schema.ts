@@ -10,11 +10,11 @@ const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v
 /** A number in JSON, or a decimal string in a form field. */
 const decimal = (name: string) =>
   z.preprocess(
-    blankToUndefined,
-    z.union([
-      z.number({ error: `${name} must be a number` }),
-      z.string().trim().regex(NUMBER, `${name} must be a number in decimal degrees`).transform(Number),
-    ]),
+    (v) => {
+      const b = blankToUndefined(v);
+      return typeof b === 'string' && NUMBER.test(b.trim()) ? Number(b) : b;
+    },
+    z.number({ error: `${name} must be a number in decimal degrees` }),
   );
 /** A positive integer in JSON or a form field. */
 const positiveInt = (name: string) =>
