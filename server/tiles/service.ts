@@ -164,7 +164,11 @@ export class TileService {
   private async clusterTile(layer: 'assets' | 'incidents', t: TileAddress, f: PointFilters): Promise<Uint8Array | null> {
     const bbox = tileBounds(t);
     if (this.useAsMvt) {
-      const { rows } = await sqlClusterMvt(this.knex, layer, t, bbox, CLUSTER_CELLS, f);
+      // PostGIS's function costs make the planner JIT-compile this small read, which costs more than the read.
+      const { rows } = await this.knex.transaction(async (trx) => {
+        await trx.raw('set local jit = off');
+        return sqlClusterMvt(trx, layer, t, bbox, CLUSTER_CELLS, f);
+      });
       return rows[0]?.mvt ?? null;
     }
     const { rows } = await sqlClusterRows(this.knex, layer, t, bbox, CLUSTER_CELLS, f);

@@ -120,24 +120,76 @@ export function sqlClusterMvt(knex: Knex, layer: 'assets' | 'incidents', t: Tile
   const src = POINT_SOURCES[layer];
   const inner = clusterSql(layer, t, bbox, cells, f);
   const extra = src.clusterExtraNames.map((n) => `c.${n}, `).join('');
+  // A cluster's mean lies inside its tile: its position in tile units is plain arithmetic (the same as
+  // lonLatToTilePixel in the JS encoder), cheaper than ST_Transform and ST_AsMVTGeom on every cluster.
+  const n = 2 ** t.z;
   return knex.raw(
     `select ST_AsMVT(q, ?, ${EXTENT}, 'geom', 'id') as mvt from (
        select c.id, true as cluster, c.count, c.category_code, ${extra}
-              ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326), 3857), ST_TileEnvelope(?, ?, ?), ${EXTENT}, 0, true) as geom
+              ST_MakePoint(round((tile_frac_x(c.lon) * ? - ?) * ${EXTENT}), round((tile_frac_y(c.lat) * ? - ?) * ${EXTENT})) as geom
          from (${inner.sql}) c
-     ) q where q.geom is not null`,
-    [layer, t.z, t.x, t.y, ...inner.bindings],
+     ) q`,
+    [layer, n, t.x, n, t.y, ...inner.bindings],
   );
 }
 
+/** Highest zoom of the asset cell pyramid (table asset_cells, migration 006), whose cells are 64 to a tile side. */
+export const ASSET_CELL_MAX_ZOOM = 12;
+const ASSET_CELLS_PER_SIDE = 64;
+
+/** Whether a cluster tile can be read from the asset cell pyramid (it holds no grid, so a grid filter cannot). */
+export function usesAssetCells(layer: 'assets' | 'incidents', t: TileAddress, cells: number, f: PointFilters): boolean {
+  return layer === 'assets' && t.z <= ASSET_CELL_MAX_ZOOM && cells === ASSET_CELLS_PER_SIDE && !f.grid?.length;
+}
+
 function clusterSql(layer: 'assets' | 'incidents', t: TileAddress, bbox: Bbox, cells: number, f: PointFilters): Clause {
+  return usesAssetCells(layer, t, cells, f) ? cellClusterSql(t, f) : rawClusterSql(layer, t, bbox, cells, f);
+}
+
+/**
+ * Clusters of an asset tile from the cell pyramid: per square, the counts of its category/status rows
+ * summed (after the filters), the category with the most assets (ties to the lowest code, as mode() does)
+ * and the mean position. The same clusters `rawClusterSql` makes from the points, without reading them.
+ */
+function cellClusterSql(t: TileAddress, f: PointFilters): Clause {
+  if (!f.category?.length && !f.status?.length) {
+    // Unfiltered: one precomputed row per square (asset_cell_sums), kept with the category rows by the same triggers.
+    return {
+      sql: `select cell::int as id, n as count, category_code, sum_lon / n as lon, sum_lat / n as lat
+              from asset_cell_sums
+             where z = ? and tx = ? and ty = ?
+             order by cell`,
+      bindings: [t.z, t.x, t.y],
+    };
+  }
+  const parts = [sqlIn('c.category_code', f.category), sqlIn('c.status', f.status)].filter((c): c is Clause => c !== undefined);
+  return {
+    sql: `select cell::int as id, sum(n)::int as count,
+                 (array_agg(category_code order by n desc, category_code))[1] as category_code,
+                 sum(sum_lon) / sum(n) as lon, sum(sum_lat) / sum(n) as lat
+            from (select c.cell, c.category_code, sum(c.n) as n, sum(c.sum_lon) as sum_lon, sum(c.sum_lat) as sum_lat
+                    from asset_cells c
+                   where c.z = ? and c.tx = ? and c.ty = ?${parts.map((p) => ` and ${p.sql}`).join('')}
+                   group by c.cell, c.category_code) g
+           group by cell
+           order by cell`,
+    bindings: [t.z, t.x, t.y, ...parts.flatMap((p) => p.bindings)],
+  };
+}
+
+/**
+ * Clusters of a tile from its points: the tile cut into `cells`×`cells` squares that are Web Mercator
+ * tiles of a deeper zoom (for 64 cells, zoom z + 6; the same squares as the asset cell pyramid), one row
+ * per non-empty square with its count, most common category and mean position.
+ */
+function rawClusterSql(layer: 'assets' | 'incidents', t: TileAddress, bbox: Bbox, cells: number, f: PointFilters): Clause {
   const src = POINT_SOURCES[layer];
   const where = sqlWhere(src, bbox, f);
-  const [w, s, e, n] = bbox;
-  // The square a point falls in: linear in lon and lat across the tile. Across one tile Web Mercator's
-  // y is linear in latitude to well under a pixel, and this costs no trigonometry per point.
-  const cx = `floor((ST_X(${src.alias}.geom) - ?) / ?)`;
-  const cy = `floor((? - ST_Y(${src.alias}.geom)) / ?)`;
+  // The square of a point: its column/row at the deeper zoom (scale = 2^z * cells) minus the tile's first;
+  // clamped, so that points on the tile's edge (in the bbox, floored into the next tile) stay in this one.
+  const scale = 2 ** t.z * cells;
+  const cx = `floor(tile_frac_x(ST_X(${src.alias}.geom)) * ?) - ?`;
+  const cy = `floor(tile_frac_y(ST_Y(${src.alias}.geom)) * ?) - ?`;
   return {
     sql: `select (cy * ? + cx)::int as id, count::int as count, category_code, lon, lat ${src.clusterExtraNames.map((x) => `, ${x}`).join('')}
             from (select least(?, greatest(0, ${cx}))::int as cx,
@@ -150,7 +202,7 @@ function clusterSql(layer: 'assets' | 'incidents', t: TileAddress, bbox: Bbox, c
                    where ${where.sql}
                    group by 1, 2) g
            order by id`,
-    bindings: [cells, cells - 1, w, (e - w) / cells, cells - 1, n, (n - s) / cells, ...where.bindings],
+    bindings: [cells, cells - 1, scale, t.x * cells, cells - 1, scale, t.y * cells, ...where.bindings],
   };
 }
 
@@ -173,7 +225,23 @@ export function sqlStamp(knex: Knex, layer: 'areas' | 'assets' | 'incidents'): K
     // New versions are new rows and retiring one sets valid_to: the newest id and the newest end say it all.
     return knex.raw(`select coalesce((select max(id) from areas), 0) || ':' || coalesce((select max(valid_to) from areas)::text, '') as stamp`);
   }
+  if (layer === 'assets') {
+    // The zoom 0 cells (a few dozen rows) sum every asset's count, category, status and position: any insert,
+    // delete, move, recategorisation or status change shows there, even one that leaves updated_at alone.
+    return knex.raw(
+      `select coalesce(max(id), 0) || ':' || coalesce((select max(updated_at) from assets)::text, '') || ':' ||
+              coalesce((select string_agg(category_code || '/' || status || '/' || n || '/' || sum_lon || '/' || sum_lat, ',' order by tx, ty, cell, category_code, status)
+                          from asset_cells where z = 0), '') as stamp
+         from assets`,
+    );
+  }
   return knex.raw(`select coalesce(max(id), 0) || ':' || coalesce((select max(updated_at) from ${layer})::text, '') as stamp from ${layer}`);
+}
+
+/** Clusters of a tile made from its points even where the asset cell pyramid could answer (to compare the two). */
+export function sqlRawClusterRows(knex: Knex, layer: 'assets' | 'incidents', t: TileAddress, bbox: Bbox, cells: number, f: PointFilters): Knex.Raw {
+  const { sql, bindings } = rawClusterSql(layer, t, bbox, cells, f);
+  return knex.raw(sql, bindings);
 }
 
 /** WGS84 bounds of the offices in force (null when there are none), for TileJSON. */
