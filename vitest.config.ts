@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['test/global_setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
+    // On native PostGIS every file shares one database: run files one at a time so that no file's counts
+    // see another file's rows mid-test. Embedded, each file has its own in-memory copy and runs in parallel.
+    fileParallelism: !process.env.DATABASE_URL,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     env: { NODE_ENV: 'test' },
