@@ -38,6 +38,17 @@ describe('GET /api/assets', () => {
     expect(res.body.total).toBe(Number(n[0].n));
   });
 
+  it('finds one asset by its code, and nothing for an unknown code', async () => {
+    const board = await t.db.knex('assets').where({ category_code: '0312' }).orderBy('id').first('id', 'code', 'grid_code');
+    const res = await request(t.app).get(`/api/assets?code=${encodeURIComponent(board.code)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBe(1);
+    expect(res.body.items[0]).toMatchObject({ id: board.id, code: board.code, grid_code: board.grid_code });
+    const none = await request(t.app).get('/api/assets?code=NO-SUCH-ASSET');
+    expect(none.status).toBe(200);
+    expect(none.body).toMatchObject({ total: 0, items: [] });
+  });
+
   it('filters by bbox and category', async () => {
     const [lon, lat] = points[1];
     const res = await request(t.app).get(`/api/assets?bbox=${lon - 0.01},${lat - 0.01},${lon + 0.01},${lat + 0.01}&category=0120,0304`);

@@ -32,6 +32,7 @@ export const bboxSchema = z
 export const listAssetsQuery = z.object({
   bbox: bboxSchema.optional().meta({ description: 'w,s,e,n in WGS84 degrees' }),
   category: list(100).optional().meta({ description: 'Category codes, comma-separated' }),
+  code: list(100).optional().meta({ description: 'Asset codes, comma-separated (exact match), e.g. to find one asset by the code on its plate' }),
   grid: list(1000).optional().meta({ description: 'Grid codes, comma-separated' }),
   status: list(5)
     .refine((a) => a.every((s) => (ASSET_STATUSES as readonly string[]).includes(s)), `status must be among ${ASSET_STATUSES.join(', ')}`)

@@ -55,6 +55,7 @@ export function sqlStaleVersions(knex: Knex, ids: number[]): Knex.Raw {
 export interface AssetFilter {
   bbox?: [number, number, number, number];
   category?: string[];
+  code?: string[];
   grid?: string[];
   status?: string[];
   office?: string;
@@ -73,6 +74,7 @@ function assetColumns(knex: Knex): (string | Knex.Raw)[] {
 function sqlAssetWhere(knex: Knex, q: Knex.QueryBuilder, f: AssetFilter): Knex.QueryBuilder {
   if (f.bbox) q.whereRaw('a.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)', f.bbox);
   if (f.category?.length) q.whereIn('a.category_code', f.category);
+  if (f.code?.length) q.whereIn('a.code', f.code);
   if (f.grid?.length) q.whereIn('a.grid_code', f.grid);
   if (f.status?.length) q.whereIn('a.status', f.status);
   if (f.office) q.where('a.office_code', f.office);
