@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { checkLonLat, toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid } from '../http/errors.js';
-import { copyAssets, toAssetCopyLine, type CopyChunk } from './copy.js';
+import { copyAssets, toAssetCopyLine, type AssetCopyRow, type CopyChunk } from './copy.js';
 import { GridIndex } from './grid_index.js';
 import { ASSET_STATUSES, sqlExistingCodes, sqlStaleVersions } from './sql.js';
 
@@ -61,20 +61,8 @@ interface RawRow {
   position: [number, number] | Error | undefined;
 }
 
-/** A checked row, ready to write. */
-interface GoodRow {
-  line: number;
-  office: string;
-  code: string;
-  category: string;
-  status: string;
-  department: string | null;
-  grid: string;
-  version: number;
-  attrs: Record<string, unknown>;
-  lon: number;
-  lat: number;
-}
+/** A row that passed every check: what COPY writes, and the line it came from. */
+type GoodRow = AssetCopyRow & { line: number };
 
 /** Guess the format from a file name, a media type and the first bytes. */
 export function detectFormat(name: string | undefined, mediaType: string | undefined, head: string): AssetFormat {
