@@ -9,6 +9,7 @@ import { exportRoutes } from './export/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
 import { authenticate } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
+import { calendarRoutes } from './calendar/routes.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Db } from './db/connect.js';
@@ -43,6 +44,7 @@ export function createApp({ db, config, logger }: { db: Db; config: Config; logg
   app.use(authRoutes(ctx, registry));
   app.use(areaRoutes(ctx, registry));
   app.use(incidentRoutes(ctx, registry));
+  app.use(calendarRoutes(ctx, registry));
   app.use(open311Routes(ctx, registry));
   app.use(exportRoutes(ctx, registry));
   app.use(ogcRoutes(ctx, registry));
