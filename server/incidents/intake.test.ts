@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import gcoordModule from 'gcoord';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +179,23 @@ describe('photos at intake', () => {
     expect(thumb.headers['content-type']).toBe('image/webp');
   });
 
+  it('takes an iPhone HEIC photo and keeps it as JPEG', async () => {
+    const p = await pointIn(t.db, GRID);
+    const heic = fs.readFileSync(path.join(import.meta.dirname, '..', 'photos', 'fixtures', 'red-green-64x48.heic'));
+    const res = await request(t.app)
+      .post('/api/incidents')
+      .set('Authorization', `Bearer ${chief}`)
+      .field('category', '0101')
+      .field('lon', String(p.lon))
+      .field('lat', String(p.lat))
+      .attach('photos', heic, { filename: 'IMG_0001.HEIC', contentType: 'image/heic' });
+    expect(res.status).toBe(201);
+    const detail = await request(t.app).get(`/api/incidents/${res.body.id}`).set('Authorization', `Bearer ${chief}`);
+    expect(detail.body.photos).toEqual([expect.objectContaining({ n: 1, media_type: 'image/jpeg', width: 64, height: 48 })]);
+    const img = await request(t.app).get(detail.body.photos[0].url).set('Authorization', `Bearer ${chief}`).buffer(true);
+    expect(img.headers['content-type']).toBe('image/jpeg');
+  });
+
   it('refuses a file whose real type is not an image, whatever its name, and writes nothing', async () => {
     const p = await pointIn(t.db, GRID);
     const before = await t.db.knex('incident_photos').count('* as n').first();
@@ -190,7 +209,7 @@ describe('photos at intake', () => {
     expect(res.status).toBe(415);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(/really application\/pdf/);
-    expect(res.body.detail).toMatch(/JPEG, PNG or WebP/);
+    expect(res.body.detail).toMatch(/JPEG, PNG, WebP or HEIC/);
     if (t.db.kind === 'embedded') expect((await t.db.knex('incident_photos').count('* as n').first())!.n).toBe(before!.n);
   });
 

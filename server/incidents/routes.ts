@@ -70,7 +70,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     201: { description: 'Reported and routed', schema: reportResponse },
     400: problem('Missing or bad fields, unknown category, or no point given'),
     413: problem('A photo is too large'),
-    415: problem('A photo is not really a JPEG, PNG or WebP image'),
+    415: problem('A photo is not really a JPEG, PNG, WebP or HEIC image'),
     422: problem('The point is outside every grid, or the asset does not exist'),
   };
 
@@ -171,7 +171,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
       403: problem('Not your role or scope for this step; lists allowed_actions'),
       404: problem('No such incident in your scope'),
       409: problem('Not allowed in the current state, or the incident changed meanwhile; lists allowed_actions'),
-      415: problem('A photo is not really a JPEG, PNG or WebP image'),
+      415: problem('A photo is not really a JPEG, PNG, WebP or HEIC image'),
     },
     handler: ({ params, body }, req) => actOnIncident(deps, userOf(req), params.id, body, uploadsOf(req)),
   });

@@ -106,7 +106,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     responses: {
       201: { description: 'Created', schema: z.array(z.object({ service_request_id: z.string(), service_notice: z.string().nullable(), account_id: z.string().nullable() })) },
       400: errors('Missing or bad field'),
-      415: errors('The media file is not a JPEG, PNG or WebP image'),
+      415: errors('The media file is not a JPEG, PNG, WebP or HEIC image'),
       422: errors('The location is outside every grid'),
       429: errors('Too many requests from this client'),
     },

@@ -37,9 +37,26 @@ describe('processPhoto', () => {
     await expect(processPhoto(gif, 'photo.jpg')).rejects.toThrow(/really image\/gif/);
   });
 
-  it('refuses a HEIC photo with a message naming the camera setting', async () => {
-    const heic = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(4), Buffer.from('mif1heic'), Buffer.alloc(64)]);
-    await expect(processPhoto(heic, 'IMG_0001.HEIC')).rejects.toThrow(/HEIC.*Most compatible/);
+  it('decodes an iPhone-style HEIC photo (HEVC) and keeps it as JPEG', async () => {
+    // 64×48, red on the left half and green on the right, encoded by libheif's heif-enc.
+    const heic = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'red-green-64x48.heic'));
+    const p = await processPhoto(heic, 'IMG_0001.HEIC');
+    expect(p.mediaType).toBe('image/jpeg');
+    expect([p.width, p.height]).toEqual([64, 48]);
+    const { data, info } = await sharp(p.image).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const [r1, g1] = at(8, 24);
+    const [r2, g2] = at(56, 24);
+    expect(r1).toBeGreaterThan(200);
+    expect(g1).toBeLessThan(60);
+    expect(r2).toBeLessThan(60);
+    expect(g2).toBeGreaterThan(90);
+    expect((await sharp(p.thumb).metadata()).format).toBe('webp');
+  });
+
+  it('refuses a HEIC file that does not decode, saying so', async () => {
+    const broken = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(4), Buffer.from('mif1heic'), Buffer.alloc(64)]);
+    await expect(processPhoto(broken, 'IMG_0001.HEIC')).rejects.toThrow(/IMG_0001.HEIC looks like image\/heic but could not be decoded/);
   });
 
   it('refuses a truncated JPEG with a message to send it again', async () => {

@@ -2,16 +2,24 @@ import exifr from 'exifr';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type Sharp } from 'sharp';
 import { UnsupportedMedia } from '../http/errors.js';
+import { decodeHeic } from './heic.js';
 
 /**
- * Media types accepted for photos, by their real (sniffed) type. HEIC is not among them: the prebuilt
- * libvips in sharp decodes AVIF but not HEVC-coded HEIC, so iPhone photos must come as JPEG.
+ * Media types accepted for photos, by their real (sniffed) type. The prebuilt libvips in sharp cannot decode
+ * HEVC-coded HEIC (iPhone photos), so libheif (compiled to WebAssembly, through heic-decode) decodes those
+ * and they are kept as JPEG.
  */
-export const PHOTO_TYPES: Readonly<Record<string, 'jpeg' | 'png' | 'webp'>> = {
+export const PHOTO_TYPES: Readonly<Record<string, 'jpeg' | 'png' | 'webp' | 'heic'>> = {
   'image/jpeg': 'jpeg',
   'image/png': 'png',
   'image/webp': 'webp',
+  'image/heic': 'heic',
+  'image/heif': 'heic',
 };
+const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'];
+
+/** Largest photo decoded, in pixels (a 48-megapixel phone camera fits; a decompression bomb does not). */
+export const PHOTO_MAX_PIXELS = 50_000_000;
 
 /** Longest side of a stored photo and of its thumbnail, in pixels. */
 export const PHOTO_MAX_SIDE = 2560;
@@ -37,37 +45,48 @@ export interface ProcessedPhoto {
 export async function processPhoto(bytes: Buffer, name = 'photo'): Promise<ProcessedPhoto> {
   const sniffed = await fileTypeFromBuffer(bytes);
   const kind = sniffed ? PHOTO_TYPES[sniffed.mime] : undefined;
-  if (sniffed && (sniffed.mime === 'image/heic' || sniffed.mime === 'image/heif')) {
-    throw new UnsupportedMedia(`${name} is HEIC, which this server cannot decode; set the phone camera to "Most compatible" (JPEG) and send it again.`, {
-      accepted: ['image/jpeg', 'image/png', 'image/webp'],
-    });
-  }
   if (!sniffed || !kind) {
     throw new UnsupportedMedia(
-      `${name} is ${sniffed ? `really ${sniffed.mime}` : 'not an image file'}, whatever its name says; send a JPEG, PNG or WebP photo.`,
-      { accepted: ['image/jpeg', 'image/png', 'image/webp'] },
+      `${name} is ${sniffed ? `really ${sniffed.mime}` : 'not an image file'}, whatever its name says; send a JPEG, PNG, WebP or HEIC photo.`,
+      { accepted: ACCEPTED },
     );
   }
-  const meta = await readExif(bytes);
+  // exifr loops forever on some malformed HEIC box structures, so HEIC photos give no EXIF position or time.
+  const meta = kind === 'heic' ? {} : await readExif(bytes);
   let upright: Sharp;
   try {
-    upright = sharp(bytes, { failOn: 'error' }).rotate().resize({ width: PHOTO_MAX_SIDE, height: PHOTO_MAX_SIDE, fit: 'inside', withoutEnlargement: true });
+    // HEIC comes out of libheif already upright (its rotations applied), as raw pixels without EXIF.
+    upright = kind === 'heic' ? await heicPipeline(bytes, name) : sharp(bytes, { failOn: 'error', limitInputPixels: PHOTO_MAX_PIXELS }).rotate();
+    upright = upright.resize({ width: PHOTO_MAX_SIDE, height: PHOTO_MAX_SIDE, fit: 'inside', withoutEnlargement: true });
     const out = kind === 'png' ? upright.png() : kind === 'webp' ? upright.webp({ quality: 82 }) : upright.jpeg({ quality: 85, mozjpeg: true });
     const { data, info } = await out.toBuffer({ resolveWithObject: true });
     const thumb = await sharp(data).resize({ width: THUMB_SIDE, height: THUMB_SIDE, fit: 'inside', withoutEnlargement: true }).webp({ quality: 70 }).toBuffer();
     return {
-      mediaType: sniffed.mime,
+      mediaType: kind === 'heic' ? 'image/jpeg' : sniffed.mime,
       image: data,
       thumb,
       width: info.width,
       height: info.height,
       ...meta,
     };
-  } catch {
+  } catch (err) {
+    if (err instanceof UnsupportedMedia) throw err;
+    if (err instanceof Error && /pixel limit/.test(err.message)) {
+      throw new UnsupportedMedia(`${name} has more than ${PHOTO_MAX_PIXELS / 1e6} megapixels; send a smaller photo.`);
+    }
     throw new UnsupportedMedia(`${name} looks like ${sniffed.mime} but could not be decoded (truncated or damaged); send the photo again.`);
   }
 }
 
+/** Decode a HEIC photo (in a worker thread) into a sharp pipeline of its pixels. */
+async function heicPipeline(bytes: Buffer, name: string): Promise<Sharp> {
+  const r = await decodeHeic(bytes, PHOTO_MAX_PIXELS);
+  if ('tooLarge' in r) {
+    throw new UnsupportedMedia(`${name} is ${r.tooLarge[0]}×${r.tooLarge[1]} pixels; send a photo of at most ${PHOTO_MAX_PIXELS / 1e6} megapixels.`);
+  }
+  if ('error' in r) throw new Error(r.error);
+  return sharp(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), { raw: { width: r.width, height: r.height, channels: 4 } }).flatten({ background: '#fff' });
+}
 /** The GPS position and capture time from a photo's EXIF, when present and plausible. */
 async function readExif(bytes: Buffer): Promise<{ gps?: [number, number]; takenAt?: Date }> {
   const out: { gps?: [number, number]; takenAt?: Date } = {};
