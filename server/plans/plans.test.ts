@@ -157,6 +157,14 @@ describe('POST /api/plans from files and other coordinate systems', () => {
     expect(Number(rows[0].d)).toBeLessThan(1e-7);
   });
 
+  it('reads an uploaded GeoPackage in EPSG:3857, which then matches the grids in force', async () => {
+    const res = await request(t.app).post('/api/plans').set(auth(planner)).attach('file', fs.readFileSync(path.join(fixtures, 'epsg3857_grids.gpkg')), 'grids.gpkg');
+    expect(res.status).toBe(201);
+    expect(res.body.report).toMatchObject({ valid: true, grids: 2, overlaps: [], gaps: [] });
+    const plan = await request(t.app).get(`/api/plans/${res.body.id}`).set(auth(planner));
+    expect(plan.body.source).toBe('geopackage');
+  });
+
   it('answers 415 for an upload that is neither a zip nor GeoJSON', async () => {
     const res = await request(t.app).post('/api/plans').set(auth(planner)).attach('file', Buffer.from('not a plan'), 'grids.txt');
     expect(res.status).toBe(415);

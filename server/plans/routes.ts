@@ -18,7 +18,7 @@ import {
   repairBody,
 } from './schema.js';
 import { createPlan, getPlan, listPlans, planImpact, planReport, publishPlan, repairPlan } from './service.js';
-import { readGeoJson, readShapefileZip, type PlanSource } from './source.js';
+import { readGeoJson, readGeoPackage, readShapefileZip, type PlanSource } from './source.js';
 
 /** Largest plan upload accepted (a zipped Shapefile of a whole city fits). */
 export const MAX_PLAN_UPLOAD = 200 * 1024 * 1024;
@@ -42,14 +42,12 @@ async function parsePlanSource(file: Express.Multer.File | undefined, body: unkn
   if (!file) return readGeoJson(body, crs);
   const isZip = file.buffer.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
   if (isZip) return readShapefileZip(file.buffer);
-  if (/\.gpkg$/i.test(file.originalname) || file.buffer.subarray(0, 16).toString('latin1').startsWith('SQLite format 3')) {
-    throw new UnsupportedMedia('GeoPackage is not read yet; convert it to a zipped Shapefile or GeoJSON (ogr2ogr -f GeoJSON grids.geojson grids.gpkg).');
-  }
+  if (file.buffer.subarray(0, 16).toString('latin1').startsWith('SQLite format 3')) return readGeoPackage(file.buffer);
   let json: unknown;
   try {
     json = JSON.parse(file.buffer.toString('utf8'));
   } catch {
-    throw new UnsupportedMedia('The file is neither a zip (Shapefile) nor GeoJSON; upload a zipped Shapefile with .prj and .cpg, or a .geojson file.');
+    throw new UnsupportedMedia('The file is neither a zip (Shapefile), a GeoPackage nor GeoJSON; upload a zipped Shapefile with .prj and .cpg, a .gpkg or a .geojson file.');
   }
   return readGeoJson(json, crs);
 }
@@ -63,7 +61,7 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   registry.add(router, {
     method: 'post',
     path: '/api/plans',
-    summary: 'Create a boundary plan from proposed grids (GeoJSON, or a zipped Shapefile upload) and check it',
+    summary: 'Create a boundary plan from proposed grids (GeoJSON, or an uploaded zipped Shapefile or GeoPackage) and check it',
     tags: ['plans'],
     auth: 'session',
     before: [planners, uploadOne(MAX_PLAN_UPLOAD)],
@@ -75,7 +73,7 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       401: problem('Not logged in'),
       403: problem('Not a planner or admin, or the plan reaches outside your scope'),
       413: problem('The upload is too large'),
-      415: problem('The file is neither a zip nor GeoJSON'),
+      415: problem('The file is neither a zip, a GeoPackage nor GeoJSON'),
     },
     handler: async ({ query, body }, req, res) => {
       const fields = (body ?? {}) as { title?: string; crs?: string };

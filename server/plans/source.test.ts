@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import proj4 from 'proj4';
 import { describe, expect, it } from 'vitest';
 import { Invalid } from '../http/errors.js';
-import { cpgEncoding, parseCrsName, readGeoJson, readShapefileZip } from './source.js';
+import initSqlJs from 'sql.js';
+import { cpgEncoding, parseCrsName, readGeoJson, readGeoPackage, readShapefileZip } from './source.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const DEMO = JSON.parse(fs.readFileSync(path.join(FIXTURES, '../../../data/demo/areas.geojson'), 'utf8'));
@@ -51,6 +52,42 @@ describe('readShapefileZip', () => {
     const zip = new AdmZip(fs.readFileSync(path.join(FIXTURES, 'gbk_cgcs2000_grids.zip')));
     zip.deleteFile('gbk_grids.prj');
     await expect(readShapefileZip(zip.toBuffer())).rejects.toThrow(/\.prj/);
+  });
+});
+
+describe('readGeoPackage', () => {
+  const gpkg = () => fs.readFileSync(path.join(FIXTURES, 'epsg3857_grids.gpkg'));
+
+  it('reads the feature layer with its UTF-8 attributes, reprojected from EPSG:3857 as the Shapefile of the same grids', async () => {
+    const src = await readGeoPackage(gpkg());
+    expect(src).toMatchObject({ source: 'geopackage', crs: 'EPSG:3857' });
+    expect(src.features.map((f) => [f.code, f.name, f.parent_code])).toEqual([
+      ['210103007001001', '文化路第一网格', '210103007001'],
+      ['210103007001002', '文化路第二网格', '210103007001'],
+    ]);
+    const shp = await readShapefileZip(fs.readFileSync(path.join(FIXTURES, 'gbk_cgcs2000_grids.zip')));
+    expect(maxDiff(multi(src.features[0].geometry), multi(shp.features[0].geometry))).toBeLessThan(1e-7);
+  });
+
+  it('refuses a GeoPackage with two feature layers, naming them', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(gpkg());
+    db.exec(`create table roads as select * from grids;
+             insert into gpkg_contents (table_name, data_type, identifier, srs_id) values ('roads', 'features', 'roads', 3857);
+             insert into gpkg_geometry_columns select 'roads', column_name, geometry_type_name, srs_id, z, m from gpkg_geometry_columns where table_name = 'grids';`);
+    const bytes = Buffer.from(db.export());
+    db.close();
+    await expect(readGeoPackage(bytes)).rejects.toThrow(/exactly one feature layer; it holds 2 \(grids, roads\)/);
+  });
+
+  it('refuses SQLite that is not a GeoPackage, and bytes that are not SQLite', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    db.exec('create table t (a int)');
+    const bytes = Buffer.from(db.export());
+    db.close();
+    await expect(readGeoPackage(bytes)).rejects.toThrow(/not a GeoPackage/);
+    await expect(readGeoPackage(Buffer.from('SQLite format 3\0 but then nothing'))).rejects.toThrow(Invalid);
   });
 });
 

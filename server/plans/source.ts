@@ -2,6 +2,8 @@ import AdmZip from 'adm-zip';
 import iconv from 'iconv-lite';
 import proj4, { type Converter } from 'proj4';
 import { openShp } from 'shapefile';
+import initSqlJs from 'sql.js';
+import wkx from 'wkx';
 import { Invalid } from '../http/errors.js';
 
 /** One proposed grid as read from a file, in WGS84. */
@@ -15,7 +17,7 @@ export interface PlanFeature {
 
 /** Features read from a source, with the coordinate system they were reprojected from. */
 export interface PlanSource {
-  source: 'geojson' | 'shapefile';
+  source: 'geojson' | 'shapefile' | 'geopackage';
   crs: string;
   features: PlanFeature[];
 }
@@ -245,4 +247,79 @@ export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
   const features = geometries.map((geometry, i) => ({ type: 'Feature', properties: records[i], geometry }));
   const transform = prjTransform(prj);
   return { source: 'shapefile', crs: transform ? prj.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+}
+
+/**
+ * The WKB inside a GeoPackage geometry blob: "GP", version, flags (bit 0 byte order, bits 1–3 the envelope
+ * kind, bit 4 empty), the srs id, the envelope, then standard WKB (GeoPackage 1.3 §2.1.3).
+ */
+function gpkgWkb(blob: Uint8Array, where: string): Buffer | undefined {
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (b.length < 8 || b[0] !== 0x47 || b[1] !== 0x50) throw new Invalid(`${where}: the geometry is not a GeoPackage geometry blob.`);
+  const flags = b[3];
+  if (flags & 0x10) return undefined;
+  const envelopeBytes = [0, 32, 48, 48, 64][(flags >> 1) & 0x07];
+  if (envelopeBytes === undefined) throw new Invalid(`${where}: the geometry header names an unknown envelope kind.`);
+  return b.subarray(8 + envelopeBytes);
+}
+
+/** Read the one feature table of a GeoPackage (SQLite) of grid polygons, reprojected from its srs. */
+export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
+  const SQL = await initSqlJs();
+  let db: initSqlJs.Database;
+  try {
+    db = new SQL.Database(bytes);
+    db.exec('select 1 from sqlite_master limit 1');
+  } catch {
+    throw new Invalid('The upload is not a readable GeoPackage (SQLite) file.');
+  }
+  try {
+    const all = (sql: string, params: initSqlJs.BindParams = []) => {
+      const stmt = db.prepare(sql, params);
+      const rows: Record<string, initSqlJs.SqlValue>[] = [];
+      while (stmt.step()) rows.push(stmt.getAsObject());
+      stmt.free();
+      return rows;
+    };
+    let layers: Record<string, initSqlJs.SqlValue>[];
+    try {
+      layers = all(
+        `select c.table_name, g.column_name, g.srs_id, s.organization, s.organization_coordsys_id, s.definition
+           from gpkg_contents c
+           join gpkg_geometry_columns g on g.table_name = c.table_name
+           left join gpkg_spatial_ref_sys s on s.srs_id = g.srs_id
+          where c.data_type = 'features'`,
+      );
+    } catch {
+      throw new Invalid('The file is SQLite but not a GeoPackage: it has no gpkg_contents / gpkg_geometry_columns tables.');
+    }
+    if (layers.length !== 1) {
+      const names = layers.map((l) => l.table_name).join(', ') || 'none';
+      throw new Invalid(`The GeoPackage must hold exactly one feature layer; it holds ${layers.length} (${names}). Save the grids layer alone.`);
+    }
+    const layer = layers[0];
+    const org = String(layer.organization ?? '').toUpperCase();
+    const crs = org === 'EPSG' ? `EPSG:${layer.organization_coordsys_id}` : String(layer.definition ?? 'undefined');
+    // srs 0 and -1 are the standard's "undefined geographic / cartesian"; a projected definition in WKT is read as a .prj is.
+    const transform = org === 'EPSG' ? toWgs84Transform(crs) : Number(layer.srs_id) === 0 ? undefined : prjTransform(String(layer.definition ?? ''));
+    const table = String(layer.table_name).replace(/"/g, '""');
+    const column = String(layer.column_name);
+    const features = all(`select * from "${table}"`).map((row, i) => {
+      const { [column]: blob, ...properties } = row;
+      const where = `Row ${i + 1} of ${layer.table_name}`;
+      let geometry: unknown = null;
+      const wkb = blob instanceof Uint8Array ? gpkgWkb(blob, where) : undefined;
+      if (wkb) {
+        try {
+          geometry = wkx.Geometry.parse(wkb).toGeoJSON();
+        } catch {
+          throw new Invalid(`${where}: the geometry's WKB is damaged.`);
+        }
+      }
+      return { type: 'Feature', properties, geometry };
+    });
+    return { source: 'geopackage', crs: transform ? crs.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+  } finally {
+    db.close();
+  }
 }

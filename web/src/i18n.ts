@@ -86,7 +86,7 @@ const STRINGS = {
   startFromGrids: ['从现行网格开始编辑', 'Start from the grids in force'],
   drawPolygon: ['画网格', 'Draw a grid'],
   select: ['选择/编辑', 'Select / edit'],
-  upload: ['上传（GeoJSON 或 Shapefile zip）', 'Upload (GeoJSON or zipped Shapefile)'],
+  upload: ['上传（GeoJSON、Shapefile zip 或 GeoPackage）', 'Upload (GeoJSON, zipped Shapefile or GeoPackage)'],
   check: ['校验', 'Check'],
   impact: ['影响分析', 'Impact'],
   publish: ['发布', 'Publish'],

@@ -39,7 +39,7 @@ export const plannerPage: Page = async (root) => {
   const plans = h('ul', { class: 'plan-list' });
   const reportBox = h('div', { class: 'report' });
   const title = h('input', { name: 'title', placeholder: t('planTitle') });
-  const file = h('input', { type: 'file', accept: '.geojson,.json,.zip' });
+  const file = h('input', { type: 'file', accept: '.geojson,.json,.zip,.gpkg' });
   const msg = h('p', { class: 'error', role: 'alert' });
   const side = h('aside', { class: 'panel wide' },
     h('h2', {}, t('newPlan')),
