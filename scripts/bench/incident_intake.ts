@@ -11,10 +11,13 @@
  *
  *   npx tsx scripts/bench/incident_intake.ts [--admin-url postgres://gridwork:gridwork@localhost/gridwork_dev]
  *       [--city postgres://gridwork:gridwork@localhost/gridwork_city] [--rate 200] [--seconds 20] [--concurrency 16]
- *       [--skip-floor] [--cpu-prof DIR] [--keep]
+ *       [--skip-floor] [--cpu-prof DIR] [--keep] [--baseline DIR] [--rounds 1]
  *
  * --skip-floor leaves out the bare SQL measures (quicker runs while developing); --cpu-prof DIR writes a V8
  * CPU profile of the server to DIR (open it in Chrome DevTools); --keep keeps the scratch database for EXPLAIN.
+ * --baseline DIR also runs the server of another checkout (e.g. `git archive` of the previous commit, with a
+ * node_modules link) on the same database, alternating with this one for --rounds rounds, so before and after
+ * are measured side by side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +48,8 @@ const CONCURRENCY = Number(arg('concurrency', '16'));
 const SKIP_FLOOR = args.includes('--skip-floor');
 const CPU_PROF = args.includes('--cpu-prof') ? path.resolve(arg('cpu-prof', 'profiles')) : undefined;
 const KEEP = args.includes('--keep');
+const BASELINE = args.includes('--baseline') ? path.resolve(arg('baseline', '')) : undefined;
+const ROUNDS = Number(arg('rounds', '1'));
 const BENCH_DB = `gridwork_bench_intake_${process.pid}`;
 const PASSWORD = 'bench-password';
 const CATEGORIES = ['0101', '0103', '0201', '0501', '0504', '0601', '0603'];
@@ -153,10 +158,10 @@ function freePort(): Promise<number> {
 }
 
 /** Start the real server on the bench database and wait until it answers. */
-async function startServer(url: string, port: number): Promise<ChildProcess> {
+async function startServer(root: string, url: string, port: number): Promise<ChildProcess> {
   const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(root, 'server/main.ts')], {
+    cwd: root,
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'silent', PUBLIC_REPORTS_PER_HOUR: '1000000', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -255,74 +260,89 @@ async function main() {
     await pool.end();
     await db.close();
 
-    const port = await freePort();
-    child = await startServer(benchUrl.toString(), port);
-    const serverPid = child.pid!;
-    const login = await postJson(port, '/api/auth/login', { username: 'bench', password: PASSWORD });
-    const token = JSON.parse(login.text).token as string;
-    const body = (k: number) => ({ category: CATEGORIES[k % CATEGORIES.length], description: 'bench', lon: points[k % points.length][0], lat: points[k % points.length][1] });
-    const intake = async (k: number) => (await postJson(port, '/api/incidents', body(k), token)).status === 201;
-    // Warm up the server (JIT, every pooled connection, plans).
-    await closedLoop(3, CONCURRENCY, intake);
-
-    // Fixed arrival rate (open loop): one timer sends every request that is due, and latency is counted from
-    // the scheduled send time, so neither a slow server nor a late generator is hidden.
-    const fixed: number[] = [];
-    let fixedErrors = 0;
-    const total = RATE * SECONDS;
-    let cpu = await cpuMeter(admin, serverPid);
-    const start = performance.now();
-    await new Promise<void>((resolve) => {
-      let sent = 0;
-      let done = 0;
-      const tick = () => {
-        const now = performance.now();
-        for (; sent < total && start + (sent * 1000) / RATE <= now; sent++) {
-          const due = start + (sent * 1000) / RATE;
-          intake(sent + 200).then(
-            (ok) => {
-              fixed.push(performance.now() - due);
-              if (!ok) fixedErrors++;
-              if (++done === total) resolve();
-            },
-            () => {
-              fixed.push(performance.now() - due);
-              fixedErrors++;
-              if (++done === total) resolve();
-            },
-          );
-        }
-        if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / RATE - performance.now()));
-      };
-      tick();
-    });
-    const fixedSeconds = (performance.now() - start) / 1000;
-    const fixedCpu = await cpu(total);
-
-    // Fixed concurrency (closed loop): the most the server takes.
-    cpu = await cpuMeter(admin, serverPid);
-    const http1 = await closedLoop(Math.min(SECONDS, 10), CONCURRENCY, (k) => intake(k + 200 + total));
-    const http1Cpu = await cpu(http1.ms.length);
-    // One at a time: the server's own share without queueing.
-    cpu = await cpuMeter(admin, serverPid);
-    const serial = await closedLoop(5, 1, (k) => intake(k + 300 + total * 2));
-    const serialCpu = await cpu(serial.ms.length);
     const pipSerialRow = row('bare point-in-polygon, 1 at a time', pipSerial.ms, 3, pipSerial.errors);
-    const fixedRow = { ...row(`HTTP POST /api/incidents at ${RATE} req/s for ${SECONDS} s`, fixed, fixedSeconds, fixedErrors), ...fixedCpu };
-    const serialRow = { ...row('HTTP POST /api/incidents, 1 at a time', serial.ms, 5, serial.errors), ...serialCpu };
+    let offset = 0;
+    /** The HTTP measures of the server in one checkout: fixed rate, fixed concurrency, one at a time. */
+    const measure = async (label: string, root: string) => {
+      const port = await freePort();
+      child = await startServer(root, benchUrl.toString(), port);
+      const serverPid = child.pid!;
+      const login = await postJson(port, '/api/auth/login', { username: 'bench', password: PASSWORD });
+      const token = JSON.parse(login.text).token as string;
+      const body = (k: number) => ({ category: CATEGORIES[k % CATEGORIES.length], description: 'bench', lon: points[k % points.length][0], lat: points[k % points.length][1] });
+      const intake = async (k: number) => (await postJson(port, '/api/incidents', body(k + offset), token)).status === 201;
+      // Warm up the server (JIT, every pooled connection, plans).
+      await closedLoop(3, CONCURRENCY, intake);
 
-    console.table([
-      ...floorRows,
-      pipSerialRow,
-      fixedRow,
-      { ...row(`HTTP POST /api/incidents, ${CONCURRENCY} concurrent (max throughput)`, http1.ms, Math.min(SECONDS, 10), http1.errors), ...http1Cpu },
-      serialRow,
-    ]);
+      // Fixed arrival rate (open loop): one timer sends every request that is due, and latency is counted from
+      // the scheduled send time, so neither a slow server nor a late generator is hidden.
+      const fixed: number[] = [];
+      let fixedErrors = 0;
+      const total = RATE * SECONDS;
+      let cpu = await cpuMeter(admin, serverPid);
+      const start = performance.now();
+      await new Promise<void>((resolve) => {
+        let sent = 0;
+        let done = 0;
+        const tick = () => {
+          const now = performance.now();
+          for (; sent < total && start + (sent * 1000) / RATE <= now; sent++) {
+            const due = start + (sent * 1000) / RATE;
+            intake(sent + 200).then(
+              (ok) => {
+                fixed.push(performance.now() - due);
+                if (!ok) fixedErrors++;
+                if (++done === total) resolve();
+              },
+              () => {
+                fixed.push(performance.now() - due);
+                fixedErrors++;
+                if (++done === total) resolve();
+              },
+            );
+          }
+          if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / RATE - performance.now()));
+        };
+        tick();
+      });
+      const fixedSeconds = (performance.now() - start) / 1000;
+      const fixedCpu = await cpu(total);
+
+      // Fixed concurrency (closed loop): the most the server takes.
+      cpu = await cpuMeter(admin, serverPid);
+      const http1 = await closedLoop(Math.min(SECONDS, 10), CONCURRENCY, (k) => intake(k + 200 + total));
+      const http1Cpu = await cpu(http1.ms.length);
+      // One at a time: the server's own share without queueing.
+      cpu = await cpuMeter(admin, serverPid);
+      const serial = await closedLoop(5, 1, (k) => intake(k + 300 + total * 2));
+      const serialCpu = await cpu(serial.ms.length);
+      const fixedRow = { ...row(`HTTP POST /api/incidents at ${RATE} req/s for ${SECONDS} s`, fixed, fixedSeconds, fixedErrors), ...fixedCpu };
+      const serialRow = { ...row('HTTP POST /api/incidents, 1 at a time', serial.ms, 5, serial.errors), ...serialCpu };
+
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+      child = undefined;
+      offset += 50_000;
+      return [
+        { ...fixedRow, measure: `${label}: ${fixedRow.measure}` },
+        { ...row(`${label}: HTTP POST /api/incidents, ${CONCURRENCY} concurrent (max throughput)`, http1.ms, Math.min(SECONDS, 10), http1.errors), ...http1Cpu },
+        { ...serialRow, measure: `${label}: ${serialRow.measure}` },
+      ];
+    };
+    const httpRows = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (BASELINE) httpRows.push(...(await measure('baseline', BASELINE)));
+      httpRows.push(...(await measure(BASELINE ? 'this' : 'server', ROOT)));
+    }
+    console.table([...floorRows, pipSerialRow, ...httpRows]);
     console.log('cpu columns: CPU ms per request of the server process, its PostgreSQL backends and this load generator');
-    console.log(
-      `server share (HTTP p50 − bare query p50, one request at a time): ${(serialRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms; ` +
-        `at ${RATE} req/s: p95 ${fixedRow['p95 ms']} ms (goal < 15 ms), p50 − bare p50 ${(fixedRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms (goal < 5 ms)`,
-    );
+    for (let i = 0; i < httpRows.length; i += 3) {
+      const [fixedRow, , serialRow] = httpRows.slice(i, i + 3);
+      console.log(
+        `${fixedRow.measure.split(':')[0]}: server share (HTTP p50 − bare query p50, one request at a time) ${(serialRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms; ` +
+          `at ${RATE} req/s p95 ${fixedRow['p95 ms']} ms (goal < 15 ms), p50 − bare p50 ${(fixedRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms (goal < 5 ms)`,
+      );
+    }
   } finally {
     if (child) {
       child.kill('SIGTERM');

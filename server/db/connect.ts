@@ -117,5 +117,31 @@ export async function dumpEmbedded(db: Db): Promise<Blob> {
   }
 }
 
+// Prepared statement names by statement text, shared by every pooled connection.
+const preparedNames = new Map<string, string>();
+
+/**
+ * Run a statement and return its rows. On native PostgreSQL it runs as a named prepared statement, so each
+ * pooled connection plans it once (planning a short statement costs as much as running it); inside a
+ * transaction and on the embedded database it runs as it is.
+ */
+export async function queryPrepared<R = Record<string, any>>(knex: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<R[]> {
+  if (knex.isTransaction || knex.client.config.client !== 'pg') {
+    const out = await statement;
+    if (Array.isArray(out)) return out;
+    if (out && Array.isArray(out.rows)) return out.rows;
+    return out ? [out] : [];
+  }
+  const { sql, bindings } = statement.toSQL().toNative();
+  let name = preparedNames.get(sql);
+  if (!name) preparedNames.set(sql, (name = `gw_${preparedNames.size + 1}`));
+  const conn = (await knex.client.acquireConnection()) as pg.Client;
+  try {
+    return (await conn.query({ name, text: sql, values: bindings as unknown[] })).rows;
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
+}
+
 /** The database could not be set up; the message says what to do. */
 export class DatabaseSetupError extends Error {}
