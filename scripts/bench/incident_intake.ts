@@ -197,6 +197,18 @@ function postJson(port: number, pathName: string, body: unknown, token?: string)
   });
 }
 
+/** GET a path; resolves with whether it answered 200. */
+function getOk(port: number, pathName: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathName, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      })
+      .on('error', reject);
+  });
+}
+
 async function main() {
   const grids = await cityAvailable();
   const source = grids >= 10_000 ? `city (${grids} grids, ${CITY_URL.replace(/\/\/[^@]*@/, '//')})` : 'demo office (91 grids)';
@@ -316,6 +328,10 @@ async function main() {
       cpu = await cpuMeter(admin, serverPid);
       const serial = await closedLoop(5, 1, (k) => intake(k + 300 + total * 2));
       const serialCpu = await cpu(serial.ms.length);
+      // The HTTP floor: a route without session or body whose handler is one trivial query.
+      cpu = await cpuMeter(admin, serverPid);
+      const health = await closedLoop(3, CONCURRENCY, () => getOk(port, '/api/health'));
+      const healthCpu = await cpu(health.ms.length);
       const fixedRow = { ...row(`HTTP POST /api/incidents at ${RATE} req/s for ${SECONDS} s`, fixed, fixedSeconds, fixedErrors), ...fixedCpu };
       const serialRow = { ...row('HTTP POST /api/incidents, 1 at a time', serial.ms, 5, serial.errors), ...serialCpu };
 
@@ -327,6 +343,7 @@ async function main() {
         { ...fixedRow, measure: `${label}: ${fixedRow.measure}` },
         { ...row(`${label}: HTTP POST /api/incidents, ${CONCURRENCY} concurrent (max throughput)`, http1.ms, Math.min(SECONDS, 10), http1.errors), ...http1Cpu },
         { ...serialRow, measure: `${label}: ${serialRow.measure}` },
+        { ...row(`${label}: HTTP GET /api/health (select 1), ${CONCURRENCY} concurrent`, health.ms, 3, health.errors), ...healthCpu },
       ];
     };
     const httpRows = [];
@@ -336,8 +353,8 @@ async function main() {
     }
     console.table([...floorRows, pipSerialRow, ...httpRows]);
     console.log('cpu columns: CPU ms per request of the server process, its PostgreSQL backends and this load generator');
-    for (let i = 0; i < httpRows.length; i += 3) {
-      const [fixedRow, , serialRow] = httpRows.slice(i, i + 3);
+    for (let i = 0; i < httpRows.length; i += 4) {
+      const [fixedRow, , serialRow] = httpRows.slice(i, i + 4);
       console.log(
         `${fixedRow.measure.split(':')[0]}: server share (HTTP p50 − bare query p50, one request at a time) ${(serialRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms; ` +
           `at ${RATE} req/s p95 ${fixedRow['p95 ms']} ms (goal < 15 ms), p50 − bare p50 ${(fixedRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms (goal < 5 ms)`,

@@ -120,6 +120,53 @@ export async function dumpEmbedded(db: Db): Promise<Blob> {
 // Prepared statement names by statement text, shared by every pooled connection.
 const preparedNames = new Map<string, string>();
 
+/** A raw statement with `:name` bindings in PostgreSQL's `$n` form: each name one parameter. */
+interface NamedStatement {
+  text: string;
+  names: string[];
+}
+
+// Raw templates compiled to `$n` text (null: let knex compile it), so knex formats a template only once.
+const namedStatements = new Map<string, NamedStatement | null>();
+
+/**
+ * Compile a raw statement's `:name` bindings to `$n`, reusing one parameter per name; null unless the
+ * result passes the same values in the same places as knex's own compilation (then knex compiles it).
+ */
+function compileNamed(raw: Knex.Raw, values: Record<string, unknown>): NamedStatement | null {
+  const template = (raw as unknown as { sql: string }).sql;
+  // Templates with knex's escapes (a backslash before `:name`) are left to knex.
+  if (template.includes('\\')) return null;
+  const names: string[] = [];
+  const occurrences: string[] = [];
+  const text = template.replace(/(?<![:\w]):(\w+)/g, (_m, name: string) => {
+    occurrences.push(name);
+    let i = names.indexOf(name);
+    if (i < 0) i = names.push(name) - 1;
+    return `$${i + 1}`;
+  });
+  const knexBindings = raw.toSQL().toNative().bindings;
+  const same = knexBindings.length === occurrences.length && occurrences.every((name, i) => Object.is(values[name], knexBindings[i]));
+  return same ? { text, names } : null;
+}
+
+/** The `$n` text and values of a statement, compiling a raw template once. */
+function nativeOf(statement: Knex.Raw | Knex.QueryBuilder): { sql: string; bindings: readonly unknown[] } {
+  const raw = statement as unknown as { sql?: unknown; bindings?: unknown };
+  const values = raw.bindings;
+  if (typeof raw.sql === 'string' && values && typeof values === 'object' && !Array.isArray(values)) {
+    const byName = values as Record<string, unknown>;
+    // Values that knex would expand or inline (raws, builders, undefined) always go through knex.
+    const plain = Object.values(byName).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+    if (plain) {
+      let named = namedStatements.get(raw.sql);
+      if (named === undefined) namedStatements.set(raw.sql, (named = compileNamed(statement as Knex.Raw, byName)));
+      if (named) return { sql: named.text, bindings: named.names.map((n) => byName[n]) };
+    }
+  }
+  return statement.toSQL().toNative();
+}
+
 /**
  * Run a statement and return its rows. On native PostgreSQL it runs as a named prepared statement, so each
  * pooled connection plans it once (planning a short statement costs as much as running it); inside a
@@ -132,7 +179,7 @@ export async function queryPrepared<R = Record<string, any>>(knex: Knex, stateme
     if (out && Array.isArray(out.rows)) return out.rows;
     return out ? [out] : [];
   }
-  const { sql, bindings } = statement.toSQL().toNative();
+  const { sql, bindings } = nativeOf(statement);
   let name = preparedNames.get(sql);
   if (!name) preparedNames.set(sql, (name = `gw_${preparedNames.size + 1}`));
   const conn = (await knex.client.acquireConnection()) as pg.Client;
