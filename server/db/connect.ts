@@ -120,7 +120,7 @@ export async function dumpEmbedded(db: Db): Promise<Blob> {
 // Prepared statement names by statement text, shared by every pooled connection.
 const preparedNames = new Map<string, string>();
 
-/** A raw statement with `:name` bindings in PostgreSQL's `$n` form: each name one parameter. */
+/** A raw statement with `:name` bindings in PostgreSQL's `$n` form, and the name bound at each `$n`. */
 interface NamedStatement {
   text: string;
   names: string[];
@@ -130,23 +130,17 @@ interface NamedStatement {
 const namedStatements = new Map<string, NamedStatement | null>();
 
 /**
- * Compile a raw statement's `:name` bindings to `$n`, reusing one parameter per name; null unless the
- * result passes the same values in the same places as knex's own compilation (then knex compiles it).
+ * Compile a raw statement's `:name` bindings to `$n` as knex does (one parameter per occurrence); null
+ * unless the text and the values in each place are exactly those of knex's own compilation.
  */
 function compileNamed(raw: Knex.Raw, values: Record<string, unknown>): NamedStatement | null {
   const template = (raw as unknown as { sql: string }).sql;
   // Templates with knex's escapes (a backslash before `:name`) are left to knex.
   if (template.includes('\\')) return null;
   const names: string[] = [];
-  const occurrences: string[] = [];
-  const text = template.replace(/(?<![:\w]):(\w+)/g, (_m, name: string) => {
-    occurrences.push(name);
-    let i = names.indexOf(name);
-    if (i < 0) i = names.push(name) - 1;
-    return `$${i + 1}`;
-  });
-  const knexBindings = raw.toSQL().toNative().bindings;
-  const same = knexBindings.length === occurrences.length && occurrences.every((name, i) => Object.is(values[name], knexBindings[i]));
+  const text = template.replace(/(?<![:\w]):(\w+)/g, (_m, name: string) => `$${names.push(name)}`);
+  const byKnex = raw.toSQL().toNative();
+  const same = byKnex.sql === text && byKnex.bindings.length === names.length && names.every((name, i) => Object.is(values[name], byKnex.bindings[i]));
   return same ? { text, names } : null;
 }
 

@@ -42,7 +42,7 @@ describe('queryPrepared', () => {
   });
 
   it('binds named values, repeated ones and casts alike, and leaves values knex must inline to knex', async () => {
-    const named = (a: number, b: string) => db.knex.raw(`select :a::int + :a::int as twice, :b::text || ':' || :b as pair, :a as once`, { a, b });
+    const named = (a: number, b: string) => db.knex.raw(`select :a::int + :a::int as twice, :b::text || ':' || :b::text as pair, :a::int as once`, { a, b });
     expect(await queryPrepared(db.knex, named(2, 'x'))).toEqual([{ twice: 4, pair: 'x:x', once: 2 }]);
     expect(await queryPrepared(db.knex, named(5, 'y'))).toEqual([{ twice: 10, pair: 'y:y', once: 5 }]);
     const inlined = db.knex.raw(`select :v as v, :n::int as n`, { v: db.knex.raw(`'inline'`), n: 7 });
