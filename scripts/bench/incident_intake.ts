@@ -6,10 +6,21 @@
  * The grids come from the 10,000-grid city database when it exists (else the demo office) and are copied
  * into a scratch database that is dropped afterwards, so the city database is only read.
  *
+ * CPU per request is counted for the server process, the PostgreSQL backends of the scratch database and
+ * this load generator (from /proc, Linux only), since the three share the machine's cores.
+ *
  *   npx tsx scripts/bench/incident_intake.ts [--admin-url postgres://gridwork:gridwork@localhost/gridwork_dev]
  *       [--city postgres://gridwork:gridwork@localhost/gridwork_city] [--rate 200] [--seconds 20] [--concurrency 16]
+ *       [--skip-floor] [--cpu-prof DIR] [--keep] [--baseline DIR] [--rounds 1]
+ *
+ * --skip-floor leaves out the bare SQL measures (quicker runs while developing); --cpu-prof DIR writes a V8
+ * CPU profile of the server to DIR (open it in Chrome DevTools); --keep keeps the scratch database for EXPLAIN.
+ * --baseline DIR also runs the server of another checkout (e.g. `git archive` of the previous commit, with a
+ * node_modules link) on the same database, alternating with this one for --rounds rounds, so before and after
+ * are measured side by side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -34,6 +45,11 @@ const CITY_URL = arg('city', 'postgres://gridwork:gridwork@localhost/gridwork_ci
 const RATE = Number(arg('rate', '200'));
 const SECONDS = Number(arg('seconds', '20'));
 const CONCURRENCY = Number(arg('concurrency', '16'));
+const SKIP_FLOOR = args.includes('--skip-floor');
+const CPU_PROF = args.includes('--cpu-prof') ? path.resolve(arg('cpu-prof', 'profiles')) : undefined;
+const KEEP = args.includes('--keep');
+const BASELINE = args.includes('--baseline') ? path.resolve(arg('baseline', '')) : undefined;
+const ROUNDS = Number(arg('rounds', '1'));
 const BENCH_DB = `gridwork_bench_intake_${process.pid}`;
 const PASSWORD = 'bench-password';
 const CATEGORIES = ['0101', '0103', '0201', '0501', '0504', '0601', '0603'];
@@ -55,6 +71,34 @@ function row(name: string, ms: number[], seconds: number, errors = 0) {
     'p95 ms': +pct(s, 95).toFixed(2),
     'p99 ms': +pct(s, 99).toFixed(2),
     'max ms': +s[s.length - 1].toFixed(2),
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 when it cannot be read. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms per request of the server, the database backends and this load generator over one phase. */
+async function cpuMeter(admin: Knex, serverPid: number) {
+  const backends = async () =>
+    ((await admin.raw(`select pid from pg_stat_activity where datname = ?`, [BENCH_DB])).rows as { pid: number }[]).map((r) => r.pid);
+  const pids = await backends();
+  const pg0 = new Map(pids.map((p) => [p, cpuSecondsOf(p)]));
+  const server0 = cpuSecondsOf(serverPid);
+  const gen0 = process.cpuUsage();
+  return async (requests: number) => {
+    const gen = process.cpuUsage(gen0);
+    let pgSeconds = 0;
+    for (const p of await backends()) pgSeconds += cpuSecondsOf(p) - (pg0.get(p) ?? 0);
+    const per = (seconds: number) => +((seconds * 1000) / requests).toFixed(2);
+    return { 'cpu server': per(cpuSecondsOf(serverPid) - server0), 'cpu pg': per(pgSeconds), 'cpu gen': per((gen.user + gen.system) / 1e6) };
   };
 }
 
@@ -114,9 +158,10 @@ function freePort(): Promise<number> {
 }
 
 /** Start the real server on the bench database and wait until it answers. */
-async function startServer(url: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
-    cwd: ROOT,
+async function startServer(root: string, url: string, port: number): Promise<ChildProcess> {
+  const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(root, 'server/main.ts')], {
+    cwd: root,
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'silent', PUBLIC_REPORTS_PER_HOUR: '1000000', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -149,6 +194,18 @@ function postJson(port: number, pathName: string, body: unknown, token?: string)
     );
     req.on('error', reject);
     req.end(data);
+  });
+}
+
+/** GET a path; resolves with whether it answered 200. */
+function getOk(port: number, pathName: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathName, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      })
+      .on('error', reject);
   });
 }
 
@@ -202,64 +259,115 @@ async function main() {
     const floorSeconds = Math.min(SECONDS, 10);
     // Warm every pooled connection: a backend's first geography call costs tens of ms.
     await closedLoop(2, CONCURRENCY, async (k) => (await pool.query(locateSql, points[k % points.length])).rowCount === 1);
-    const pip = await closedLoop(floorSeconds, CONCURRENCY, async (k) => (await pool.query(bare, points[k % points.length])).rowCount === 1);
-    const loc = await closedLoop(floorSeconds, CONCURRENCY, async (k) => (await pool.query(locateSql, points[k % points.length])).rowCount === 1);
+    const floorRows = [];
+    if (!SKIP_FLOOR) {
+      const pip = await closedLoop(floorSeconds, CONCURRENCY, async (k) => (await pool.query(bare, points[k % points.length])).rowCount === 1);
+      const loc = await closedLoop(floorSeconds, CONCURRENCY, async (k) => (await pool.query(locateSql, points[k % points.length])).rowCount === 1);
+      floorRows.push(
+        row(`bare point-in-polygon SQL, ${CONCURRENCY} concurrent`, pip.ms, floorSeconds, pip.errors),
+        row(`locate SQL (grid+community+office+chief), ${CONCURRENCY} concurrent`, loc.ms, floorSeconds, loc.errors),
+      );
+    }
     const pipSerial = await closedLoop(3, 1, async (k) => (await pool.query(bare, points[k % points.length])).rowCount === 1);
     await pool.end();
     await db.close();
 
-    const port = await freePort();
-    child = await startServer(benchUrl.toString(), port);
-    const login = await postJson(port, '/api/auth/login', { username: 'bench', password: PASSWORD });
-    const token = JSON.parse(login.text).token as string;
-    const body = (k: number) => ({ category: CATEGORIES[k % CATEGORIES.length], description: 'bench', lon: points[k % points.length][0], lat: points[k % points.length][1] });
-    // Warm up the server (JIT, every pooled connection, plans).
-    await closedLoop(3, CONCURRENCY, async (k) => (await postJson(port, '/api/incidents', body(k), token)).status === 201);
-
-    // Fixed arrival rate (open loop): latency counted from the scheduled send time, so a slow server is not hidden.
-    const fixed: number[] = [];
-    let fixedErrors = 0;
-    const total = RATE * SECONDS;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: total }, async (_, k) => {
-        const due = start + (k * 1000) / RATE;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const res = await postJson(port, '/api/incidents', body(k + 200), token);
-        fixed.push(performance.now() - due);
-        if (res.status !== 201) fixedErrors++;
-      }),
-    );
-    const fixedSeconds = (performance.now() - start) / 1000;
-
-    // Fixed concurrency (closed loop): the most the server takes.
-    const http1 = await closedLoop(Math.min(SECONDS, 10), CONCURRENCY, async (k) => (await postJson(port, '/api/incidents', body(k + 200 + total), token)).status === 201);
-    // One at a time: the server's own share without queueing.
-    const serial = await closedLoop(5, 1, async (k) => (await postJson(port, '/api/incidents', body(k + 300 + total * 2), token)).status === 201);
     const pipSerialRow = row('bare point-in-polygon, 1 at a time', pipSerial.ms, 3, pipSerial.errors);
-    const serialRow = row('HTTP POST /api/incidents, 1 at a time', serial.ms, 5, serial.errors);
+    let offset = 0;
+    /** The HTTP measures of the server in one checkout: fixed rate, fixed concurrency, one at a time. */
+    const measure = async (label: string, root: string) => {
+      const port = await freePort();
+      child = await startServer(root, benchUrl.toString(), port);
+      const serverPid = child.pid!;
+      const login = await postJson(port, '/api/auth/login', { username: 'bench', password: PASSWORD });
+      const token = JSON.parse(login.text).token as string;
+      const body = (k: number) => ({ category: CATEGORIES[k % CATEGORIES.length], description: 'bench', lon: points[k % points.length][0], lat: points[k % points.length][1] });
+      const intake = async (k: number) => (await postJson(port, '/api/incidents', body(k + offset), token)).status === 201;
+      // Warm up the server (JIT, every pooled connection, plans).
+      await closedLoop(3, CONCURRENCY, intake);
 
-    const table = [
-      row(`bare point-in-polygon SQL, ${CONCURRENCY} concurrent`, pip.ms, floorSeconds, pip.errors),
-      row(`locate SQL (grid+community+office+chief), ${CONCURRENCY} concurrent`, loc.ms, floorSeconds, loc.errors),
-      pipSerialRow,
-      row(`HTTP POST /api/incidents at ${RATE} req/s for ${SECONDS} s`, fixed, fixedSeconds, fixedErrors),
-      row(`HTTP POST /api/incidents, ${CONCURRENCY} concurrent (max throughput)`, http1.ms, Math.min(SECONDS, 10), http1.errors),
-      serialRow,
-    ];
-    console.table(table);
-    console.log(
-      `server share (HTTP p50 − bare query p50, one request at a time): ${(serialRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms; ` +
-        `at ${RATE} req/s: p95 ${table[3]['p95 ms']} ms (goal < 15 ms), p50 − bare p50 ${(table[3]['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms (goal < 5 ms)`,
-    );
+      // Fixed arrival rate (open loop): one timer sends every request that is due, and latency is counted from
+      // the scheduled send time, so neither a slow server nor a late generator is hidden.
+      const fixed: number[] = [];
+      let fixedErrors = 0;
+      const total = RATE * SECONDS;
+      let cpu = await cpuMeter(admin, serverPid);
+      const start = performance.now();
+      await new Promise<void>((resolve) => {
+        let sent = 0;
+        let done = 0;
+        const tick = () => {
+          const now = performance.now();
+          for (; sent < total && start + (sent * 1000) / RATE <= now; sent++) {
+            const due = start + (sent * 1000) / RATE;
+            intake(sent + 200).then(
+              (ok) => {
+                fixed.push(performance.now() - due);
+                if (!ok) fixedErrors++;
+                if (++done === total) resolve();
+              },
+              () => {
+                fixed.push(performance.now() - due);
+                fixedErrors++;
+                if (++done === total) resolve();
+              },
+            );
+          }
+          if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / RATE - performance.now()));
+        };
+        tick();
+      });
+      const fixedSeconds = (performance.now() - start) / 1000;
+      const fixedCpu = await cpu(total);
+
+      // Fixed concurrency (closed loop): the most the server takes.
+      cpu = await cpuMeter(admin, serverPid);
+      const http1 = await closedLoop(Math.min(SECONDS, 10), CONCURRENCY, (k) => intake(k + 200 + total));
+      const http1Cpu = await cpu(http1.ms.length);
+      // One at a time: the server's own share without queueing.
+      cpu = await cpuMeter(admin, serverPid);
+      const serial = await closedLoop(5, 1, (k) => intake(k + 300 + total * 2));
+      const serialCpu = await cpu(serial.ms.length);
+      // The HTTP floor: a route without session or body whose handler is one trivial query.
+      cpu = await cpuMeter(admin, serverPid);
+      const health = await closedLoop(3, CONCURRENCY, () => getOk(port, '/api/health'));
+      const healthCpu = await cpu(health.ms.length);
+      const fixedRow = { ...row(`HTTP POST /api/incidents at ${RATE} req/s for ${SECONDS} s`, fixed, fixedSeconds, fixedErrors), ...fixedCpu };
+      const serialRow = { ...row('HTTP POST /api/incidents, 1 at a time', serial.ms, 5, serial.errors), ...serialCpu };
+
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+      child = undefined;
+      offset += 50_000;
+      return [
+        { ...fixedRow, measure: `${label}: ${fixedRow.measure}` },
+        { ...row(`${label}: HTTP POST /api/incidents, ${CONCURRENCY} concurrent (max throughput)`, http1.ms, Math.min(SECONDS, 10), http1.errors), ...http1Cpu },
+        { ...serialRow, measure: `${label}: ${serialRow.measure}` },
+        { ...row(`${label}: HTTP GET /api/health (select 1), ${CONCURRENCY} concurrent`, health.ms, 3, health.errors), ...healthCpu },
+      ];
+    };
+    const httpRows = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (BASELINE) httpRows.push(...(await measure('baseline', BASELINE)));
+      httpRows.push(...(await measure(BASELINE ? 'this' : 'server', ROOT)));
+    }
+    console.table([...floorRows, pipSerialRow, ...httpRows]);
+    console.log('cpu columns: CPU ms per request of the server process, its PostgreSQL backends and this load generator');
+    for (let i = 0; i < httpRows.length; i += 4) {
+      const [fixedRow, , serialRow] = httpRows.slice(i, i + 4);
+      console.log(
+        `${fixedRow.measure.split(':')[0]}: server share (HTTP p50 − bare query p50, one request at a time) ${(serialRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms; ` +
+          `at ${RATE} req/s p95 ${fixedRow['p95 ms']} ms (goal < 15 ms), p50 − bare p50 ${(fixedRow['p50 ms'] - pipSerialRow['p50 ms']).toFixed(2)} ms (goal < 5 ms)`,
+      );
+    }
   } finally {
     if (child) {
       child.kill('SIGTERM');
       await new Promise((r) => child!.once('exit', r));
     }
     agent.destroy();
-    await admin.raw(`drop database if exists ${BENCH_DB} with (force)`);
+    if (KEEP) console.log(`kept the scratch database ${BENCH_DB}`);
+    else await admin.raw(`drop database if exists ${BENCH_DB} with (force)`);
     await admin.destroy();
   }
 }

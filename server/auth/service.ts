@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Knex } from 'knex';
+import { queryPrepared } from '../db/connect.js';
 import { Forbidden, Unauthorized } from '../http/errors.js';
 import {
   sqlDeleteExpiredSessions,
@@ -50,7 +51,8 @@ export async function login(
 
 /** The user of a token, or undefined when the token is unknown or its session expired. */
 export async function sessionUser(knex: Knex, token: string): Promise<(SessionUser & { expires_at: Date }) | undefined> {
-  const row = await sqlSessionUser(knex, hashToken(token));
+  // Every authenticated request asks this: prepared, so it is planned once per connection.
+  const [row] = await queryPrepared<SessionUser & { expires_at: Date }>(knex, sqlSessionUser(knex, hashToken(token)));
   if (!row) return undefined;
   return { ...row, scope: row.scope ?? [] };
 }

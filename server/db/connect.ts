@@ -117,5 +117,72 @@ export async function dumpEmbedded(db: Db): Promise<Blob> {
   }
 }
 
+// Prepared statement names by statement text, shared by every pooled connection.
+const preparedNames = new Map<string, string>();
+
+/** A raw statement with `:name` bindings in PostgreSQL's `$n` form, and the name bound at each `$n`. */
+interface NamedStatement {
+  text: string;
+  names: string[];
+}
+
+// Raw templates compiled to `$n` text (null: let knex compile it), so knex formats a template only once.
+const namedStatements = new Map<string, NamedStatement | null>();
+
+/**
+ * Compile a raw statement's `:name` bindings to `$n` as knex does (one parameter per occurrence); null
+ * unless the text and the values in each place are exactly those of knex's own compilation.
+ */
+function compileNamed(raw: Knex.Raw, values: Record<string, unknown>): NamedStatement | null {
+  const template = (raw as unknown as { sql: string }).sql;
+  // Templates with knex's escapes (a backslash before `:name`) are left to knex.
+  if (template.includes('\\')) return null;
+  const names: string[] = [];
+  const text = template.replace(/(?<![:\w]):(\w+)/g, (_m, name: string) => `$${names.push(name)}`);
+  const byKnex = raw.toSQL().toNative();
+  const same = byKnex.sql === text && byKnex.bindings.length === names.length && names.every((name, i) => Object.is(values[name], byKnex.bindings[i]));
+  return same ? { text, names } : null;
+}
+
+/** The `$n` text and values of a statement, compiling a raw template once. */
+function nativeOf(statement: Knex.Raw | Knex.QueryBuilder): { sql: string; bindings: readonly unknown[] } {
+  const raw = statement as unknown as { sql?: unknown; bindings?: unknown };
+  const values = raw.bindings;
+  if (typeof raw.sql === 'string' && values && typeof values === 'object' && !Array.isArray(values)) {
+    const byName = values as Record<string, unknown>;
+    // Values that knex would expand or inline (raws, builders, undefined) always go through knex.
+    const plain = Object.values(byName).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+    if (plain) {
+      let named = namedStatements.get(raw.sql);
+      if (named === undefined) namedStatements.set(raw.sql, (named = compileNamed(statement as Knex.Raw, byName)));
+      if (named) return { sql: named.text, bindings: named.names.map((n) => byName[n]) };
+    }
+  }
+  return statement.toSQL().toNative();
+}
+
+/**
+ * Run a statement and return its rows. On native PostgreSQL it runs as a named prepared statement, so each
+ * pooled connection plans it once (planning a short statement costs as much as running it); inside a
+ * transaction and on the embedded database it runs as it is.
+ */
+export async function queryPrepared<R = Record<string, any>>(knex: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<R[]> {
+  if (knex.isTransaction || knex.client.config.client !== 'pg') {
+    const out = await statement;
+    if (Array.isArray(out)) return out;
+    if (out && Array.isArray(out.rows)) return out.rows;
+    return out ? [out] : [];
+  }
+  const { sql, bindings } = nativeOf(statement);
+  let name = preparedNames.get(sql);
+  if (!name) preparedNames.set(sql, (name = `gw_${preparedNames.size + 1}`));
+  const conn = (await knex.client.acquireConnection()) as pg.Client;
+  try {
+    return (await conn.query({ name, text: sql, values: bindings as unknown[] })).rows;
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
+}
+
 /** The database could not be set up; the message says what to do. */
 export class DatabaseSetupError extends Error {}

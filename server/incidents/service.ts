@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { locate, type Location } from '../areas/service.js';
+import { locate } from '../areas/service.js';
 import type { SessionUser } from '../auth/store.js';
 import type { Config } from '../config.js';
+import { queryPrepared } from '../db/connect.js';
 import { toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { processPhoto, type ProcessedPhoto } from '../photos/process.js';
@@ -24,6 +25,7 @@ import {
   sqlVisibleTo,
   sqlWhere,
   type ListFilter,
+  type NewIncident,
 } from './sql.js';
 import { allowedActions, assertAllowed, isVisibleTo, levelAbove, type Action, type IncidentState, type Level, type Source, type Status } from './workflow.js';
 
@@ -102,19 +104,33 @@ async function resolvePoint(knex: Knex, input: ReportInput, photos: ProcessedPho
   );
 }
 
-/** Route a point: the grid in force, or (outside every grid, when configured) the nearest office's command centre. */
-async function route(deps: IncidentDeps, x: number, y: number): Promise<{ where: Location | null; office: string }> {
+/**
+ * The office whose command centre takes a report the insert could not route: outside every grid, when
+ * configured so; otherwise the 422 of /api/locate. A point inside a grid here means the category was
+ * removed after it was cached.
+ */
+async function officeOutsideGrids(deps: IncidentDeps, knex: Knex, x: number, y: number, category: string): Promise<string> {
   try {
-    const where = await locate(deps.knex, x, y, 'wgs84');
-    return { where, office: where.office?.code ?? where.grid.code };
+    await locate(knex, x, y, 'wgs84');
   } catch (err) {
     if (!(err instanceof NotFound)) throw err;
     if (deps.config.outsideGrid === 'centre') {
-      const { rows } = await sqlNearestOffice(deps.knex, x, y);
-      if (rows.length) return { where: null, office: rows[0].code };
+      const { rows } = await sqlNearestOffice(knex, x, y);
+      if (rows.length) return rows[0].code;
     }
     throw new Unprocessable(err.message, { ...err.extra });
   }
+  throw unknownCategory(category);
+}
+
+/** Insert a report routed in the same statement; outside every grid, to the command centre (when configured). */
+async function insertRouted(deps: IncidentDeps, knex: Knex, row: NewIncident): Promise<Record<string, any>> {
+  const [routed] = await queryPrepared(knex, sqlInsertIncident(knex, row));
+  if (routed) return routed;
+  const centreOffice = await officeOutsideGrids(deps, knex, row.lon, row.lat, row.category);
+  const { rows } = await sqlInsertIncident(knex, { ...row, centreOffice });
+  if (!rows[0]) throw unknownCategory(row.category);
+  return rows[0];
 }
 
 // Category codes, read once and re-read on a miss, so a new category is found at once; a removed one
@@ -143,16 +159,11 @@ export async function reportIncident(
   if (!(await categoryExists(knex, input.category))) throw unknownCategory(input.category);
   const photos = await processUploads(files);
   const [x, y] = await resolvePoint(knex, input, photos);
-  const { where, office } = await route(deps, x, y);
-  const row = {
-    office,
+  const row: NewIncident = {
+    centreOffice: null,
     category: input.category,
     description: input.description,
     source: reporter.source,
-    level: (where ? 'grid' : 'centre') as Level,
-    grid: where?.grid.code ?? null,
-    community: where?.community?.code ?? null,
-    versionId: where?.grid_version_id ?? null,
     lon: x,
     lat: y,
     reporterUserId: reporter.user?.id ?? null,
@@ -162,36 +173,29 @@ export async function reportIncident(
     duplicateRadiusMetres: config.duplicateRadiusMetres,
     duplicateWindowHours: config.duplicateWindowHours,
   };
-  let inserted;
+  let inserted: Record<string, any>;
   let photoCount = 0;
   if (photos.length) {
     inserted = await knex.transaction(async (trx) => {
-      const { rows } = await sqlInsertIncident(trx, row);
-      const r = rows[0];
-      if (!r) throw unknownCategory(input.category);
-      const numbers = await storePhotos(trx, deps.storage, office, r.id, r.event_id, photos);
+      const r = await insertRouted(deps, trx, row);
+      const numbers = await storePhotos(trx, deps.storage, r.office_code, r.id, r.event_id, photos);
       await trx('incident_events').where({ id: r.event_id }).update({ photos: JSON.stringify(numbers) });
       photoCount = numbers.length;
       return r;
     });
   } else {
-    const { rows } = await sqlInsertIncident(knex, row);
-    inserted = rows[0];
-    // Zero rows: the category was removed after it was cached.
-    if (!inserted) throw unknownCategory(input.category);
+    inserted = await insertRouted(deps, knex, row);
   }
   invalidateTiles('incidents', [x, y, x, y]);
-  deps.bus.publish(toChange('created', 'report', {
-    ...inserted, grid_code: row.grid, community_code: row.community, department_code: null, category_code: input.category, version: 1,
-  }));
+  deps.bus.publish(toChange('created', 'report', { ...inserted, department_code: null, category_code: input.category, version: 1 }));
   return {
     id: inserted.id as number,
     case_no: inserted.case_no as string,
     status: inserted.status as Status,
     level: inserted.level as Level,
-    grid: where ? { code: where.grid.code, name: where.grid.name } : null,
-    community: where?.community ? { code: where.community.code, name: where.community.name } : null,
-    assignee: where?.chief ? { name: where.chief.name, phone: where.chief.phone } : null,
+    grid: inserted.grid_code ? { code: inserted.grid_code as string, name: inserted.grid_name as string } : null,
+    community: inserted.community_code ? { code: inserted.community_code as string, name: inserted.community_name as string } : null,
+    assignee: inserted.assignee_name ? { name: inserted.assignee_name as string, phone: inserted.assignee_phone as string | null } : null,
     due_at: iso(inserted.due_at),
     near_edge: inserted.near_edge as boolean,
     near_grid_codes: inserted.near_grid_codes as string[],

@@ -75,14 +75,14 @@ export function metresToDegrees(metres: number, lat: number): number {
 
 /** What an intake inserts. */
 export interface NewIncident {
-  office: string;
+  /**
+   * Null: route in the statement, to the grid in force at the point. An office code: the report is outside
+   * every grid and goes to that office's command centre.
+   */
+  centreOffice: string | null;
   category: string;
   description: string;
   source: string;
-  level: Level;
-  grid: string | null;
-  community: string | null;
-  versionId: number | null;
   lon: number;
   lat: number;
   reporterUserId: number | null;
@@ -94,23 +94,38 @@ export interface NewIncident {
 }
 
 /**
- * Insert an incident and its `report` event in one statement: case number from the sequence, the grid's
- * chief as assignee, the category's deadline, the near-edge flag with the neighbouring grids within
- * `nearEdgeMetres` (geography distance, so metres anywhere), and the possible duplicates (open incidents
- * of the category within `duplicateRadiusMetres` and `duplicateWindowHours`; the statement's snapshot
- * does not hold the new row, so it is never its own duplicate). Zero rows: the category does not exist.
+ * Route and insert an incident and its `report` event in one statement (one round trip): the grid in force
+ * at the point (on a shared edge the lowest code, as `sqlLocate`) with its community and office and the
+ * grid version used, the grid's chief as assignee, the category's deadline, the near-edge flag with the
+ * neighbouring grids within `nearEdgeMetres` (geography distance, so metres anywhere), and the possible
+ * duplicates (open incidents of the category within `duplicateRadiusMetres` and `duplicateWindowHours`;
+ * the statement's snapshot does not hold the new row, so it is never its own duplicate). Zero rows: the
+ * point is outside every grid (when routed here) or the category does not exist.
  */
 export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
   return knex.raw(
     `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g),
      cat as (select deadline_hours from incident_categories where code = :category),
-     chief as (select s.id, s.user_id from staff s
+     loc as (
+       (select g.id as version, g.code as grid, g.name as grid_name, c.code as community, c.name as community_name,
+               coalesce(o.code, g.code) as office, 'grid' as level
+          from pt
+          join areas g on g.level = 3 and g.valid_to is null and ST_Intersects(g.geom, pt.g)
+          left join areas c on c.code = g.parent_code and c.valid_to is null
+          left join areas o on o.code = c.parent_code and o.valid_to is null
+         where :centre::text is null
+         order by g.code
+         limit 1)
+       union all
+       select null, null, null, null, null, :centre::text, 'centre' where :centre::text is not null
+     ),
+     chief as (select s.id, s.user_id, s.name, s.phone from staff s
                  join staff_assignments sa on sa.staff_id = s.id and sa.valid_to is null
-                where s.role = 'chief' and sa.area_code = :grid::text
+                where s.role = 'chief' and sa.area_code = (select grid from loc)
                 order by s.code limit 1),
-     edge as (select ST_Distance(ST_Boundary(a.geom)::geography, pt.g::geography) as d from areas a, pt where a.id = :version::integer),
+     edge as (select ST_Distance(ST_Boundary(a.geom)::geography, pt.g::geography) as d from areas a, pt where a.id = (select version from loc)),
      near as (select coalesce(array_agg(a.code order by a.code), '{}') as codes from areas a, pt
-               where a.level = 3 and a.valid_to is null and a.code <> coalesce(:grid::text, '')
+               where a.level = 3 and a.valid_to is null and a.code <> coalesce((select grid from loc), '')
                  and a.geom && ST_Expand(pt.g, :deg) and ST_DWithin(a.geom::geography, pt.g::geography, :metres)),
      seq as (select nextval('incident_case_no_seq') as n),
      dupes as (
@@ -129,33 +144,31 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
        insert into incidents (office_code, case_no, category_code, description, source, status, level, grid_code, community_code,
                               area_version_id, assignee_staff_id, assignee_user_id, reporter_user_id, reporter_contact, asset_id,
                               geom, near_edge, near_grid_codes, due_at)
-       select :office::text, to_char(now(), 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
-              :description::text, :source::text, 'open', :level::text, :grid::text, :community::text, :version::integer, chief.id,
+       select loc.office, to_char(now(), 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
+              :description::text, :source::text, 'open', loc.level, loc.grid, loc.community, loc.version, chief.id,
               chief.user_id, :reporter::integer, :contact::jsonb, :asset::integer,
               pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
               now() + make_interval(hours => cat.deadline_hours)
-         from pt cross join cat cross join near cross join seq left join chief on true
-       returning id, office_code, case_no, status, level, due_at, near_edge, near_grid_codes, assignee_staff_id
+         from pt cross join cat cross join loc cross join near cross join seq left join chief on true
+       returning id, office_code, case_no, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
      ),
      ev as (
        insert into incident_events (office_code, incident_id, action, to_status, to_level, actor_user_id, note)
        select office_code, id, 'report', status, level, :reporter::integer, null from ins
        returning id
      )
-     select ins.*, (select id from ev) as event_id, (select list from dupes) as possible_duplicates from ins`,
+     select ins.*, loc.grid_name, loc.community_name, chief.name as assignee_name, chief.phone as assignee_phone,
+            (select id from ev) as event_id, (select list from dupes) as possible_duplicates
+       from ins cross join loc left join chief on true`,
     {
       lon: n.lon,
       lat: n.lat,
       category: n.category,
-      grid: n.grid,
-      version: n.versionId,
+      centre: n.centreOffice,
       metres: n.nearEdgeMetres,
       deg: metresToDegrees(n.nearEdgeMetres, n.lat),
-      office: n.office,
       description: n.description,
       source: n.source,
-      level: n.level,
-      community: n.community,
       reporter: n.reporterUserId,
       contact: n.contact ? JSON.stringify(n.contact) : null,
       asset: n.assetId,
