@@ -136,9 +136,9 @@ describe('escalation, dispatch and verification', () => {
     expect(unknown.body.detail).toMatch(/GET \/api\/departments/);
     const sent = await act(t.app, tokens.admin, id, { action: 'dispatch', department: 'municipal', deadline_hours: 10, note: 'Replace the lamp' });
     expect(sent.body).toMatchObject({ level: 'department', department: { code: 'municipal' }, assignee: { name: expect.any(String) } });
-    const due = Date.parse(sent.body.due_at) - Date.now();
-    expect(due).toBeGreaterThan(9.9 * 3600e3);
-    expect(due).toBeLessThan(10.1 * 3600e3);
+    // 10 working hours from the dispatch (the streetlight category counts working hours).
+    const { rows: [sentRow] } = await t.db.knex.raw(`select due_at = deadline_after(dispatched_at, 10, 'working') as ok, due_at - dispatched_at >= interval '10 hours' as longer from incidents where id = ?`, [id]);
+    expect(sentRow).toEqual({ ok: true, longer: true });
     expectProblem(await act(t.app, tokens.sanitation, id, { action: 'handle', note: 'x' }), 404);
     expect((await act(t.app, tokens.municipal, id, { action: 'handle', note: 'Lamp replaced' })).body.status).toBe('handled');
     const back = await act(t.app, tokens.chief01, id, { action: 'reject', note: 'Still dark at night' });
@@ -164,7 +164,11 @@ describe('escalation, dispatch and verification', () => {
     const res = await act(t.app, tokens.admin, id, { action: 'defer', hours: 24, note: 'Waiting for parts' });
     expect(res.body.deferred).toBe(true);
     const after = await row(id);
-    expect(after.due_at.getTime() - before.due_at.getTime()).toBe(24 * 3600e3);
+    const { rows: [expected] } = await t.db.knex.raw(
+      `select deadline_after(?::timestamptz, 24, c.deadline_kind) as due from incidents i join incident_categories c on c.code = i.category_code where i.id = ?`,
+      [before.due_at, id],
+    );
+    expect(after.due_at.getTime()).toBe(new Date(expected.due).getTime());
     expect(after.deferred_reason).toBe('Waiting for parts');
   });
 });

@@ -34,10 +34,12 @@ describe('POST /api/incidents', () => {
       near_edge: false,
       possible_duplicates: expect.any(Array),
     });
-    const due = Date.parse(res.body.due_at) - Date.now();
-    expect(due).toBeGreaterThan(71 * 3600e3);
-    expect(due).toBeLessThan(73 * 3600e3);
+    // 72 working hours (streetlight out) from the report: at least 72 clock hours, as the work calendar counts.
     const row = await t.db.knex('incidents').where({ id: res.body.id }).first();
+    const { rows: [expected] } = await t.db.knex.raw(`select deadline_after(?::timestamptz, 72, 'working') as due`, [row.reported_at]);
+    expect(res.body.due_at).toBe(new Date(expected.due).toISOString());
+    expect(Date.parse(res.body.due_at) - row.reported_at.getTime()).toBeGreaterThanOrEqual(72 * 3600e3);
+    expect(res.body.case_no.slice(0, 8)).toBe(new Date(row.reported_at.getTime() + 8 * 3600e3).toISOString().slice(0, 10).replace(/-/g, ''));
     expect(row).toMatchObject({ grid_code: GRID, source: 'patrol', status: 'open', level: 'grid', category_code: '0603', version: 1 });
     const version = await t.db.knex('areas').where({ code: GRID }).whereNull('valid_to').first('id');
     expect(row.area_version_id).toBe(version.id);
@@ -177,6 +179,14 @@ describe('photos at intake', () => {
     expect(meta.exif).toBeUndefined();
     const thumb = await request(t.app).get(detail.body.photos[0].thumb_url).set('Authorization', `Bearer ${chief}`).buffer(true);
     expect(thumb.headers['content-type']).toBe('image/webp');
+  });
+
+  it('gives an emergency category (manhole cover missing) a deadline in clock hours', async () => {
+    const p = await pointIn(t.db, GRID);
+    const res = await report(t.app, chief, { category: '0602', description: 'Open manhole', lon: p.lon, lat: p.lat });
+    expect(res.status).toBe(201);
+    const row = await t.db.knex('incidents').where({ id: res.body.id }).first('reported_at');
+    expect(Date.parse(res.body.due_at) - row.reported_at.getTime()).toBe(4 * 3600e3);
   });
 
   it('takes an iPhone HEIC photo and keeps it as JPEG', async () => {

@@ -132,7 +132,7 @@ describe('dictionaries', () => {
     const res = await request(t.app).get('/api/incident-categories');
     expect(res.status).toBe(200);
     expect(res.body.length).toBeGreaterThan(15);
-    expect(res.body).toContainEqual(expect.objectContaining({ code: '0602', name_en: 'Manhole cover missing', deadline_hours: 4, department_code: 'municipal', class_code: '06' }));
+    expect(res.body).toContainEqual(expect.objectContaining({ code: '0602', name_en: 'Manhole cover missing', deadline_hours: 4, deadline_kind: 'calendar', department_code: 'municipal', class_code: '06' }));
     expect(new Set(res.body.map((c: { class_name_en: string }) => c.class_name_en))).toEqual(
       new Set(['City appearance', 'Advertising', 'Construction', 'Emergencies', 'Street order', 'Component faults']),
     );

@@ -260,6 +260,7 @@ export const categorySchema = z
     class_name: z.string(),
     class_name_en: z.string(),
     deadline_hours: z.number().int(),
+    deadline_kind: z.enum(['working', 'calendar']).meta({ description: 'working: the hours are working hours (see /api/work-calendar); calendar: clock hours' }),
     department_code: z.string().nullable(),
     asset_category_code: z.string().nullable(),
   })

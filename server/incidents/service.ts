@@ -386,11 +386,11 @@ async function actionPatch(trx: Knex.Transaction, row: IncidentState & { id: num
       return { level, assignee_staff_id: level === 'community' ? sqlCommunityAssignee(trx, row.community_code) : null, assignee_user_id: null };
     }
     case 'dispatch': {
-      const cat = await trx('incident_categories').where({ code: row.category_code }).first('deadline_hours');
+      const cat = await trx('incident_categories').where({ code: row.category_code }).first('deadline_hours', 'deadline_kind');
       const hours = input.deadline_hours ?? cat?.deadline_hours ?? 24;
       return {
         level: 'department', department_code: input.department, dispatched_at: now, assignee_staff_id: null, assignee_user_id: null,
-        due_at: trx.raw('now() + make_interval(hours => ?)', [hours]),
+        due_at: trx.raw('deadline_after(now(), ?, ?)', [hours, cat?.deadline_kind ?? 'working']),
       };
     }
     case 'cancel':
@@ -408,8 +408,11 @@ async function actionPatch(trx: Knex.Transaction, row: IncidentState & { id: num
       }
       return { status: 'merged', merged_into: input.into, closed_at: now };
     }
-    case 'defer':
-      return { deferred: true, deferred_reason: input.note, due_at: trx.raw('coalesce(due_at, now()) + make_interval(hours => ?)', [input.hours ?? 0]) };
+    case 'defer': {
+      // The extra hours count as the category's deadline does: working hours, or clock hours for emergencies.
+      const cat = await trx('incident_categories').where({ code: row.category_code }).first('deadline_kind');
+      return { deferred: true, deferred_reason: input.note, due_at: trx.raw('deadline_after(coalesce(due_at, now()), ?, ?)', [input.hours ?? 0, cat?.deadline_kind ?? 'working']) };
+    }
   }
 }
 
@@ -434,7 +437,7 @@ export async function publicIncident(knex: Knex, caseNo: string) {
 
 /** The event categories with their deadlines and usual departments. */
 export function listCategories(knex: Knex) {
-  return knex('incident_categories').orderBy('code').select('code', 'name', 'name_en', 'class_code', 'class_name', 'class_name_en', 'deadline_hours', 'department_code', 'asset_category_code');
+  return knex('incident_categories').orderBy('code').select('code', 'name', 'name_en', 'class_code', 'class_name', 'class_name_en', 'deadline_hours', 'deadline_kind', 'department_code', 'asset_category_code');
 }
 
 /** The departments incidents can be dispatched to. */

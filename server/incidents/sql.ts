@@ -96,7 +96,8 @@ export interface NewIncident {
 /**
  * Route and insert an incident and its `report` event in one statement (one round trip): the grid in force
  * at the point (on a shared edge the lowest code, as `sqlLocate`) with its community and office and the
- * grid version used, the grid's chief as assignee, the category's deadline, the near-edge flag with the
+ * grid version used, the grid's chief as assignee, the category's deadline (working or clock hours, see
+ * migration 009), a case number of the local (Asia/Shanghai) date, the near-edge flag with the
  * neighbouring grids within `nearEdgeMetres` (geography distance, so metres anywhere), and the possible
  * duplicates (open incidents of the category within `duplicateRadiusMetres` and `duplicateWindowHours`;
  * the statement's snapshot does not hold the new row, so it is never its own duplicate). Zero rows: the
@@ -105,7 +106,7 @@ export interface NewIncident {
 export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
   return knex.raw(
     `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g),
-     cat as (select deadline_hours from incident_categories where code = :category),
+     cat as (select deadline_hours, deadline_kind from incident_categories where code = :category),
      loc as (
        (select g.id as version, g.code as grid, g.name as grid_name, c.code as community, c.name as community_name,
                coalesce(o.code, g.code) as office, 'grid' as level
@@ -144,11 +145,11 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
        insert into incidents (office_code, case_no, category_code, description, source, status, level, grid_code, community_code,
                               area_version_id, assignee_staff_id, assignee_user_id, reporter_user_id, reporter_contact, asset_id,
                               geom, near_edge, near_grid_codes, due_at)
-       select loc.office, to_char(now(), 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
+       select loc.office, to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
               :description::text, :source::text, 'open', loc.level, loc.grid, loc.community, loc.version, chief.id,
               chief.user_id, :reporter::integer, :contact::jsonb, :asset::integer,
               pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
-              now() + make_interval(hours => cat.deadline_hours)
+              deadline_after(now(), cat.deadline_hours, cat.deadline_kind)
          from pt cross join cat cross join loc cross join near cross join seq left join chief on true
        returning id, office_code, case_no, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
      ),
