@@ -90,20 +90,33 @@ export function sqlPointRows(knex: Knex, layer: 'assets' | 'incidents', bbox: Bb
 
 /**
  * Raw points of a tile as an MVT made by ST_AsMVT (native PostGIS only). The filter runs in 4326 on the
- * index; only the rows found are transformed to 3857 for ST_AsMVTGeom.
+ * index; a point's position in tile units is plain arithmetic on its lon/lat (the same as lonLatToTilePixel
+ * in the JS encoder), several times cheaper than ST_Transform and ST_AsMVTGeom on every point. No clipping
+ * is needed: the bbox (the tile and its buffer) already bounds the points.
  */
-export function sqlPointMvt(knex: Knex, layer: 'assets' | 'incidents', t: TileAddress, bbox: Bbox, bufferUnits: number, f: PointFilters): Knex.Raw {
+export function sqlPointMvt(knex: Knex, layer: 'assets' | 'incidents', t: TileAddress, bbox: Bbox, f: PointFilters): Knex.Raw {
   const src = POINT_SOURCES[layer];
   const where = sqlWhere(src, bbox, f);
+  const n = 2 ** t.z;
   return knex.raw(
     `select ST_AsMVT(q, ?, ${EXTENT}, 'geom', 'id') as mvt from (
        select ${src.alias}.id, ${src.props},
-              ST_AsMVTGeom(ST_Transform(${src.alias}.geom, 3857), ST_TileEnvelope(?, ?, ?), ${EXTENT}, ?, true) as geom
+              ST_MakePoint(round((tile_frac_x(ST_X(${src.alias}.geom)) * ? - ?) * ${EXTENT}),
+                           round((tile_frac_y(ST_Y(${src.alias}.geom)) * ? - ?) * ${EXTENT})) as geom
          from ${src.table} ${src.alias}
         where ${where.sql}
-     ) q where q.geom is not null`,
-    [layer, t.z, t.x, t.y, bufferUnits, ...where.bindings],
+     ) q`,
+    [layer, n, t.x, n, t.y, ...where.bindings],
   );
+}
+
+/**
+ * Settings for one tile statement on native PostGIS, local to its transaction: no JIT and no parallel
+ * workers. PostGIS's function costs make the planner JIT-compile or parallelise a read of a few thousand
+ * rows, whose start-up then costs more than the read (a dense z13 asset tile: 99 ms with them, 16 ms without).
+ */
+export function sqlTileSettings(knex: Knex): Knex.Raw {
+  return knex.raw(`select set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
 }
 
 /**
