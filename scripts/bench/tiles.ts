@@ -140,7 +140,7 @@ async function main() {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 
   // What one cached tile costs per request: the same dense z14 asset tile asked for HITS times in each
-  // setting, the settings taking turns; the floor is a request no route answers (404).
+  // setting, the settings taking turns.
   const hot = tileOf(points[0][0], points[0][1], 14);
   const hotPath = `/tiles/assets/${hot.z}/${hot.x}/${hot.y}.mvt`;
   await get(hotPath);
@@ -155,7 +155,6 @@ async function main() {
     ['cached tile, http client, with a session cookie', () => get(hotPath, { cookie: 'gridwork_session=not-a-live-session' })],
     ['cached tile, gzip', () => get(hotPath, { 'accept-encoding': 'gzip' })],
     ['cached tile, fetch() client', () => viaFetch(hotPath)],
-    ['404 (no route), http client', () => get('/no-such-path')],
   ];
   const client = new Map<string, number[]>(settings.map(([n]) => [n, []]));
   const inServer = new Map<string, number[]>(settings.map(([n]) => [n, []]));
