@@ -2,7 +2,7 @@
  * Tile latency on a city database (read-only): for grids and assets at z10, z12, z14 and z16, the
  * uncached and cached p50/p95 of GET /tiles/{layer}/{z}/{x}/{y}.mvt through HTTP, beside the bare SQL for
  * the same tiles, measured in the same run, and the largest tile. For assets the bare SQL is the very
- * statement the server runs for that tile (pointTileMvtSql, with the same local settings), so the ratio is
+ * statement the server runs for that tile (pointTileMvtSql, with the same settings), so the ratio is
  * our server's overhead; grids are served from an in-memory index, and their bare SQL is a plain ST_AsMVT
  * of the grids for comparison. A second table breaks down what a cached tile costs per request.
  *
@@ -15,7 +15,7 @@ import { createApp } from '../../server/app.js';
 import { parseConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/connect.js';
 import { pointTileMvtSql } from '../../server/tiles/service.js';
-import { sqlTileSettings } from '../../server/tiles/sql.js';
+import { LAYERS } from '../../server/tiles/layers.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -27,6 +27,7 @@ const PER_ZOOM = Number(arg('tiles', '30'));
 const ZOOMS = [10, 12, 14, 16];
 const CACHED_REPEATS = 5;
 const HITS = Number(arg('hits', '500'));
+const CLUSTER_MAX_ZOOM = LAYERS.assets.clusterMaxZoom ?? -1;
 
 /** Percentile of sorted numbers. */
 function pct(sorted: number[], p: number): number {
@@ -85,8 +86,14 @@ async function main() {
       const { rows } = await db.knex.raw(gridsSql, [t.z, t.x, t.y, t.z, t.x, t.y]);
       return { ms: performance.now() - t0, bytes: rows[0].mvt?.length ?? 0 };
     }
+    if (t.z > CLUSTER_MAX_ZOOM) {
+      const t0 = performance.now();
+      const { rows } = await pointTileMvtSql(db.knex, 'assets', t, {});
+      return { ms: performance.now() - t0, bytes: rows[0].mvt?.length ?? 0 };
+    }
+    // Cluster tiles: the server runs the statement with jit off, set locally in a transaction (clusterTile).
     return db.knex.transaction(async (trx) => {
-      await sqlTileSettings(trx);
+      await trx.raw('set local jit = off');
       const t0 = performance.now();
       const { rows } = await pointTileMvtSql(trx, 'assets', t, {});
       return { ms: performance.now() - t0, bytes: rows[0].mvt?.length ?? 0 };

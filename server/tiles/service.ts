@@ -11,7 +11,6 @@ import {
   sqlPointMvt,
   sqlPointRows,
   sqlStamp,
-  sqlTileSettings,
   type PointFilters,
 } from './sql.js';
 import { EXTENT, lonLatToTilePixel, tileBounds, type Bbox, type TileAddress } from './tile_math.js';
@@ -152,10 +151,7 @@ export class TileService {
 
   private async rawPointTile(layer: 'assets' | 'incidents', t: TileAddress, f: PointFilters): Promise<Uint8Array | null> {
     if (this.useAsMvt) {
-      const { rows } = await this.knex.transaction(async (trx) => {
-        await sqlTileSettings(trx);
-        return pointTileMvtSql(trx, layer, t, f);
-      });
+      const { rows } = await pointTileMvtSql(this.knex, layer, t, f);
       return rows[0]?.mvt ?? null;
     }
     const bbox = tileBounds(t, POINT_BUFFER / EXTENT);
@@ -212,8 +208,8 @@ export class TileService {
 }
 
 /**
- * The ST_AsMVT statement of a point tile on native PostGIS (run after sqlTileSettings, in one transaction):
- * clusters at low zooms, raw points above; the tile benchmark times it as the bare SQL.
+ * The ST_AsMVT statement of a point tile on native PostGIS: clusters at low zooms (run with jit off, see
+ * clusterTile), raw points above; the tile benchmark times it as the bare SQL.
  */
 export function pointTileMvtSql(knex: Knex, layer: 'assets' | 'incidents', t: TileAddress, f: PointFilters): Knex.Raw {
   const filters = withDefaultStatus(layer, f);
