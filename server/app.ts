@@ -37,6 +37,9 @@ export function createApp({ db, config, logger }: { db: Db; config: Config; logg
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
+  // Tiles are public and a map asks for dozens at once: they are answered before the session lookup, which
+  // would cost every tile of a logged-in browser a database round trip for nothing.
+  app.use(tileRoutes(ctx, registry));
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(authenticate(db.knex));
 
@@ -48,7 +51,6 @@ export function createApp({ db, config, logger }: { db: Db; config: Config; logg
   app.use(open311Routes(ctx, registry));
   app.use(exportRoutes(ctx, registry));
   app.use(ogcRoutes(ctx, registry));
-  app.use(tileRoutes(ctx, registry));
   app.use(populationRoutes(ctx, registry));
   app.use(appraisalRoutes(ctx, registry));
   app.use(planRoutes(ctx, registry));

@@ -44,6 +44,27 @@ describe('tile cache', () => {
     expect(c.get('x')).toBeDefined();
   });
 
+  it('answers but does not keep a tile made across an invalidation of its layer', () => {
+    const c = new TileCache();
+    const before = c.generation('assets');
+    c.invalidate('assets', tileBounds(t2));
+    const made = c.set('a1', 'assets', t1, Buffer.from('old'), before);
+    expect(made.body?.toString()).toBe('old');
+    expect(c.get('a1')).toBeUndefined();
+  });
+
+  it('keeps a tile made across an invalidation of another layer only', () => {
+    const c = new TileCache();
+    const before = c.generation('assets');
+    c.invalidate('incidents');
+    c.set('a1', 'assets', t1, Buffer.from('1'), before);
+    expect(c.get('a1')).toBeDefined();
+    const again = c.generation('assets');
+    c.invalidate();
+    c.set('a2', 'assets', t1, Buffer.from('2'), again);
+    expect(c.get('a2')).toBeUndefined();
+  });
+
   it('gives equal bytes equal ETags and gzips once', () => {
     expect(etagOf(Buffer.from('q'))).toBe(etagOf(Buffer.from('q')));
     expect(etagOf(null)).not.toBe(etagOf(Buffer.from('q')));

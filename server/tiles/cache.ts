@@ -35,6 +35,8 @@ export function gzipOf(tile: CachedTile): Buffer | null {
 export class TileCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  /** Invalidations so far, of every layer ('') and per layer: a tile made across one may be stale. */
+  private readonly generations = new Map<string, number>();
   /** Called when a layer is invalidated, so owners of derived state (boundary indexes) can rebuild. */
   onLayerChange: (layer: string | undefined) => void = () => {};
 
@@ -54,10 +56,20 @@ export class TileCache {
     return e;
   }
 
-  /** Store a tile, evicting the least recently used beyond the byte budget. */
-  set(key: string, layer: string, tile: TileAddress, body: Buffer | null): CachedTile {
-    this.delete(key);
+  /** The invalidation count of a layer: take it before making a tile and hand it to `set`. */
+  generation(layer: string): number {
+    return (this.generations.get('') ?? 0) + (this.generations.get(layer) ?? 0);
+  }
+
+  /**
+   * Store a tile, evicting the least recently used beyond the byte budget. With the `generation` taken
+   * before the tile was made, a tile whose layer was invalidated meanwhile is answered but not stored
+   * (it may have been read before the change).
+   */
+  set(key: string, layer: string, tile: TileAddress, body: Buffer | null, generation?: number): CachedTile {
     const e: Entry = { body, etag: etagOf(body), layer, tile, bytes: (body?.length ?? 0) * 1.5 + 200 };
+    if (generation !== undefined && generation !== this.generation(layer)) return e;
+    this.delete(key);
     this.entries.set(key, e);
     this.bytes += e.bytes;
     for (const [k] of this.entries) {
@@ -69,6 +81,7 @@ export class TileCache {
 
   /** Drop the tiles of a layer (every layer when absent), only those over `bbox` when given. */
   invalidate(layer?: string, bbox?: Bbox): number {
+    this.generations.set(layer ?? '', (this.generations.get(layer ?? '') ?? 0) + 1);
     let dropped = 0;
     for (const [k, e] of this.entries) {
       if (layer && e.layer !== layer) continue;

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
 import { invalidateTiles } from './cache.js';
-import { TileService } from './service.js';
+import { TileService, pointTileMvtSql } from './service.js';
 import { tileBounds, type TileAddress } from './tile_math.js';
 
 const ctx = useTestApp();
@@ -217,6 +217,18 @@ describe('GET /tiles/incidents/{z}/{x}/{y}.mvt', () => {
     expect(ids).not.toContain(id);
     const closed = await getTile(`/tiles/incidents/${t.z}/${t.x}/${t.y}.mvt?status=closed`);
     expect(features(decode(closed.body).layers.incidents).map((f) => f.id)).toContain(id);
+  });
+});
+
+describe('the statement the benchmark times', () => {
+  it('makes the very tile the service serves (native PostGIS only)', async (test) => {
+    if (!ctx.db.capabilities.asMvt) test.skip();
+    const service = new TileService(ctx.db);
+    for (const t of [tileOf(asset.lon, asset.lat, 15), tileOf(centre[0], centre[1], 11)]) {
+      const served = await service.getTile('assets', t, {});
+      const { rows } = await pointTileMvtSql(ctx.db.knex, 'assets', t, {});
+      expect(Buffer.from(rows[0].mvt).equals(served.body!)).toBe(true);
+    }
   });
 });
 

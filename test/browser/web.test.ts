@@ -35,6 +35,37 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await page.close();
   });
 
+  it('draws assets close in as the icons of their categories, the same icons as the legend', async () => {
+    const { rows: cats } = await ctx.test.db.knex.raw(`select code from asset_categories order by code`);
+    const { rows } = await ctx.test.db.knex.raw(`select category_code, ST_X(geom) as lon, ST_Y(geom) as lat from assets order by id limit 1`);
+    const { page, errors } = await ctx.open('#/');
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning' && /image/i.test(m.text())) warnings.push(m.text());
+    });
+    await page.waitForSelector('.asset-legend li[data-category] svg');
+    await waitForMapIdle(page);
+    await page.evaluate(([lon, lat]) => (window as unknown as { gridworkMap: { jumpTo(o: object): void } }).gridworkMap.jumpTo({ center: [lon, lat], zoom: 17.5 }), [rows[0].lon, rows[0].lat]);
+    await waitForMapIdle(page);
+    const drawn = await page.evaluate(() =>
+      (window as unknown as { gridworkMap: { queryRenderedFeatures(o: object): { properties: { category_code: string } }[] } }).gridworkMap
+        .queryRenderedFeatures({ layers: ['assets-icon'] })
+        .map((f) => f.properties.category_code),
+    );
+    const images = await page.evaluate(
+      (codes: string[]) => codes.map((c) => (window as unknown as { gridworkMap: { hasImage(id: string): boolean } }).gridworkMap.hasImage(`asset-${c}`)),
+      cats.map((c: { code: string }) => c.code),
+    );
+    const legendIcons = await page.$$eval('.asset-legend li[data-category]', (lis) => lis.map((li) => [li.getAttribute('data-category'), li.querySelector('svg')?.getAttribute('data-icon')]));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'asset-icons.png') });
+    expect(drawn).toContain(rows[0].category_code);
+    expect(images.every(Boolean)).toBe(true);
+    expect(legendIcons).toEqual(cats.map((c: { code: string }) => [c.code, `asset-${c.code}`]));
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    await page.close();
+  });
+
   it('takes a resident report through the form and shows it on the command centre map', async () => {
     const grid = await gridOf('chief02');
     const { page, errors } = await ctx.open(`#/report?grid=${grid}`, { width: 390, height: 844 });

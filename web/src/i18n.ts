@@ -18,6 +18,7 @@ const STRINGS = {
   notFound: ['未找到', 'Not found'],
   layers: ['图层', 'Layers'],
   legend: ['图例', 'Legend'],
+  assetIcons: ['部件图标（放大后显示）', 'Asset icons (shown close in)'],
   offices: ['街道', 'Offices'],
   communities: ['社区', 'Communities'],
   grids: ['网格', 'Grids'],

@@ -5,7 +5,8 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { ApiError, boundsOf, getJson, type AreaFeature } from '../api.js';
 import { h } from '../dom.js';
 import { nameOf, t, type Key } from '../i18n.js';
-import { CLASS_COLOURS, STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
+import { CLASS_COLOURS, ICON_PREFIX, addAssetIcons, iconSvg } from './icons.js';
+import { STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
 
 // The bundler moves files around: tell MapLibre where its (self-contained) worker script ended up.
 maplibregl.setWorkerUrl(workerUrl);
@@ -32,6 +33,11 @@ export function createMap(container: HTMLElement, opts: StyleOptions & { popups?
       .then((tj) => map.fitBounds(tj.bounds, { padding: 20, duration: 0 }))
       .catch(() => undefined);
   }
+  // The asset icons are drawn in the page: added once the style is there, and again whenever the style asks.
+  map.on('load', () => addAssetIcons(map));
+  map.on('styleimagemissing', (e: { id: string }) => {
+    if (e.id.startsWith(ICON_PREFIX)) addAssetIcons(map);
+  });
   if (opts.popups !== false) attachPopups(map);
   // The page's map, for the browser tests and the console.
   (window as unknown as { gridworkMap: maplibregl.Map }).gridworkMap = map;
@@ -99,7 +105,7 @@ async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
 
 /** Click a feature: a popup with its details and links. */
 function attachPopups(map: maplibregl.Map): void {
-  const clickable = ['incidents-point', 'assets-point', 'assets-cluster', 'grids-fill'];
+  const clickable = ['incidents-point', 'assets-icon', 'assets-point', 'assets-cluster', 'grids-fill'];
   map.on('click', async (e) => {
     const layers = clickable.filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
     const [f] = map.queryRenderedFeatures(e.point, { layers });
@@ -125,10 +131,14 @@ export function layerToggles(map: maplibregl.Map): HTMLElement {
   return box;
 }
 
-/** The legend: component classes and incident statuses. */
+/** The legend: component classes, the icon of every asset category (from the dictionary) and incident statuses. */
 export function legend(): HTMLElement {
   const swatch = (colour: string, label: string) => h('li', {}, h('i', { style: `background:${colour}` }), label);
   const classes = [['01', '公用设施', 'Utilities'], ['02', '道路交通', 'Road traffic'], ['03', '市容环境', 'City appearance'], ['04', '园林绿化', 'Landscaping'], ['05', '房屋土地', 'Housing']];
+  const icons = h('ul', { class: 'asset-icons' });
+  getJson<AssetCategory[]>('/api/asset-categories')
+    .then((cats) => icons.append(...cats.map((c) => h('li', { 'data-category': c.code }, iconSvg(c.code), nameOf(c)))))
+    .catch(() => undefined);
   return h('div', { class: 'legend' },
     h('strong', {}, t('legend')),
     h('ul', {},
@@ -136,7 +146,15 @@ export function legend(): HTMLElement {
       ...classes.map(([c, zh, en]) => swatch(CLASS_COLOURS[c], `${t('assets')}: ${nameOf({ name: zh, name_en: en })}`)),
       swatch(STATUS_COLOURS.open, `${t('incidents')}: ${t('open')}`),
       swatch(STATUS_COLOURS.handled, `${t('incidents')}: ${t('handled')}`),
-      swatch(STATUS_COLOURS.overdue, `${t('incidents')}: ${t('overdue')}`)));
+      swatch(STATUS_COLOURS.overdue, `${t('incidents')}: ${t('overdue')}`)),
+    h('details', { class: 'asset-legend', open: true }, h('summary', {}, t('assetIcons')), icons));
+}
+
+/** A category of the asset dictionary as /api/asset-categories answers. */
+interface AssetCategory {
+  code: string;
+  name: string;
+  name_en: string;
 }
 
 /** A search box: a grid code zooms to the grid; otherwise an asset code is looked up. */

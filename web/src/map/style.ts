@@ -1,15 +1,6 @@
 import type { ExpressionSpecification, StyleSpecification } from 'maplibre-gl';
 import { currentLang } from '../i18n.js';
-
-/** Colours of the component classes (first two digits of the category code). */
-export const CLASS_COLOURS: Record<string, string> = {
-  '01': '#1f77b4',
-  '02': '#9467bd',
-  '03': '#2ca02c',
-  '04': '#17becf',
-  '05': '#8c564b',
-  '06': '#7f7f7f',
-};
+import { CLASS_COLOURS, ICON_SIZE, iconImage } from './icons.js';
 
 /** Colours of incident statuses; overdue wins over status. */
 export const STATUS_COLOURS: Record<string, string> = { open: '#e67e22', handled: '#3498db', closed: '#27ae60', cancelled: '#95a5a6', merged: '#95a5a6', overdue: '#d62728' };
@@ -26,6 +17,9 @@ const incidentColour: ExpressionSpecification = [
   ['all', ['has', 'cluster'], ['>', ['get', 'overdue'], 0]], STATUS_COLOURS.overdue,
   ['match', ['get', 'status'], ...Object.entries(STATUS_COLOURS).filter(([k]) => k !== 'overdue').flat(), '#e67e22'],
 ] as unknown as ExpressionSpecification;
+
+/** From this zoom on, assets are drawn as their category's icon instead of a dot. */
+export const ICON_MIN_ZOOM = 16;
 
 /** Where the tiles of each layer come from: same origin, so no request leaves the server. */
 export function tileUrl(layer: string, query = ''): string {
@@ -44,7 +38,8 @@ export interface StyleOptions {
 
 /**
  * The map style: no external basemap by default, no glyph URL (labels are drawn from the system's
- * fonts, so Chinese names need no font download) and no sprite.
+ * fonts, so Chinese names need no font download) and no sprite: the asset icons are drawn in the page
+ * and added with map.addImage (icons.ts).
  */
 export function baseStyle(opts: StyleOptions = {}): StyleSpecification {
   const name = currentLang() === 'en' ? 'name_en' : 'name';
@@ -73,8 +68,18 @@ export function baseStyle(opts: StyleOptions = {}): StyleSpecification {
         paint: { 'circle-color': classColour, 'circle-opacity': 0.5, 'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 3, 50, 8, 500, 14] },
       },
       {
-        id: 'assets-point', type: 'circle', source: 'assets', 'source-layer': 'assets', filter: ['!', ['has', 'cluster']], minzoom: 13,
-        paint: { 'circle-color': classColour, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 13, 2, 17, 5], 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.5 },
+        id: 'assets-point', type: 'circle', source: 'assets', 'source-layer': 'assets', filter: ['!', ['has', 'cluster']], minzoom: 13, maxzoom: ICON_MIN_ZOOM,
+        paint: { 'circle-color': classColour, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 13, 2, 16, 4], 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.5 },
+      },
+      {
+        // Close in, each asset shows its category's icon; all of them, since an asset hidden by a neighbour would look absent.
+        id: 'assets-icon', type: 'symbol', source: 'assets', 'source-layer': 'assets', filter: ['!', ['has', 'cluster']], minzoom: ICON_MIN_ZOOM,
+        layout: {
+          'icon-image': iconImage,
+          'icon-size': ['interpolate', ['linear'], ['zoom'], ICON_MIN_ZOOM, 14 / ICON_SIZE, 19, 1],
+          'icon-allow-overlap': true,
+          'icon-ignore-placement': true,
+        },
       },
       {
         id: 'incidents-point', type: 'circle', source: 'incidents', 'source-layer': 'incidents',
@@ -108,6 +113,6 @@ export const TOGGLES: Record<'offices' | 'communities' | 'grids' | 'assets' | 'i
   offices: ['offices-fill', 'offices-line'],
   communities: ['communities-line', 'communities-label'],
   grids: ['grids-fill', 'grids-line', 'grids-label'],
-  assets: ['assets-cluster', 'assets-point'],
+  assets: ['assets-cluster', 'assets-point', 'assets-icon'],
   incidents: ['incidents-point', 'incidents-count'],
 };
