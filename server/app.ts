@@ -36,7 +36,13 @@ export function createApp({ db, config, logger }: { db: Db; config: Config; logg
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
+  app.use(pinoHttp({
+    logger: log,
+    autoLogging: { ignore: (req) => req.url === '/api/health' },
+    // A map pan asks for dozens of tiles: served tiles are logged at debug, failures as any request's are.
+    customLogLevel: (req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.url?.startsWith('/tiles/') ? 'debug' : 'info',
+  }));
   // Tiles are public and a map asks for dozens at once: they are answered before the session lookup, which
   // would cost every tile of a logged-in browser a database round trip for nothing.
   app.use(tileRoutes(ctx, registry));
