@@ -17,7 +17,20 @@ export interface Db {
   capabilities: Capabilities;
   /** Run a script of several statements (migrations, fixtures). */
   exec(sql: string): Promise<void>;
+  /**
+   * PostgreSQL LISTEN/NOTIFY between the server processes sharing a native database (absent embedded,
+   * where one process owns the database).
+   */
+  relay?: Relay;
   close(): Promise<void>;
+}
+
+/** Messages between server processes through the database. */
+export interface Relay {
+  /** Send `payload` (under 8,000 bytes) to every process listening on `channel`, this one included. */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Receive the channel's messages until the database is closed; reconnects when the connection drops. */
+  listen(channel: string, onMessage: (payload: string) => void, onError: (err: Error) => void): Promise<void>;
 }
 
 /** Where to open the database: a PostgreSQL URL, an embedded data directory, or embedded in memory. */
@@ -60,6 +73,7 @@ async function openPostgres(url: string): Promise<Db> {
         'Run "CREATE EXTENSION postgis" as a superuser in that database, or connect as its owner.',
     );
   }
+  const relay = postgresRelay(knex, url);
   const db: Db = {
     knex,
     kind: 'postgis',
@@ -67,10 +81,55 @@ async function openPostgres(url: string): Promise<Db> {
     exec: async (sql) => {
       await knex.raw(sql);
     },
-    close: () => knex.destroy(),
+    relay,
+    close: async () => {
+      await relay.close();
+      await knex.destroy();
+    },
   };
   db.capabilities = await detectCapabilities(knex);
   return db;
+}
+
+/** LISTEN on dedicated connections (a pooled one would be handed to other queries), NOTIFY through the pool. */
+function postgresRelay(knex: Knex, url: string): Relay & { close(): Promise<void> } {
+  const clients = new Set<pg.Client>();
+  let closed = false;
+  const connect = async (channel: string, onMessage: (payload: string) => void, onError: (err: Error) => void): Promise<void> => {
+    const client = new pg.Client({ connectionString: url });
+    clients.add(client);
+    const retry = (err: Error) => {
+      if (!clients.delete(client) || closed) return;
+      onError(err);
+      client.end().catch(() => undefined);
+      setTimeout(() => {
+        if (!closed) connect(channel, onMessage, onError).catch(onError);
+      }, 1000).unref();
+    };
+    client.on('error', retry);
+    client.on('end', () => retry(new Error(`the LISTEN connection for ${channel} closed`)));
+    client.on('notification', (m) => {
+      if (m.channel === channel && m.payload !== undefined) onMessage(m.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      retry(err as Error);
+    }
+  };
+  return {
+    notify: async (channel, payload) => {
+      await knex.raw('select pg_notify(?, ?)', [channel, payload]);
+    },
+    listen: (channel, onMessage, onError) => connect(channel, onMessage, onError),
+    close: async () => {
+      closed = true;
+      const all = [...clients];
+      clients.clear();
+      await Promise.all(all.map((c) => c.end().catch(() => undefined)));
+    },
+  };
 }
 
 async function openEmbedded(target: { dataDir: string } | { memory: true; loadDataDir?: Blob }): Promise<Db> {

@@ -21,7 +21,7 @@ export function incidentContext(ctx: AppContext): IncidentContext {
       knex: ctx.db.knex,
       config: ctx.config,
       storage: diskStorageIn(ctx.config.dataDir),
-      bus: new IncidentBus(),
+      bus: new IncidentBus(ctx.db.relay, ctx.logger),
       publicLimit: rateLimit({
         windowMs: 60 * 60 * 1000,
         limit: ctx.config.publicReportsPerHour,

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Relay } from '../db/connect.js';
 import type { Actor, IncidentState } from './workflow.js';
 import { isVisibleTo } from './workflow.js';
 
@@ -14,26 +17,50 @@ export interface IncidentChange extends IncidentState {
   at: string;
 }
 
+/** The NOTIFY channel that carries incident changes between server processes. */
+export const INCIDENT_CHANNEL = 'gridwork_incidents';
+
 /**
- * In-process fan-out of incident changes to the live streams of this server instance. Behind a load
- * balancer each instance only sees its own writes; a PostgreSQL LISTEN/NOTIFY bridge would feed every
- * instance from this same interface.
+ * Fan-out of incident changes to the live streams. A change reaches this process's streams at once; on a
+ * native database it also goes out by NOTIFY, so that every server process behind a load balancer streams
+ * it too (each ignores its own). A process starts listening when its first stream opens.
  */
 export class IncidentBus {
   private readonly emitter = new EventEmitter();
+  private readonly id = randomUUID();
+  private listening = false;
 
-  constructor() {
+  constructor(
+    private readonly relay?: Relay,
+    private readonly logger?: Logger,
+  ) {
     // One listener per open stream; a command centre may hold many.
     this.emitter.setMaxListeners(0);
   }
 
-  /** Announce a change to every subscriber. */
+  /** Announce a change to every subscriber, in this process and (through the database) the others. */
   publish(change: IncidentChange): void {
     this.emitter.emit('change', change);
+    this.relay?.notify(INCIDENT_CHANNEL, JSON.stringify({ from: this.id, change })).catch((err) => {
+      this.logger?.warn({ err }, 'incident change not relayed to the other server processes');
+    });
+  }
+
+  /** Stream the changes other processes announce, from the first subscription on. */
+  private listen(): void {
+    if (!this.relay || this.listening) return;
+    this.listening = true;
+    const onMessage = (payload: string) => {
+      const message = JSON.parse(payload) as { from: string; change: IncidentChange };
+      if (message.from !== this.id) this.emitter.emit('change', message.change);
+    };
+    const onError = (err: Error) => this.logger?.warn({ err }, 'listening for incident changes failed; retrying');
+    this.relay.listen(INCIDENT_CHANNEL, onMessage, onError).catch(onError);
   }
 
   /** Receive the changes a viewer may see; returns the function that stops it. */
   subscribe(viewer: Actor, listener: (change: IncidentChange) => void): () => void {
+    this.listen();
     const filtered = (c: IncidentChange) => {
       if (isVisibleTo(c, viewer)) listener(c);
     };
