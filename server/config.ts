@@ -25,6 +25,8 @@ export interface Config {
   /** Photos: largest accepted file, in bytes, and most files per request. */
   photoMaxBytes: number;
   photoMaxFiles: number;
+  /** Map: an optional raster basemap under the vector layers (a URL template with {z}, {x}, {y}) and its credit. */
+  basemap: { url: string; attribution: string } | null;
 }
 
 /** Parse the configuration from environment variables and argv flags (`--demo`). */
@@ -55,5 +57,21 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, argv: string[]
     publicReportsPerHour: Number(env.PUBLIC_REPORTS_PER_HOUR ?? 20),
     photoMaxBytes: Number(env.PHOTO_MAX_BYTES ?? 8 * 1024 * 1024),
     photoMaxFiles: Number(env.PHOTO_MAX_FILES ?? 6),
+    basemap: parseBasemap(env.BASEMAP_URL, env.BASEMAP_ATTRIBUTION),
   };
+}
+
+/** The basemap setting: absent, or an http(s) tile URL template naming {z}, {x} and {y}. */
+function parseBasemap(url: string | undefined, attribution: string | undefined): Config['basemap'] {
+  if (!url) return null;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.replaceAll('{', '%7B').replaceAll('}', '%7D'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || !['{z}', '{x}', '{y}'].every((k) => url.includes(k))) {
+    throw new Error(`BASEMAP_URL must be an http(s) raster tile URL template with {z}, {x} and {y}, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png; got "${url}"`);
+  }
+  return { url, attribution: attribution ?? '' };
 }

@@ -5,7 +5,7 @@ import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { gzipOf, type CachedTile } from './cache.js';
 import { LAYER_NAMES, LAYERS, isLayerName, type LayerName } from './layers.js';
-import { LAYER_STATUSES, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
+import { LAYER_STATUSES, mapConfigSchema, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
 import { TileService, filterKey, type TileServiceOptions } from './service.js';
 import type { PointFilters } from './sql.js';
 import { MAX_ZOOM, isValidTile, type TileAddress } from './tile_math.js';
@@ -79,6 +79,20 @@ export function tileRoutes(ctx: AppContext, registry: RouteRegistry, opts: TileS
       const t = parseTileAddress({ z: params.z, x: params.x, y: params.y });
       const tile = await tiles.getTile(layer, t, parseFilters(layer, query));
       sendTile(req, res, tile, LAYERS[layer].cacheControl);
+    },
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/tiles/map-config.json',
+    summary: "The web map's settings: the optional raster basemap (BASEMAP_URL) under the vector layers",
+    tags: ['tiles'],
+    auth: 'public',
+    responses: { 200: { description: 'Map settings', schema: mapConfigSchema } },
+    handler: (_input, _req, res) => {
+      res.set('Cache-Control', 'public, max-age=300');
+      const b = ctx.config.basemap;
+      return { basemap: b ? { tiles: [b.url], tile_size: 256, attribution: b.attribution } : null };
     },
   });
 

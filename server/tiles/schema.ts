@@ -54,3 +54,13 @@ export const tileJsonSchema = z
     ),
   })
   .meta({ id: 'TileJSON' });
+
+/** GET /tiles/map-config.json: what the web map needs besides the tiles. */
+export const mapConfigSchema = z
+  .object({
+    basemap: z
+      .object({ tiles: z.array(z.string()), tile_size: z.number().int(), attribution: z.string() })
+      .nullable()
+      .meta({ description: 'A raster basemap under the vector layers (the city\'s own tiles), or null for none' }),
+  })
+  .meta({ id: 'MapConfig' });

@@ -3,7 +3,8 @@ import { VectorTile, type VectorTileLayer } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestApp } from '../../test/app.js';
+import { parseConfig } from '../config.js';
+import { testApp, useTestApp } from '../../test/app.js';
 import { invalidateTiles } from './cache.js';
 import { TileService, pointTileMvtSql } from './service.js';
 import { tileBounds, type TileAddress } from './tile_math.js';
@@ -43,6 +44,27 @@ beforeAll(async () => {
   centre = [rows[0].lon, rows[0].lat];
   const a = await ctx.db.knex.raw(`select id, code, category_code, ST_X(geom) as lon, ST_Y(geom) as lat from assets order by id limit 1`);
   asset = a.rows[0];
+});
+
+describe('GET /tiles/map-config.json', () => {
+  it('answers no basemap by default: the map needs nothing from outside', async () => {
+    const res = await request(ctx.app).get('/tiles/map-config.json');
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/json');
+    expect(res.body).toEqual({ basemap: null });
+  });
+
+  it('answers the basemap BASEMAP_URL configures', async () => {
+    const basemap = parseConfig({ BASEMAP_URL: 'https://tiles.example.gov.cn/{z}/{x}/{y}.png', BASEMAP_ATTRIBUTION: '© 沈阳市测绘院' }, []).basemap;
+    const res = await request(testApp(ctx.db, { basemap })).get('/tiles/map-config.json');
+    expect(res.body).toEqual({ basemap: { tiles: ['https://tiles.example.gov.cn/{z}/{x}/{y}.png'], tile_size: 256, attribution: '© 沈阳市测绘院' } });
+  });
+
+  it('refuses to start with a basemap URL that is not a tile template', () => {
+    for (const url of ['tiles.example.gov.cn/{z}/{x}/{y}.png', 'https://tiles.example.gov.cn/tile.png', 'file:///{z}/{x}/{y}.png']) {
+      expect(() => parseConfig({ BASEMAP_URL: url }, []), url).toThrow(/BASEMAP_URL must be an http\(s\) raster tile URL template/);
+    }
+  });
 });
 
 describe('GET /tiles/{layer}.json', () => {

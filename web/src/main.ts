@@ -12,6 +12,7 @@ import { plannerPage } from './pages/planner.js';
 import { reportPage } from './pages/report.js';
 import { trackPage } from './pages/track.js';
 import { viewerPage } from './pages/viewer.js';
+import { loadMapConfig } from './map/style.js';
 
 /** Pages by the first segment of the hash route (`#/report?grid=…`, `#/track/2026…`). */
 const PAGES: Record<string, Page> = {
@@ -72,4 +73,4 @@ async function render(): Promise<void> {
 }
 
 window.addEventListener('hashchange', () => void render());
-void render();
+void loadMapConfig().then(render);

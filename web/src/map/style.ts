@@ -26,10 +26,29 @@ export function tileUrl(layer: string, query = ''): string {
   return `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt${query ? `?${query}` : ''}`;
 }
 
+/** A raster basemap under the vector layers, as the server's BASEMAP_URL sets it. */
+export interface Basemap {
+  tiles: string[];
+  tile_size: number;
+  attribution: string;
+}
+
+let configuredBasemap: Basemap | null = null;
+
+/** Load the map settings from the server (once, before the first map is drawn). */
+export async function loadMapConfig(): Promise<void> {
+  try {
+    const res = await fetch('/tiles/map-config.json', { headers: { accept: 'application/json' } });
+    if (res.ok) configuredBasemap = ((await res.json()) as { basemap: Basemap | null }).basemap;
+  } catch {
+    // No settings: the map has no basemap, which it needs least of all.
+  }
+}
+
 /** Options of the base style. */
 export interface StyleOptions {
-  /** An optional raster basemap URL template ({z}/{x}/{y}), e.g. the city's own tiles. */
-  basemap?: string | null;
+  /** A raster basemap; the server's setting when absent. */
+  basemap?: Basemap | null;
   /** Query string added to incident tile URLs (filters, a refresh counter). */
   incidentQuery?: string;
   /** Query string added to asset tile URLs. */
@@ -43,12 +62,12 @@ export interface StyleOptions {
  */
 export function baseStyle(opts: StyleOptions = {}): StyleSpecification {
   const name = currentLang() === 'en' ? 'name_en' : 'name';
-  const basemap = opts.basemap ?? localStorage.getItem('gridwork.basemap');
+  const basemap = opts.basemap === undefined ? configuredBasemap : opts.basemap;
   const vector = (layer: string, query?: string) => ({ type: 'vector' as const, tiles: [tileUrl(layer, query)], minzoom: 0, maxzoom: 16 });
   return {
     version: 8,
     sources: {
-      ...(basemap ? { basemap: { type: 'raster' as const, tiles: [basemap], tileSize: 256 } } : {}),
+      ...(basemap ? { basemap: { type: 'raster' as const, tiles: basemap.tiles, tileSize: basemap.tile_size, attribution: basemap.attribution } } : {}),
       offices: vector('offices'),
       communities: vector('communities'),
       grids: vector('grids'),
