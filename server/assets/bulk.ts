@@ -14,6 +14,18 @@ import { ASSET_STATUSES, sqlRebuildableIndexes, sqlTopAssetCells } from './sql.j
  * asset_cell_sums) until the transaction ends, so readers of those tables wait for the whole load.
  */
 
+/** Fewest rows for a bulk load; see shouldLoadInBulk. */
+export const BULK_MIN_ROWS = 50_000;
+
+/**
+ * Whether a load of about `rows` assets into a table of about `existing` loads in bulk: when it is large and
+ * at least half as large as the table, building the indexes and the pyramid again from everything is cheaper
+ * than keeping them row by row. It blocks readers of assets for the whole load.
+ */
+export function shouldLoadInBulk(rows: number, existing: number): boolean {
+  return rows >= BULK_MIN_ROWS && rows * 2 >= existing;
+}
+
 /** Indexes and constraints dropped from a table, to be built again before the transaction ends. */
 export interface SuspendedIndexes {
   table: string;
@@ -23,10 +35,13 @@ export interface SuspendedIndexes {
 /** Only names from the catalog and tables from code reach here; quote them anyway. */
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Drop a table's indexes and keys (all but those other tables refer to); answers what to build again. */
-export async function suspendIndexes(trx: Knex.Transaction, table: 'assets' | 'asset_cells' | 'asset_cell_sums'): Promise<SuspendedIndexes> {
+/**
+ * Drop a table's indexes and keys (all but those other tables refer to; with `keysOnly`, its keys but not its
+ * other indexes); answers what to build again.
+ */
+export async function suspendIndexes(trx: Knex.Transaction, table: 'assets' | 'asset_cells' | 'asset_cell_sums', keysOnly = false): Promise<SuspendedIndexes> {
   const { rows } = await sqlRebuildableIndexes(trx, table);
-  const items = rows as SuspendedIndexes['items'];
+  const items = (rows as SuspendedIndexes['items']).filter((i) => !keysOnly || i.kind === 'constraint');
   const constraints = items.filter((i) => i.kind === 'constraint');
   if (constraints.length) await trx.raw(`alter table ${table} ${constraints.map((c) => `drop constraint ${ident(c.name)}`).join(', ')}`);
   const indexes = items.filter((i) => i.kind === 'index');
@@ -37,24 +52,20 @@ export async function suspendIndexes(trx: Knex.Transaction, table: 'assets' | 'a
 /** Build again what suspendIndexes dropped: indexes first, then keys (unique before foreign), each one statement. */
 export async function restoreIndexes(trx: Knex.Transaction, s: SuspendedIndexes, onStep: () => void = () => undefined): Promise<void> {
   for (const i of s.items.filter((x) => x.kind === 'index')) {
-    const t = performance.now();
     await trx.raw(i.def);
-    if (process.env.BULK_TIMING) console.log('TIMING', i.name, ((performance.now() - t) / 1000).toFixed(2));
     onStep();
   }
   const order = { p: 0, u: 1, f: 2 } as Record<string, number>;
   const constraints = s.items.filter((x) => x.kind === 'constraint').sort((a, b) => order[a.type ?? 'f'] - order[b.type ?? 'f']);
   for (const c of constraints) {
-    const t = performance.now();
     await trx.raw(`alter table ${s.table} add constraint ${ident(c.name)} ${c.def}`);
-    if (process.env.BULK_TIMING) console.log('TIMING', c.name, ((performance.now() - t) / 1000).toFixed(2));
     onStep();
   }
 }
 
 /**
  * Settings of a bulk load's transaction: the pyramid trigger skips its statements (the loader writes the
- * pyramid itself, see writeCellPyramid) and index builds get memory enough to sort a million rows at once.
+ * pyramid itself, see finishBulkLoad) and index builds get memory enough to sort a million rows at once.
  */
 export async function startBulkLoad(db: Db, trx: Knex.Transaction): Promise<SuspendedIndexes> {
   await trx.raw(`set local gridwork.skip_asset_cells = 'on'`);
@@ -84,31 +95,20 @@ async function gather<T>(chunks: Iterable<T>): Promise<T[]> {
  * rows), replacing both pyramid tables. The pyramid is summed while the server builds the indexes.
  */
 export async function finishBulkLoad(db: Db, trx: Knex.Transaction, suspended: SuspendedIndexes, pyramid: CellPyramid, onStep: () => void = () => undefined): Promise<void> {
-  let t = performance.now();
-  const lap = (what: string) => {
-    if (process.env.BULK_TIMING) console.log('TIMING', what, ((performance.now() - t) / 1000).toFixed(2));
-    t = performance.now();
-  };
   for (const r of (await sqlTopAssetCells(trx)).rows) pyramid.addCellRow(r);
-  lap('read cells');
   const rebuilt = restoreIndexes(trx, suspended, onStep);
   // Awaited below, after the pyramid is summed; until then a failure must not count as unhandled.
   rebuilt.catch(() => undefined);
   const cells = await gather(pyramid.cellChunks());
   const sums = await gather(pyramid.sumChunks());
-  lap('pyramid summed');
   await rebuilt;
-  lap('indexes rebuilt');
   await trx.raw('truncate asset_cells, asset_cell_sums');
-  const cellIndexes = await suspendIndexes(trx, 'asset_cells');
-  const sumIndexes = await suspendIndexes(trx, 'asset_cell_sums');
+  // Their other indexes are partial (rows whose count fell to zero: none here), so cheap to keep.
+  const cellIndexes = await suspendIndexes(trx, 'asset_cells', true);
+  const sumIndexes = await suspendIndexes(trx, 'asset_cell_sums', true);
   await copyBinaryInto(db, trx, 'asset_cells', 'z, tx, ty, cell, category_code, status, n, sum_lon, sum_lat', cells);
   await copyBinaryInto(db, trx, 'asset_cell_sums', 'z, tx, ty, cell, n, sum_lon, sum_lat, category_code', sums);
-  lap('pyramid copied');
   await restoreIndexes(trx, cellIndexes);
   await restoreIndexes(trx, sumIndexes);
-  lap('pyramid keys');
-  await trx.raw('analyze asset_cells, asset_cell_sums');
   onStep();
-  lap('analyze');
 }

@@ -108,6 +108,50 @@ export class BinaryRows {
     return this;
   }
 
+  /** A NULL. */
+  null(): this {
+    this.room(4);
+    this.at = this.buf.writeInt32BE(-1, this.at);
+    return this;
+  }
+
+  /** A text value, as UTF-8. */
+  text(v: string): this {
+    this.room(4 + v.length * 3);
+    const n = this.buf.write(v, this.at + 4);
+    this.buf.writeInt32BE(n, this.at);
+    this.at += 4 + n;
+    return this;
+  }
+
+  /** A jsonb value: format version 1, then the JSON text. */
+  jsonb(v: Record<string, unknown>): this {
+    let empty = true;
+    for (const _ in v) {
+      empty = false;
+      break;
+    }
+    const json = empty ? '{}' : JSON.stringify(v);
+    this.room(5 + json.length * 3);
+    const n = this.buf.write(json, this.at + 5);
+    this.buf.writeInt32BE(n + 1, this.at);
+    this.buf.writeUInt8(1, this.at + 4);
+    this.at += 5 + n;
+    return this;
+  }
+
+  /** A PostGIS point with SRID 4326: its EWKB, which is the geometry type's binary input. */
+  point4326(lon: number, lat: number): this {
+    this.room(29);
+    this.at = this.buf.writeInt32BE(25, this.at);
+    this.at = this.buf.writeUInt8(1, this.at);
+    this.at = this.buf.writeUInt32LE(0x20000001, this.at);
+    this.at = this.buf.writeUInt32LE(4326, this.at);
+    this.at = this.buf.writeDoubleLE(lon, this.at);
+    this.at = this.buf.writeDoubleLE(lat, this.at);
+    return this;
+  }
+
   /** A text value as UTF-8 bytes, already encoded (for values repeated on many rows). */
   bytes(b: Buffer): this {
     this.room(4 + b.length);
@@ -150,19 +194,45 @@ export async function copyInto(db: Db, trx: Knex.Transaction, table: string, col
 }
 
 /** COPY chunks of BinaryRows tuples into a table, as copyInto does with text. */
-export async function copyBinaryInto(db: Db, trx: Knex.Transaction, table: string, columns: string, chunks: Iterable<{ data: Buffer; rows: number }>): Promise<void> {
+export async function copyBinaryInto(
+  db: Db,
+  trx: Knex.Transaction,
+  table: string,
+  columns: string,
+  chunks: Iterable<{ data: Buffer; rows: number }>,
+  onRows: (rows: number) => void = () => undefined,
+): Promise<void> {
   const conn = await trx.client.acquireConnection();
   const sql = `copy ${table} (${columns}) from ${db.kind === 'embedded' ? "'/dev/blob'" : 'stdin'} with (format binary)`;
   if (db.kind === 'embedded') {
-    for (const chunk of chunks) await (conn as PGlite).query(sql, [], { blob: new Blob([new Uint8Array(Buffer.concat([BINARY_HEADER, chunk.data, BINARY_TRAILER]))]) });
+    for (const chunk of chunks) {
+      await (conn as PGlite).query(sql, [], { blob: new Blob([new Uint8Array(Buffer.concat([BINARY_HEADER, chunk.data, BINARY_TRAILER]))]) });
+      onRows(chunk.rows);
+    }
     return;
   }
   const stream = (conn as pg.Client).query(copyFrom(sql));
   await pipeline(async function* () {
     yield BINARY_HEADER;
-    for (const chunk of chunks) yield chunk.data;
+    for (const chunk of chunks) {
+      yield chunk.data;
+      onRows(chunk.rows);
+    }
     yield BINARY_TRAILER;
   }, stream);
+}
+
+/** One asset as a binary COPY tuple (the columns of copyAssetTuples). */
+export function writeAssetTuple(out: BinaryRows, r: AssetCopyRow): void {
+  out.tuple(9).text(r.office).text(r.code).text(r.category).text(r.status);
+  if (r.department === null) out.null();
+  else out.text(r.department);
+  out.text(r.grid).int4(r.version).jsonb(r.attrs).point4326(r.lon, r.lat);
+}
+
+/** COPY assets (their grid already known) in binary format: chunks of writeAssetTuple tuples. */
+export function copyAssetTuples(db: Db, trx: Knex.Transaction, chunks: Iterable<{ data: Buffer; rows: number }>, onRows: (rows: number) => void): Promise<void> {
+  return copyBinaryInto(db, trx, 'assets', ASSET_COPY_COLUMNS, chunks, onRows);
 }
 
 /** COPY assets (their grid already known) through the transaction's own connection. */

@@ -3,9 +3,9 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { checkLonLat, toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid } from '../http/errors.js';
-import { finishBulkLoad, newCellPyramid, startBulkLoad } from './bulk.js';
+import { finishBulkLoad, newCellPyramid, shouldLoadInBulk, startBulkLoad } from './bulk.js';
 import type { CellPyramid } from './cell_pyramid.js';
-import { copyAssets, toAssetCopyLine, type AssetCopyRow, type CopyChunk } from './copy.js';
+import { BinaryRows, copyAssetTuples, writeAssetTuple, type AssetCopyRow } from './copy.js';
 import { GridIndex } from './grid_index.js';
 import { ASSET_STATUSES, sqlExistingCodes, sqlStaleVersions } from './sql.js';
 
@@ -262,6 +262,8 @@ export function readRows(text: string, format: AssetFormat): Generator<RawRow> {
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === null || v === undefined ? '' : String(v).trim());
 const STATUSES = new Set<string>(ASSET_STATUSES);
+/** The attributes of every row that has none (one object for all of them: a million rows hold no garbage). */
+const NO_ATTRS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 const KNOWN = new Set(['code', 'category_code', 'category', 'status', 'department_code', 'attrs']);
 
 /** Check one row; answers the good row or the reason it is bad. */
@@ -280,11 +282,13 @@ function checkRow(
   const grid = ctx.index.locate(lon, lat);
   if (!grid) return { line: raw.line, code, reason: `outside every grid: [${lon.toFixed(6)}, ${lat.toFixed(6)}] (WGS84) is in no grid in force` };
   if (ctx.offices && !ctx.offices.has(grid.office_code)) return { line: raw.line, code, reason: `outside your scope: the point is in office ${grid.office_code}` };
-  let attrs: Record<string, unknown> = {};
+  let attrs = NO_ATTRS;
   if (props.attrs && typeof props.attrs === 'object' && !Array.isArray(props.attrs)) attrs = { ...(props.attrs as Record<string, unknown>) };
   for (const k in props) {
     const v = props[k];
-    if (!KNOWN.has(k) && v !== '' && v !== null && v !== undefined) attrs[k] = v;
+    if (KNOWN.has(k) || v === '' || v === null || v === undefined) continue;
+    if (attrs === NO_ATTRS) attrs = {};
+    attrs[k] = v;
   }
   return { line: raw.line, office: grid.office_code, code, category, status: str(props.status) || 'normal', department, grid: grid.code, version: grid.id, attrs, lon, lat };
 }
@@ -312,21 +316,16 @@ function badReason(raw: RawRow, code: string, ctx: Parameters<typeof checkRow>[1
 }
 
 const COPY_CHUNK = 20_000;
-/** Fewest rows for a bulk load (indexes rebuilt, pyramid summed in memory); see shouldLoadInBulk. */
-export const BULK_MIN_ROWS = 50_000;
 
-/** The good rows as COPY text chunks, each row also added to the pyramid when one is given. */
-function* copyChunks(rows: Iterable<GoodRow>, pyramid?: CellPyramid): Generator<CopyChunk> {
-  let lines: string[] = [];
+/** The good rows as binary COPY chunks, each row also added to the pyramid when one is given. */
+function* copyChunks(rows: Iterable<GoodRow>, pyramid?: CellPyramid): Generator<{ data: Buffer; rows: number }> {
+  const out = new BinaryRows();
   for (const r of rows) {
-    lines.push(toAssetCopyLine(r));
+    writeAssetTuple(out, r);
     pyramid?.addPoint(r.lon, r.lat, r.category, r.status);
-    if (lines.length === COPY_CHUNK) {
-      yield { text: `${lines.join('\n')}\n`, rows: lines.length };
-      lines = [];
-    }
+    if (out.rows === COPY_CHUNK) yield out.take();
   }
-  if (lines.length) yield { text: `${lines.join('\n')}\n`, rows: lines.length };
+  if (out.rows) yield out.take();
 }
 
 /** Lines of a text: an upper bound of its rows in any of the formats read one feature per line. */
@@ -336,14 +335,6 @@ function countLines(text: string): number {
   return n;
 }
 
-/**
- * Whether an import of about `rows` rows into a table of about `existing` assets loads in bulk: when it is
- * large and at least half as large as the table, rebuilding the indexes and the pyramid from everything is
- * cheaper than keeping them row by row. It blocks readers of assets for the whole load (see bulk.ts).
- */
-export function shouldLoadInBulk(rows: number, existing: number): boolean {
-  return rows >= BULK_MIN_ROWS && rows * 2 >= existing;
-}
 
 /** Assets in the table, from the statistics when there are any (cheap), else counted. */
 async function assetCount(knex: Knex): Promise<number> {
@@ -490,7 +481,7 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
       written = 0;
       const suspended = bulk ? await startBulkLoad(db, trx) : undefined;
       const pyramid = bulk ? await newCellPyramid(trx) : undefined;
-      await copyAssets(db, trx, copyChunks(source, pyramid), (n) => {
+      await copyAssetTuples(db, trx, copyChunks(source, pyramid), (n) => {
         written += n;
       });
       finishChecks();
