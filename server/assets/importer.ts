@@ -35,6 +35,7 @@ export interface ImportResult {
   error_count: number;
   errors: RowError[];
   grids: number;
+  /** parse: setup and the first row; validate: checking, with the COPY running alongside; write: what follows it (indexes, pyramid, commit). */
   seconds: { parse: number; validate: number; write: number; total: number };
 }
 
