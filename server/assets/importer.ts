@@ -329,13 +329,12 @@ function* copyChunks(rows: Iterable<GoodRow>, pyramid?: CellPyramid): Generator<
   if (out.rows) yield out.take();
 }
 
-/** Lines of a text: an upper bound of its rows in any of the formats read one feature per line. */
+/** Lines of a text: about its rows in CSV, GeoJSONSeq and a FeatureCollection written one feature per line. */
 function countLines(text: string): number {
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
-
 
 /** Assets in the table, from the statistics when there are any (cheap), else counted. */
 async function assetCount(knex: Knex): Promise<number> {
@@ -363,7 +362,7 @@ class RowChecker {
     private readonly progress: (done: number) => void,
   ) {}
 
-  /** Check the next row; answers the row when it is good, undefined when bad or at the end (see `done`). */
+  /** Check the next row; answers it when it is good, undefined when it is bad, null after the last row. */
   private next(): GoodRow | undefined | null {
     let row = this.head;
     this.head = undefined;
@@ -426,7 +425,7 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   if (index.size === 0) throw new Invalid('There are no grids in force, so assets cannot be given a grid; load or publish the boundaries first.');
 
   progress('parse', 0, 1);
-  const estimate = options.format === 'geojson' ? 0 : countLines(text);
+  const estimate = countLines(text);
   const raw = readRows(text, options.format);
   // The first row is read before anything is written: an unreadable file fails here, and so does an empty one.
   const head = raw.next();
