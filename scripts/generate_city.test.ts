@@ -182,9 +182,9 @@ describe('generateCity', () => {
     await expect(generateCity(db, CITY)).rejects.toThrow(/--replace/);
   });
 
-  it('rebuilds the identical city from the same seed with replace', async () => {
+  it('rebuilds the identical city from the same seed with replace (loading its assets in bulk)', async () => {
     const before = await cityDigest();
-    const again = await generateCity(db, { ...CITY, replace: true });
+    const again = await generateCity(db, { ...CITY, replace: true, bulk: true });
     expect(again.grids).toBe(234);
     expect(await cityDigest()).toBe(before);
     const counts = await one<{ areas: number; assets: number }>(

@@ -16,6 +16,8 @@ import { parseConfig } from '../server/config.js';
 import { DatabaseSetupError, openDatabase, type Db, type DatabaseKind } from '../server/db/connect.js';
 import { migrate } from '../server/db/migrate.js';
 import { makeRng, personName, pick } from '../server/demo/synthetic.js';
+import { finishBulkLoad, newCellPyramid, shouldLoadInBulk, startBulkLoad } from '../server/assets/bulk.js';
+import type { CellPyramid } from '../server/assets/cell_pyramid.js';
 import { copyAssets, toAssetCopyLine } from '../server/assets/copy.js';
 
 /** Leading digits of every area code of the synthetic city; 99 is no Chinese province, so no real office starts so. */
@@ -489,6 +491,8 @@ export interface CityProgress {
 /** Options of a run: the city, whether to delete a previous one, and a progress callback. */
 export interface GenerateOptions extends CityOptions {
   replace?: boolean;
+  /** Load the assets in bulk (indexes rebuilt, pyramid summed in memory): by default when they outnumber those there. */
+  bulk?: boolean;
   onProgress?: (progress: CityProgress) => void;
 }
 
@@ -625,8 +629,8 @@ function sqlVerifyAssetGrids(knex: Knex, step: number): Knex.Raw {
   );
 }
 
-/** The city's assets as COPY text chunks of about ASSET_CHUNK rows, in grid order. */
-function* assetCopyChunks(plan: CityPlan, gridIds: Map<string, number>, departments: Map<string, string | null>): Generator<{ text: string; rows: number }> {
+/** The city's assets as COPY text chunks of about ASSET_CHUNK rows, in grid order (each added to the pyramid when given). */
+function* assetCopyChunks(plan: CityPlan, gridIds: Map<string, number>, departments: Map<string, string | null>, pyramid?: CellPyramid): Generator<{ text: string; rows: number }> {
   let lines: string[] = [];
   for (let g = 0; g < plan.grids.length; g++) {
     const grid = plan.grids[g];
@@ -634,6 +638,7 @@ function* assetCopyChunks(plan: CityPlan, gridIds: Map<string, number>, departme
     if (gridId === undefined) throw new Error(`grid ${grid.area.code} was not inserted`);
     for (const a of gridAssets(plan, g)) {
       const dept = departments.get(a.category_code) ?? null;
+      pyramid?.addPoint(a.lon, a.lat, a.category_code, a.status);
       lines.push(
         toAssetCopyLine({ office: grid.officeCode, code: a.code, category: a.category_code, status: a.status, department: dept, grid: grid.area.code, version: gridId, attrs: a.attrs, lon: a.lon, lat: a.lat }),
       );
@@ -710,11 +715,16 @@ export async function generateCity(db: Db, options: GenerateOptions): Promise<Ci
 
     let loaded = 0;
     progress({ phase: 'assets', done: 0, total: options.assets });
-    await copyAssets(db, trx, assetCopyChunks(plan, gridIds, departments), (rows) => {
+    const there = Number((await trx('assets').count({ n: '*' }))[0].n);
+    const bulk = options.bulk ?? shouldLoadInBulk(options.assets, there);
+    const suspended = bulk ? await startBulkLoad(db, trx) : undefined;
+    const pyramid = bulk ? await newCellPyramid(trx) : undefined;
+    await copyAssets(db, trx, assetCopyChunks(plan, gridIds, departments, pyramid), (rows) => {
       loaded += rows;
       progress({ phase: 'assets', done: loaded, total: options.assets });
     });
     if (loaded !== options.assets) throw new Error(`loaded ${loaded} assets, expected ${options.assets}`);
+    if (suspended && pyramid) await finishBulkLoad(db, trx, suspended, pyramid);
     endPhase('assets');
 
     // Statistics first: the check below (and every later query) plans badly on a million unanalysed rows.

@@ -63,7 +63,7 @@ export function formatImport(result: ImportResult, file: string): string {
     `valid rows  ${result.valid_rows.toLocaleString('en')}`,
     `imported    ${result.imported.toLocaleString('en')} into ${result.grids.toLocaleString('en')} grids`,
     `bad rows    ${result.error_count.toLocaleString('en')}`,
-    `time        parse ${result.seconds.parse.toFixed(1)} s, check + grid ${result.seconds.validate.toFixed(1)} s, write ${result.seconds.write.toFixed(1)} s, total ${result.seconds.total.toFixed(1)} s`,
+    `time        read ${result.seconds.parse.toFixed(1)} s, check + grid + copy ${result.seconds.validate.toFixed(1)} s, indexes + pyramid ${result.seconds.write.toFixed(1)} s, total ${result.seconds.total.toFixed(1)} s`,
   ];
   if (result.errors.length) {
     lines.push('', 'line     code                 reason');

@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { checkLonLat, toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid } from '../http/errors.js';
-import { copyAssets, toAssetCopyLine, type AssetCopyRow, type CopyChunk } from './copy.js';
+import { finishBulkLoad, newCellPyramid, shouldLoadInBulk, startBulkLoad } from './bulk.js';
+import type { CellPyramid } from './cell_pyramid.js';
+import { BinaryRows, copyAssetTuples, writeAssetTuple, type AssetCopyRow } from './copy.js';
 import { GridIndex } from './grid_index.js';
 import { ASSET_STATUSES, sqlExistingCodes, sqlStaleVersions } from './sql.js';
 
@@ -33,6 +35,7 @@ export interface ImportResult {
   error_count: number;
   errors: RowError[];
   grids: number;
+  /** parse: setup and the first row; validate: checking, with the COPY running alongside; write: what follows it (indexes, pyramid, commit). */
   seconds: { parse: number; validate: number; write: number; total: number };
 }
 
@@ -50,6 +53,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Offices the importer may write to (the user's scope); all when absent. */
   offices?: Set<string>;
+  /** Load in bulk (indexes rebuilt, pyramid summed in memory; blocks readers): by default when the file is large (shouldLoadInBulk). */
+  bulk?: boolean;
   onProgress?: (phase: ImportPhase, done: number, total: number) => void;
 }
 
@@ -152,60 +157,101 @@ function* readCollection(text: string): Generator<RawRow> {
   yield* rows;
 }
 
-/**
- * Records of a CSV without any quote character: split on newlines and commas, which is what csv-parse
- * would answer, an order of magnitude faster on a million rows. Answers undefined when the text has quotes.
- */
-function splitPlainCsv(text: string): { record: Record<string, string>; info: { lines: number } }[] | undefined {
-  if (text.includes('"')) return undefined;
-  const lines = text.replace(/^\uFEFF/, '').split('\n');
-  const header = lines[0].replace(/\r$/, '').split(',').map((c) => c.trim().toLowerCase());
-  const out: { record: Record<string, string>; info: { lines: number } }[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, '');
-    if (line.trim() === '') continue;
-    const cells = line.split(',');
-    if (cells.length !== header.length) return undefined;
-    const record: Record<string, string> = {};
-    for (let c = 0; c < header.length; c++) record[header[c]] = cells[c].trim();
-    out.push({ record, info: { lines: i + 1 } });
+/** Where a CSV column goes: the position's parts, or a property under its (lower-case) name. */
+type CsvRole = 'lon' | 'lat' | 'wkt' | string;
+
+const csvRole = (column: string): CsvRole => {
+  if (column === 'lon' || column === 'longitude' || column === 'x' || column === 'lng') return 'lon';
+  if (column === 'lat' || column === 'latitude' || column === 'y') return 'lat';
+  if (column === 'wkt' || column === 'geom' || column === 'geometry') return 'wkt';
+  return column;
+};
+
+/** A CSV record (cells by column) as a row: lon/lat or WKT into the position, the rest into properties. */
+function csvRow(line: number, header: string[], roles: CsvRole[], cells: string[]): RawRow {
+  const props: Record<string, unknown> = {};
+  let lon: string | undefined;
+  let lat: string | undefined;
+  let wkt: string | undefined;
+  for (let c = 0; c < roles.length; c++) {
+    const role = roles[c];
+    const v = cells[c];
+    if (role === 'lon') lon = v;
+    else if (role === 'lat') lat = v;
+    else if (role === 'wkt') wkt = v;
+    else props[header[c]] = v;
   }
-  return out;
+  let position: [number, number] | Error | undefined;
+  if (wkt) {
+    const m = /^\s*(?:SRID=\d+;)?POINT\s*\(\s*([^\s()]+)\s+([^\s()]+)\s*\)\s*$/i.exec(wkt);
+    position = m ? [Number(m[1]), Number(m[2])] : new Error(`WKT "${wkt.slice(0, 40)}" is not a POINT(lon lat)`);
+  } else if (lon !== undefined || lat !== undefined) {
+    position = lon && lat ? [Number(lon), Number(lat)] : new Error('lon and lat are both required');
+  }
+  return { line, props, position };
+}
+
+/**
+ * Rows of a CSV without any quote character: split on newlines and commas as they are read, which is what
+ * csv-parse would answer, an order of magnitude faster on a million rows. Answers undefined when the text
+ * has quotes or a line with the wrong number of cells (csv-parse then reads it, and says what is wrong).
+ */
+function plainCsvRows(text: string): Generator<RawRow> | undefined {
+  if (text.includes('"')) return undefined;
+  const body = text.replace(/^\uFEFF/, '');
+  let end = body.indexOf('\n');
+  if (end < 0) end = body.length;
+  const header = body.slice(0, end).replace(/\r$/, '').split(',').map((c) => c.trim().toLowerCase());
+  const width = header.length;
+  // One pass over the commas first: cheap next to the rows, and it keeps the fallback all-or-nothing.
+  for (let start = end + 1, line = 2; start < body.length; line++) {
+    let e = body.indexOf('\n', start);
+    if (e < 0) e = body.length;
+    let commas = 0;
+    let blank = true;
+    for (let i = start; i < e; i++) {
+      const ch = body.charCodeAt(i);
+      if (ch === 44) commas++;
+      else if (blank && ch !== 32 && ch !== 9 && ch !== 13) blank = false;
+    }
+    if (!blank && commas !== width - 1) return undefined;
+    start = e + 1;
+  }
+  const roles = header.map(csvRole);
+  return (function* () {
+    for (let start = end + 1, line = 2; start < body.length; line++) {
+      let e = body.indexOf('\n', start);
+      if (e < 0) e = body.length;
+      const s = body.charCodeAt(e - 1) === 13 ? body.slice(start, e - 1) : body.slice(start, e);
+      start = e + 1;
+      if (s.trim() === '') continue;
+      const cells = s.split(',');
+      for (let c = 0; c < width; c++) cells[c] = cells[c].trim();
+      yield csvRow(line, header, roles, cells);
+    }
+  })();
 }
 
 /** Read a CSV with a header: lon/lat (or longitude/latitude, x/y) columns, or a WKT POINT column. */
 function* readCsv(text: string): Generator<RawRow> {
-  let records = splitPlainCsv(text);
-  if (!records) {
-    try {
-      records = parseCsv(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), info: true, bom: true, skip_empty_lines: true, trim: true }) as {
-        record: Record<string, string>;
-        info: { lines: number };
-      }[];
-    } catch (err) {
-      throw new Invalid(`The CSV could not be read: ${(err as Error).message}. Send a header row and one asset per line.`);
-    }
+  const plain = plainCsvRows(text);
+  if (plain) {
+    yield* plain;
+    return;
   }
-  for (const { record, info } of records) {
-    const props: Record<string, unknown> = {};
-    let lon: string | undefined;
-    let lat: string | undefined;
-    let wkt: string | undefined;
-    for (const [k, v] of Object.entries(record)) {
-      if (k === 'lon' || k === 'longitude' || k === 'x' || k === 'lng') lon = v;
-      else if (k === 'lat' || k === 'latitude' || k === 'y') lat = v;
-      else if (k === 'wkt' || k === 'geom' || k === 'geometry') wkt = v;
-      else props[k] = v;
-    }
-    let position: [number, number] | Error | undefined;
-    if (wkt) {
-      const m = /^\s*(?:SRID=\d+;)?POINT\s*\(\s*([^\s()]+)\s+([^\s()]+)\s*\)\s*$/i.exec(wkt);
-      position = m ? [Number(m[1]), Number(m[2])] : new Error(`WKT "${wkt.slice(0, 40)}" is not a POINT(lon lat)`);
-    } else if (lon !== undefined || lat !== undefined) {
-      position = lon && lat ? [Number(lon), Number(lat)] : new Error('lon and lat are both required');
-    }
-    yield { line: info.lines, props, position };
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parseCsv(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), info: true, bom: true, skip_empty_lines: true, trim: true }) as {
+      record: Record<string, string>;
+      info: { lines: number };
+    }[];
+  } catch (err) {
+    throw new Invalid(`The CSV could not be read: ${(err as Error).message}. Send a header row and one asset per line.`);
   }
+  if (records.length === 0) return;
+  const header = Object.keys(records[0].record);
+  const roles = header.map(csvRole);
+  for (const { record, info } of records) yield csvRow(info.lines, header, roles, header.map((h) => record[h]));
 }
 
 /** Rows of a file in the given format. */
@@ -215,7 +261,10 @@ export function readRows(text: string, format: AssetFormat): Generator<RawRow> {
   return readCollection(text);
 }
 
-const str = (v: unknown) => (v === null || v === undefined ? '' : String(v).trim());
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === null || v === undefined ? '' : String(v).trim());
+const STATUSES = new Set<string>(ASSET_STATUSES);
+/** The attributes of every row that has none (one object for all of them: a million rows hold no garbage). */
+const NO_ATTRS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 const KNOWN = new Set(['code', 'category_code', 'category', 'status', 'department_code', 'attrs']);
 
 /** Check one row; answers the good row or the reason it is bad. */
@@ -223,48 +272,146 @@ function checkRow(
   raw: RawRow,
   ctx: { categories: Map<string, string | null>; departments: Set<string>; index: GridIndex; crs: InputCrs; offices?: Set<string> },
 ): GoodRow | RowError {
-  const code = str(raw.props.code);
-  const bad = (reason: string): RowError => ({ line: raw.line, code: code || null, reason });
-  if (raw.position instanceof Error) return bad(`bad coordinates: ${raw.position.message}`);
-  if (!code) return bad('no code: every asset needs its code (unique in its office)');
-  if (code.length > 64) return bad('code is longer than 64 characters');
-  const category = str(raw.props.category_code ?? raw.props.category);
-  if (!category) return bad('no category_code');
-  if (!ctx.categories.has(category)) return bad(`unknown category ${category}; see GET /api/asset-categories`);
-  const status = str(raw.props.status) || 'normal';
-  if (!(ASSET_STATUSES as readonly string[]).includes(status)) return bad(`unknown status ${status}; use one of ${ASSET_STATUSES.join(', ')}`);
-  const department = str(raw.props.department_code) || ctx.categories.get(category) || null;
-  if (department && !ctx.departments.has(department)) return bad(`unknown department ${department}`);
-  if (!raw.position) return bad('bad coordinates: no position (give lon and lat, a WKT POINT, or a Point geometry)');
+  const props = raw.props;
+  const code = str(props.code);
+  const reason = badReason(raw, code, ctx);
+  if (reason !== undefined) return { line: raw.line, code: code || null, reason };
+  const category = str(props.category_code ?? props.category);
+  const department = str(props.department_code) || ctx.categories.get(category) || null;
+  const [x, y] = raw.position as [number, number];
+  const [lon, lat] = ctx.crs === 'wgs84' || ctx.crs === 'cgcs2000' ? [x, y] : toWgs84(x, y, ctx.crs);
+  const grid = ctx.index.locate(lon, lat);
+  if (!grid) return { line: raw.line, code, reason: `outside every grid: [${lon.toFixed(6)}, ${lat.toFixed(6)}] (WGS84) is in no grid in force` };
+  if (ctx.offices && !ctx.offices.has(grid.office_code)) return { line: raw.line, code, reason: `outside your scope: the point is in office ${grid.office_code}` };
+  let attrs = NO_ATTRS;
+  if (props.attrs && typeof props.attrs === 'object' && !Array.isArray(props.attrs)) attrs = { ...(props.attrs as Record<string, unknown>) };
+  for (const k in props) {
+    const v = props[k];
+    if (KNOWN.has(k) || v === '' || v === null || v === undefined) continue;
+    if (attrs === NO_ATTRS) attrs = {};
+    attrs[k] = v;
+  }
+  return { line: raw.line, office: grid.office_code, code, category, status: str(props.status) || 'normal', department, grid: grid.code, version: grid.id, attrs, lon, lat };
+}
+
+/** What is wrong with a row before its grid is looked up, or undefined. */
+function badReason(raw: RawRow, code: string, ctx: Parameters<typeof checkRow>[1]): string | undefined {
+  const props = raw.props;
+  if (raw.position instanceof Error) return `bad coordinates: ${raw.position.message}`;
+  if (!code) return 'no code: every asset needs its code (unique in its office)';
+  if (code.length > 64) return 'code is longer than 64 characters';
+  const category = str(props.category_code ?? props.category);
+  if (!category) return 'no category_code';
+  if (!ctx.categories.has(category)) return `unknown category ${category}; see GET /api/asset-categories`;
+  const status = str(props.status) || 'normal';
+  if (!STATUSES.has(status)) return `unknown status ${status}; use one of ${ASSET_STATUSES.join(', ')}`;
+  const department = str(props.department_code) || ctx.categories.get(category) || null;
+  if (department && !ctx.departments.has(department)) return `unknown department ${department}`;
+  if (!raw.position) return 'bad coordinates: no position (give lon and lat, a WKT POINT, or a Point geometry)';
   const [x, y] = raw.position;
-  if (!Number.isFinite(x) || !Number.isFinite(y)) return bad('bad coordinates: lon and lat must be numbers');
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return 'bad coordinates: lon and lat must be numbers';
+  if (x >= -180 && x <= 180 && y >= -90 && y <= 90) return undefined;
   const problems: string[] = [];
   checkLonLat(x, y, (m) => problems.push(m));
-  if (problems.length) return bad(`bad coordinates: ${problems.join('; ')}`);
-  const [lon, lat] = toWgs84(x, y, ctx.crs);
-  const grid = ctx.index.locate(lon, lat);
-  if (!grid) return bad(`outside every grid: [${lon.toFixed(6)}, ${lat.toFixed(6)}] (WGS84) is in no grid in force`);
-  if (ctx.offices && !ctx.offices.has(grid.office_code)) return bad(`outside your scope: the point is in office ${grid.office_code}`);
-  let attrs: Record<string, unknown> = {};
-  if (raw.props.attrs && typeof raw.props.attrs === 'object' && !Array.isArray(raw.props.attrs)) attrs = { ...(raw.props.attrs as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(raw.props)) if (!KNOWN.has(k) && v !== '' && v !== null && v !== undefined) attrs[k] = v;
-  return { line: raw.line, office: grid.office_code, code, category, status, department, grid: grid.code, version: grid.id, attrs, lon, lat };
+  return problems.length ? `bad coordinates: ${problems.join('; ')}` : undefined;
 }
 
 const COPY_CHUNK = 20_000;
 
-/** The good rows as COPY text chunks. */
-function* copyChunks(rows: GoodRow[]): Generator<CopyChunk> {
-  for (let i = 0; i < rows.length; i += COPY_CHUNK) {
-    const part = rows.slice(i, i + COPY_CHUNK);
-    yield { text: `${part.map(toAssetCopyLine).join('\n')}\n`, rows: part.length };
+/** The good rows as binary COPY chunks, each row also added to the pyramid when one is given. */
+function* copyChunks(rows: Iterable<GoodRow>, pyramid?: CellPyramid): Generator<{ data: Buffer; rows: number }> {
+  const out = new BinaryRows();
+  for (const r of rows) {
+    writeAssetTuple(out, r);
+    pyramid?.addPoint(r.lon, r.lat, r.category, r.status);
+    if (out.rows === COPY_CHUNK) yield out.take();
+  }
+  if (out.rows) yield out.take();
+}
+
+/** Lines of a text: about its rows in CSV, GeoJSONSeq and a FeatureCollection written one feature per line. */
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Assets in the table, from the statistics when there are any (cheap), else counted. */
+async function assetCount(knex: Knex): Promise<number> {
+  const { rows } = await knex.raw(`select reltuples::float8 as n from pg_class where oid = 'assets'::regclass`);
+  const n = Number(rows[0]?.n ?? -1);
+  if (n >= 0) return n;
+  return Number((await knex('assets').count({ n: '*' }))[0].n);
+}
+
+/**
+ * Rows checked one by one as they are read (category, status, coordinates, grid, scope, duplicate codes in
+ * the file), keeping the good rows and the reasons of the bad ones, so that checking can feed a COPY.
+ */
+class RowChecker {
+  rows = 0;
+  readonly good: GoodRow[] = [];
+  readonly errors: RowError[] = [];
+  /** Line of each code by office, for duplicates in the file. */
+  private readonly firstLine = new Map<string, Map<string, number>>();
+
+  constructor(
+    private head: RawRow | undefined,
+    private readonly raw: Iterator<RawRow>,
+    private readonly ctx: Parameters<typeof checkRow>[1],
+    private readonly progress: (done: number) => void,
+  ) {}
+
+  /** Check the next row; answers it when it is good, undefined when it is bad, null after the last row. */
+  private next(): GoodRow | undefined | null {
+    let row = this.head;
+    this.head = undefined;
+    if (!row) {
+      const it = this.raw.next();
+      if (it.done) return null;
+      row = it.value;
+    }
+    if (++this.rows > MAX_IMPORT_ROWS) {
+      throw new Invalid(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; one import takes at most ${MAX_IMPORT_ROWS.toLocaleString('en')}. Split it.`);
+    }
+    if (this.rows % 50_000 === 0) this.progress(this.rows);
+    const r = checkRow(row, this.ctx);
+    if ('reason' in r) {
+      this.errors.push(r);
+      return undefined;
+    }
+    let lines = this.firstLine.get(r.office);
+    if (!lines) this.firstLine.set(r.office, (lines = new Map()));
+    const first = lines.get(r.code);
+    if (first !== undefined) {
+      this.errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: also on line ${first}` });
+      return undefined;
+    }
+    lines.set(r.code, r.line);
+    this.good.push(r);
+    return r;
+  }
+
+  /** Check every row; yields the good ones while they may be written: all of them, or until the first bad row. */
+  *writable(allGood: boolean): Generator<GoodRow> {
+    for (let r = this.next(); r !== null; r = this.next()) if (r && (allGood || this.errors.length === 0)) yield r;
+  }
+
+  /** Check the rows not checked yet. */
+  drain(): void {
+    while (this.next() !== null);
   }
 }
+
+/** Thrown inside the import transaction to roll it back because some rows are bad. */
+class RowsRejected extends Error {}
 
 /**
  * Import assets from a file's text: read and check every row (category, status, coordinates, grid, scope,
  * duplicate codes in the file and in the database), then write them all in one transaction with their
- * grid, or nothing when any row is bad (unless skipInvalid).
+ * grid, or nothing when any row is bad (unless skipInvalid). Rows are checked while the COPY runs, so the
+ * database stores one chunk while the next is checked; a bad row stops the writing and the transaction is
+ * rolled back once every row has been checked and reported.
  */
 export async function importAssets(db: Db, text: string, options: ImportOptions): Promise<ImportResult> {
   const t0 = performance.now();
@@ -278,86 +425,97 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   if (index.size === 0) throw new Invalid('There are no grids in force, so assets cannot be given a grid; load or publish the boundaries first.');
 
   progress('parse', 0, 1);
-  const rawRows = [...readRows(text, options.format)];
-  if (rawRows.length > MAX_IMPORT_ROWS) {
-    throw new Invalid(`The file has ${rawRows.length.toLocaleString('en')} rows; one import takes at most ${MAX_IMPORT_ROWS.toLocaleString('en')}. Split it.`);
-  }
-  if (rawRows.length === 0) throw new Invalid('The file holds no rows; send at least one asset.');
+  const estimate = countLines(text);
+  const raw = readRows(text, options.format);
+  // The first row is read before anything is written: an unreadable file fails here, and so does an empty one.
+  const head = raw.next();
+  if (head.done) throw new Invalid('The file holds no rows; send at least one asset.');
   progress('parse', 1, 1);
   const t1 = performance.now();
 
   const ctx = { categories, departments, index, crs: options.crs ?? 'wgs84', offices: options.offices };
-  const good: GoodRow[] = [];
-  const errors: RowError[] = [];
-  const firstLine = new Map<string, number>();
-  for (let i = 0; i < rawRows.length; i++) {
-    const r = checkRow(rawRows[i], ctx);
-    if ('reason' in r) {
-      errors.push(r);
-    } else {
-      const key = `${r.office}\u0000${r.code}`;
-      const first = firstLine.get(key);
-      if (first !== undefined) errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: also on line ${first}` });
-      else {
-        firstLine.set(key, r.line);
-        good.push(r);
-      }
-    }
-    if (i % 50_000 === 0) progress('validate', i, rawRows.length);
-  }
+  let total = estimate;
+  const check = new RowChecker(head.value, raw, ctx, (done) => progress('validate', done, Math.max(total, done)));
   // Codes already in the database. On the clean path the unique key finds them during the COPY (a
   // lookup of a million codes first would cost as much again); when the file has bad rows anyway, or
   // on a dry run, or when the COPY hits the key, look them up so that the report lists every one.
-  let writable = good;
+  let writable: GoodRow[] = check.good;
   const markExisting = async () => {
-    const existing = await existingCodes(knex, good);
+    const existing = await existingCodes(knex, check.good);
     if (existing.size === 0) return;
     writable = [];
-    for (const r of good) {
-      if (existing.has(`${r.office}\u0000${r.code}`)) errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: already in the database for office ${r.office}` });
+    for (const r of check.good) {
+      if (existing.has(`${r.office}\u0000${r.code}`)) check.errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: already in the database for office ${r.office}` });
       else writable.push(r);
     }
   };
-  if (errors.length || options.dryRun) await markExisting();
-  errors.sort((a, b) => a.line - b.line);
-  progress('validate', rawRows.length, rawRows.length);
-  const t2 = performance.now();
-
+  let t2 = t1;
   const result = (imported: number, t3: number): ImportResult => ({
     format: options.format,
-    rows: rawRows.length,
+    rows: check.rows,
     valid_rows: writable.length,
     imported,
-    error_count: errors.length,
-    errors: errors.slice(0, MAX_LISTED_ERRORS),
+    error_count: check.errors.length,
+    errors: check.errors.slice(0, MAX_LISTED_ERRORS),
     grids: new Set(writable.map((r) => r.grid)).size,
     seconds: { parse: (t1 - t0) / 1000, validate: (t2 - t1) / 1000, write: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
   });
-  if (options.dryRun || (errors.length && !options.skipInvalid)) return result(0, performance.now());
+  const finishChecks = () => {
+    check.errors.sort((a, b) => a.line - b.line);
+    progress('validate', check.rows, check.rows);
+  };
 
+  if (options.dryRun) {
+    check.drain();
+    await markExisting();
+    finishChecks();
+    t2 = performance.now();
+    return result(0, t2);
+  }
+
+  const bulk = options.bulk ?? shouldLoadInBulk(estimate, await assetCount(knex));
   let written = 0;
-  const write = () =>
+  /** One attempt: COPY the rows (checked on the way on the first attempt), then finish in bulk or not. */
+  const write = (source: Iterable<GoodRow>) =>
     knex.transaction(async (trx) => {
       written = 0;
-      await copyAssets(db, trx, copyChunks(writable), (n) => {
+      const suspended = bulk ? await startBulkLoad(db, trx) : undefined;
+      const pyramid = bulk ? await newCellPyramid(trx) : undefined;
+      await copyAssetTuples(db, trx, copyChunks(source, pyramid), (n) => {
         written += n;
-        progress('write', written, writable.length);
       });
+      finishChecks();
+      t2 = performance.now();
+      if (check.errors.length && !options.skipInvalid) throw new RowsRejected();
+      const steps = suspended ? suspended.items.length + 2 : 1;
+      let step = 0;
+      const stepDone = () => progress('write', ++step, steps);
+      progress('write', 0, steps);
+      if (pyramid && suspended) await finishBulkLoad(db, trx, suspended, pyramid, stepDone);
       const versions = [...new Set(writable.map((r) => r.version))];
       const stale = (await sqlStaleVersions(trx, versions)).rows[0] as { n: number };
       if (Number(stale.n) > 0) throw new Conflict('The grid boundaries changed while importing (a plan was published); nothing was imported. Run the import again.');
+      stepDone();
     });
   try {
-    await write();
+    await write(check.writable(options.skipInvalid ?? false));
   } catch (err) {
+    if (err instanceof RowsRejected) {
+      // Bad rows: nothing written. Report codes already in the database too, as a dry run would.
+      await markExisting();
+      finishChecks();
+      return result(0, performance.now());
+    }
     if ((err as { code?: string }).code !== '23505') throw err;
     // Some codes are already in the database: list them by line; import the rest only when asked to.
-    const before = errors.length;
+    check.drain();
+    const before = check.errors.length;
     await markExisting();
-    if (errors.length === before) throw new Conflict('Another import wrote some of these asset codes meanwhile; nothing was imported. Run the import again.');
-    errors.sort((a, b) => a.line - b.line);
+    finishChecks();
+    if (check.errors.length === before) throw new Conflict('Another import wrote some of these asset codes meanwhile; nothing was imported. Run the import again.');
     if (!options.skipInvalid) return result(0, performance.now());
-    await write();
+    total = writable.length;
+    await write(writable);
   }
   return result(written, performance.now());
 }

@@ -104,3 +104,28 @@ export function sqlAssetEvents(knex: Knex, id: number): Knex.QueryBuilder {
     .where({ asset_id: id })
     .orderBy(['created_at', 'id']);
 }
+
+/**
+ * The indexes and the unique, primary-key and foreign-key constraints of a table that a bulk load may drop
+ * and build again afterwards: every one except keys another table's foreign keys point at. Definitions as
+ * the catalog prints them, so whatever a later migration adds is rebuilt exactly.
+ */
+export function sqlRebuildableIndexes(knex: Knex, table: string): Knex.Raw {
+  return knex.raw(
+    `select 'constraint' as kind, k.conname as name, pg_get_constraintdef(k.oid) as def, k.contype as type
+       from pg_constraint k
+      where k.conrelid = ?::regclass and k.contype in ('p', 'u', 'f')
+        and not exists (select 1 from pg_constraint r where r.contype = 'f' and r.conindid = k.conindid and r.conrelid <> k.conrelid and k.contype <> 'f')
+     union all
+     select 'index', c.relname, pg_get_indexdef(i.indexrelid), null
+       from pg_index i join pg_class c on c.oid = i.indexrelid
+      where i.indrelid = ?::regclass
+        and not exists (select 1 from pg_constraint k where k.conrelid = i.indrelid and k.conindid = i.indexrelid)`,
+    [table, table],
+  );
+}
+
+/** The finest (zoom 12) rows of the asset cell pyramid: every coarser row is their sum. */
+export function sqlTopAssetCells(knex: Knex): Knex.Raw {
+  return knex.raw(`select tx, ty, cell, category_code, status, n, sum_lon, sum_lat from asset_cells where z = 12 and n > 0`);
+}

@@ -1,0 +1,114 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/app.js';
+import { ASSET_STATUSES, sqlRebuildableIndexes } from './sql.js';
+import { importAssets } from './importer.js';
+
+const t = useTestApp();
+const run = `${process.pid}-${Date.now()}`;
+/** Points inside the demo grids (several per grid), with the grid each is in. */
+let points: { lon: number; lat: number; grid: string }[];
+const CATEGORIES = ['0101', '0120', '0304', '0312'];
+
+beforeAll(async () => {
+  const { rows } = await t.db.knex.raw(
+    `select ST_X(p) as lon, ST_Y(p) as lat, code as grid from (
+       select code, (ST_Dump(ST_GeneratePoints(geom, 6, 7))).geom as p from areas where level = 3 and valid_to is null) s
+      order by grid, lon`,
+  );
+  points = rows;
+});
+
+/** A CSV of the points, with codes of this run; extra lines replace the rows at their (0-based) positions. */
+function csvOf(prefix: string, bad: Record<number, string> = {}): string {
+  const lines = points.map((p, i) => bad[i] ?? `${prefix}-${i},${CATEGORIES[i % CATEGORIES.length]},${ASSET_STATUSES[i % 3]},${p.lon},${p.lat}`);
+  return ['code,category_code,status,lon,lat', ...lines].join('\n');
+}
+
+const indexesOf = async () => ((await sqlRebuildableIndexes(t.db.knex, 'assets')).rows as { name: string; def: string }[]).map((r) => `${r.name}: ${r.def}`).sort();
+
+/** The pyramid as stored, and as migration 006's SQL makes it from every asset, inside a rolled-back transaction. */
+async function pyramidAndRecomputed(): Promise<{ stored: unknown[]; recomputed: unknown[] }> {
+  const read = `select z, tx, ty, cell, category_code, status, n, round(sum_lon::numeric, 6)::float8 as lon, round(sum_lat::numeric, 6)::float8 as lat
+                  from asset_cells order by z, tx, ty, cell, category_code, status`;
+  const readSums = `select z, tx, ty, cell, n, category_code, round(sum_lon::numeric, 6)::float8 as lon from asset_cell_sums order by z, tx, ty, cell`;
+  const out = { stored: [] as unknown[], recomputed: [] as unknown[] };
+  await t.db.knex
+    .transaction(async (trx) => {
+      out.stored = [...(await trx.raw(read)).rows, ...(await trx.raw(readSums)).rows];
+      await trx.raw('delete from asset_cells');
+      await trx.raw('delete from asset_cell_sums');
+      await trx.raw(`do $$ begin execute asset_cells_sql('select geom, category_code, status, 1 as s from assets'); end $$`);
+      out.recomputed = [...(await trx.raw(read)).rows, ...(await trx.raw(readSums)).rows];
+      throw new Error('roll back');
+    })
+    .catch((err) => {
+      if ((err as Error).message !== 'roll back') throw err;
+    });
+  return out;
+}
+
+describe('bulk import (indexes rebuilt, pyramid summed in memory)', () => {
+  it('imports every row with its grid, builds the same indexes again and leaves the pyramid as the triggers would', async () => {
+    const before = await indexesOf();
+    const prefix = `BULK-${run}`;
+    const r = await importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
+    expect(r).toMatchObject({ rows: points.length, imported: points.length, error_count: 0 });
+    const rows = await t.db.knex('assets').where('code', 'like', `${prefix}-%`).select('code', 'grid_code', 'area_version_id');
+    expect(rows).toHaveLength(points.length);
+    const byCode = new Map(rows.map((x) => [x.code, x]));
+    points.forEach((p, i) => expect(byCode.get(`${prefix}-${i}`)?.grid_code).toBe(p.grid));
+    expect(await indexesOf()).toEqual(before);
+    const { stored, recomputed } = await pyramidAndRecomputed();
+    expect(stored.length).toBeGreaterThan(points.length);
+    expect(stored).toEqual(recomputed);
+  });
+
+  it('writes nothing and keeps every index when a row is bad, listing all bad rows by line', async () => {
+    const before = await indexesOf();
+    const cells = (await t.db.knex('asset_cells').count({ n: '*' }))[0].n;
+    const prefix = `BULKBAD-${run}`;
+    const csv = csvOf(prefix, { 3: `${prefix}-3,9999,normal,${points[3].lon},${points[3].lat}`, [points.length - 1]: `${prefix}-x,0120,normal,100,30` });
+    const r = await importAssets(t.db, csv, { format: 'csv', bulk: true });
+    expect(r.imported).toBe(0);
+    expect(r.errors.map((e) => e.line)).toEqual([5, points.length + 1]);
+    expect(r.errors[0].reason).toMatch(/unknown category 9999/);
+    expect(r.errors[1].reason).toMatch(/outside every grid/);
+    expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await indexesOf()).toEqual(before);
+    expect((await t.db.knex('asset_cells').count({ n: '*' }))[0].n).toBe(cells);
+  });
+
+  it('reports codes already in the database by line and writes nothing', async () => {
+    const prefix = `BULKDUP-${run}`;
+    await importAssets(t.db, csvOf(prefix).split('\n').slice(0, 3).join('\n'), { format: 'csv' });
+    const r = await importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
+    expect(r.imported).toBe(0);
+    expect(r.errors.map((e) => [e.line, e.code])).toEqual([
+      [2, `${prefix}-0`],
+      [3, `${prefix}-1`],
+    ]);
+    expect(r.errors[0].reason).toMatch(/already in the database/);
+    expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 2 }]);
+    expect((await indexesOf()).length).toBeGreaterThan(5);
+  });
+});
+
+describe('import checked while it is written', () => {
+  it('rolls back rows already copied when a later row is bad, and lists every bad row', async () => {
+    // More rows than one COPY chunk, so that some are written before the bad ones are reached.
+    const prefix = `PIPE-${run}`;
+    const n = 25_000;
+    const lines = ['code,category_code,lon,lat'];
+    for (let i = 0; i < n; i++) {
+      const p = points[i % points.length];
+      lines.push(`${prefix}-${i},0120,${p.lon},${p.lat}`);
+    }
+    lines[n - 10] = `${prefix}-bad1,0120,abc,${points[0].lat}`;
+    lines.push(`${prefix}-0,0120,${points[0].lon},${points[0].lat}`);
+    const r = await importAssets(t.db, lines.join('\n'), { format: 'csv', bulk: false });
+    expect(r).toMatchObject({ rows: n + 1, imported: 0, error_count: 2 });
+    expect(r.errors.map((e) => e.line)).toEqual([n - 9, n + 2]);
+    expect(r.errors[1].reason).toMatch(/duplicate code .* line 2/);
+    expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+});
