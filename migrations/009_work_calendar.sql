@@ -28,25 +28,37 @@ create function is_working_day(d date) returns boolean language sql stable
 
 -- The instant `hours` of working time (kind 'working') or of calendar time ('calendar') after `start`.
 -- Working time is the working periods of working days in Asia/Shanghai; a start outside them counts from
--- the next period. Periods must not overlap (the API keeps them apart).
+-- the next period. Periods must not overlap (the API keeps them apart). The periods and the calendar's
+-- exceptions are read once into arrays: an incident's intake calls this, and a 72-hour deadline spans
+-- two weeks of days.
 create function deadline_after(start timestamptz, hours numeric, kind text) returns timestamptz
 language plpgsql stable as $$
 declare
   tz constant text := 'Asia/Shanghai';
   remaining interval := make_interval(secs => hours * 3600);
   d date := (start at time zone tz)::date;
-  p record;
+  starts time[];
+  ends time[];
+  holidays date[];
+  worked date[];
   s timestamptz;
   e timestamptz;
 begin
   if kind = 'calendar' or hours <= 0 then
     return start + remaining;
   end if;
+  select array_agg(w.starts order by w.starts), array_agg(w.ends order by w.starts) into starts, ends from work_periods w;
+  select coalesce(array_agg(c.day) filter (where not c.working), '{}'), coalesce(array_agg(c.day) filter (where c.working), '{}')
+    into holidays, worked
+    from work_calendar c where c.day >= d;
+  if starts is null then
+    raise exception 'no working periods: add some with PUT /api/work-calendar/periods';
+  end if;
   for i in 1..3700 loop
-    if is_working_day(d) then
-      for p in select w.starts, w.ends from work_periods w order by w.starts loop
-        s := greatest((d + p.starts) at time zone tz, start);
-        e := (d + p.ends) at time zone tz;
+    if (extract(isodow from d) < 6 and not d = any(holidays)) or d = any(worked) then
+      for j in 1..array_length(starts, 1) loop
+        s := greatest((d + starts[j]) at time zone tz, start);
+        e := (d + ends[j]) at time zone tz;
         if e > s then
           if e - s >= remaining then
             return s + remaining;
@@ -57,5 +69,5 @@ begin
     end if;
     d := d + 1;
   end loop;
-  raise exception 'no working time within ten years after %: check work_periods and work_calendar', start;
+  raise exception 'no working time within ten years after %: check the work calendar', start;
 end $$;

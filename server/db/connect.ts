@@ -27,8 +27,8 @@ export interface Db {
 
 /** Messages between server processes through the database. */
 export interface Relay {
-  /** Send `payload` (under 8,000 bytes) to every process listening on `channel`, this one included. */
-  notify(channel: string, payload: string): Promise<void>;
+  /** Send each payload (under 8,000 bytes) to every process listening on `channel`, this one included. */
+  notify(channel: string, payloads: string[]): Promise<void>;
   /** Receive the channel's messages until the database is closed; reconnects when the connection drops. */
   listen(channel: string, onMessage: (payload: string) => void, onError: (err: Error) => void): Promise<void>;
 }
@@ -119,8 +119,8 @@ function postgresRelay(knex: Knex, url: string): Relay & { close(): Promise<void
     }
   };
   return {
-    notify: async (channel, payload) => {
-      await knex.raw('select pg_notify(?, ?)', [channel, payload]);
+    notify: async (channel, payloads) => {
+      await knex.raw('select pg_notify(?, p) from unnest(?::text[]) as p', [channel, payloads]);
     },
     listen: (channel, onMessage, onError) => connect(channel, onMessage, onError),
     close: async () => {

@@ -19,6 +19,13 @@ export interface IncidentChange extends IncidentState {
 
 /** The NOTIFY channel that carries incident changes between server processes. */
 export const INCIDENT_CHANNEL = 'gridwork_incidents';
+/**
+ * Changes go to the other processes in batches, one NOTIFY statement per this many milliseconds at most:
+ * a notifying commit takes a database-wide lock, which one statement per report made intake 30 % slower.
+ */
+const RELAY_BATCH_MS = 50;
+/** Largest payload of one NOTIFY (PostgreSQL's limit is 8,000 bytes). */
+const RELAY_PAYLOAD_BYTES = 7_000;
 
 /**
  * Fan-out of incident changes to the live streams. A change reaches this process's streams at once; on a
@@ -29,6 +36,8 @@ export class IncidentBus {
   private readonly emitter = new EventEmitter();
   private readonly id = randomUUID();
   private listening = false;
+  private outbox: string[] = [];
+  private flushing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly relay?: Relay,
@@ -41,8 +50,31 @@ export class IncidentBus {
   /** Announce a change to every subscriber, in this process and (through the database) the others. */
   publish(change: IncidentChange): void {
     this.emitter.emit('change', change);
-    this.relay?.notify(INCIDENT_CHANNEL, JSON.stringify({ from: this.id, change })).catch((err) => {
-      this.logger?.warn({ err }, 'incident change not relayed to the other server processes');
+    if (!this.relay) return;
+    this.outbox.push(JSON.stringify(change));
+    this.flushing ??= setTimeout(() => this.flush(), RELAY_BATCH_MS);
+  }
+
+  /** Send the changes waiting in the outbox, as few payloads as fit. */
+  private flush(): void {
+    this.flushing = undefined;
+    const payloads: string[] = [];
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const change of this.outbox) {
+      const size = Buffer.byteLength(change) + 1;
+      if (batch.length && bytes + size > RELAY_PAYLOAD_BYTES) {
+        payloads.push(`{"from":"${this.id}","changes":[${batch.join(',')}]}`);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(change);
+      bytes += size;
+    }
+    if (batch.length) payloads.push(`{"from":"${this.id}","changes":[${batch.join(',')}]}`);
+    this.outbox = [];
+    this.relay?.notify(INCIDENT_CHANNEL, payloads).catch((err) => {
+      this.logger?.warn({ err }, 'incident changes not relayed to the other server processes');
     });
   }
 
@@ -51,8 +83,8 @@ export class IncidentBus {
     if (!this.relay || this.listening) return;
     this.listening = true;
     const onMessage = (payload: string) => {
-      const message = JSON.parse(payload) as { from: string; change: IncidentChange };
-      if (message.from !== this.id) this.emitter.emit('change', message.change);
+      const message = JSON.parse(payload) as { from: string; changes: IncidentChange[] };
+      if (message.from !== this.id) for (const change of message.changes) this.emitter.emit('change', change);
     };
     const onError = (err: Error) => this.logger?.warn({ err }, 'listening for incident changes failed; retrying');
     this.relay.listen(INCIDENT_CHANNEL, onMessage, onError).catch(onError);
