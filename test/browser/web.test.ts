@@ -45,8 +45,17 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     });
     await page.waitForSelector('.asset-legend li[data-category] svg');
     await waitForMapIdle(page);
-    await page.evaluate(([lon, lat]) => (window as unknown as { gridworkMap: { jumpTo(o: object): void } }).gridworkMap.jumpTo({ center: [lon, lat], zoom: 17.5 }), [rows[0].lon, rows[0].lat]);
-    await waitForMapIdle(page);
+    // Wait for the map's next 'idle' after the jump (tiles loaded and symbols placed): polling loaded() right
+    // after jumpTo can see the old view's tiles before the new ones are even asked for.
+    await page.evaluate(
+      ([lon, lat]) =>
+        new Promise<void>((resolve) => {
+          const map = (window as unknown as { gridworkMap: { jumpTo(o: object): void; once(e: string, f: () => void): void } }).gridworkMap;
+          map.once('idle', () => resolve());
+          map.jumpTo({ center: [lon, lat], zoom: 17.5 });
+        }),
+      [rows[0].lon, rows[0].lat],
+    );
     const drawn = await page.evaluate(() =>
       (window as unknown as { gridworkMap: { queryRenderedFeatures(o: object): { properties: { category_code: string } }[] } }).gridworkMap
         .queryRenderedFeatures({ layers: ['assets-icon'] })
