@@ -69,15 +69,31 @@ export function useBrowser() {
   return Object.assign(ctx, { test });
 }
 
-/** Wait until the page's map (window.gridworkMap) has loaded every tile it wants. */
+/**
+ * Wait until the page's map (window.gridworkMap) has loaded every tile it wants and drawn them. A frame is
+ * let pass first, so that a camera or style change made just before has asked for its tiles: until then
+ * the map reports the previous view's tiles as loaded.
+ */
 export async function waitForMapIdle(page: Page, timeout = 30_000): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const m = (window as unknown as { gridworkMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).gridworkMap;
-      return !!m && m.loaded() && m.areTilesLoaded();
-    },
-    undefined,
-    { timeout, polling: 200 },
+  await page.waitForFunction(() => !!(window as unknown as { gridworkMap?: unknown }).gridworkMap, undefined, { timeout, polling: 100 });
+  await page.evaluate(
+    (ms) =>
+      new Promise<void>((resolve, reject) => {
+        type MapLike = { loaded(): boolean; areTilesLoaded(): boolean; isMoving(): boolean; once(e: string, f: () => void): void };
+        const m = (window as unknown as { gridworkMap: MapLike }).gridworkMap;
+        const timer = setTimeout(() => reject(new Error(`the map was not idle within ${ms} ms`)), ms);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            if (m.loaded() && m.areTilesLoaded() && !m.isMoving()) done();
+            else m.once('idle', done);
+          }),
+        );
+      }),
+    timeout,
   );
 }
 
