@@ -136,7 +136,12 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await loginThroughForm(page, 'chief03', TEST_PASSWORD);
     await page.waitForSelector(`#chief-incidents li[data-case="${myCase}"]`);
     const shown = await page.$$eval('#chief-incidents li[data-case]', (lis) => lis.map((li) => [li.getAttribute('data-case'), li.getAttribute('data-grid')]));
+    // The grid's assets are listed with their status in the page's language (Chinese by default).
+    await page.waitForSelector('.asset-list li button');
+    const assetLabels = await page.$$eval('.asset-list li button', (bs) => bs.map((b) => b.textContent ?? ''));
     await page.screenshot({ path: path.join(ARTIFACTS, 'chief.png') });
+    expect(assetLabels.length).toBeGreaterThan(0);
+    expect(assetLabels.every((l) => /· (完好|损坏|丢失|维修中|已报废)$/.test(l))).toBe(true);
     expect(shown.map(([c]) => c)).not.toContain(otherCase);
     expect(shown.every(([, g]) => g === mine)).toBe(true);
     expect(errors).toEqual([]);

@@ -30,6 +30,11 @@ const STRINGS = {
   cancelled: ['不予立案', 'Cancelled'],
   merged: ['已合并', 'Merged'],
   overdue: ['超期', 'Overdue'],
+  assetNormal: ['完好', 'Normal'],
+  assetDamaged: ['损坏', 'Damaged'],
+  assetMissing: ['丢失', 'Missing'],
+  assetRepairing: ['维修中', 'Under repair'],
+  assetRetired: ['已报废', 'Retired'],
   cluster: ['聚合（数量）', 'Cluster (count)'],
   chiefName: ['网格长', 'Grid chief'],
   phone: ['电话', 'Phone'],
@@ -157,6 +162,13 @@ export function setLang(lang: Lang): void {
 /** The string for a key in the current language. */
 export function t(key: Key): string {
   return STRINGS[key][currentLang() === 'zh' ? 0 : 1];
+}
+
+/** The label of an asset status (normal, damaged, missing, repairing, retired); unknown ones as they are. */
+export function assetStatus(status: string | null | undefined): string {
+  if (!status) return '';
+  const key = `asset${status[0].toUpperCase()}${status.slice(1)}`;
+  return key in STRINGS ? t(key as Key) : status;
 }
 
 /** Pick the Chinese or English name of a thing that has both. */

@@ -4,7 +4,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { ApiError, boundsOf, getJson, type AreaFeature } from '../api.js';
 import { h } from '../dom.js';
-import { nameOf, t, type Key } from '../i18n.js';
+import { assetStatus, nameOf, t, type Key } from '../i18n.js';
 import { CLASS_COLOURS, ICON_PREFIX, addAssetIcons, iconSvg } from './icons.js';
 import { STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
 
@@ -90,7 +90,7 @@ async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
     const a = await getJson<{ code: string; category_name: string; category_name_en: string; grid_code: string | null }>(`/api/assets/${f.id}`).catch(() => null);
     return h('div', { class: 'popup' },
       h('h3', {}, t('assets'), ' ', h('small', {}, a?.code ?? `#${f.id}`)),
-      row('category', a ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : p.category_code), row('status', p.status), row('grids', a?.grid_code),
+      row('category', a ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : p.category_code), row('status', assetStatus(p.status)), row('grids', a?.grid_code),
       h('p', {}, h('a', { href: `#/report?asset=${f.id}${a?.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
   }
   if (f.sourceLayer === 'incidents') {

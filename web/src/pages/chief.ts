@@ -1,6 +1,6 @@
 import { getJson, type IncidentSummary } from '../api.js';
 import { fill, h, when } from '../dom.js';
-import { nameOf, t, type Key } from '../i18n.js';
+import { assetStatus, nameOf, t, type Key } from '../i18n.js';
 import { incidentActions } from '../incident_actions.js';
 import { createMap, refreshIncidents, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
@@ -59,7 +59,7 @@ export const chiefPage: Page = async (root) => {
   else {
     const items = assetPages.flatMap((p) => p?.items ?? p?.features?.map((f) => f.properties) ?? []);
     fill(assets, ...items.map((a) => {
-      const label = `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${a.status ?? ''}`;
+      const label = `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${assetStatus(a.status)}`;
       return h('li', {}, a.lon !== undefined && a.lat !== undefined
         ? h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: [a.lon!, a.lat!], zoom: 18 }) }, label)
         : label);
