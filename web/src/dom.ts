@@ -1,3 +1,4 @@
+import { currentLang } from './i18n.js';
 /** A tiny element builder: h('div', {class: 'x'}, 'text', child). */
 
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
@@ -23,5 +24,7 @@ export function fill(el: Element, ...children: Child[]): void {
 
 /** Format an ISO time for people. */
 export function when(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '—';
+  // Office time (Asia/Shanghai) wherever the browser is: deadlines are counted in the office's working
+  // hours, and a deadline of 10:00 should read 10:00 on a phone set to another zone too.
+  return iso ? new Date(iso).toLocaleString(currentLang() === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai' }) : '—';
 }
