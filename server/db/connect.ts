@@ -18,10 +18,10 @@ export interface Db {
   /** Run a script of several statements (migrations, fixtures). */
   exec(sql: string): Promise<void>;
   /**
-   * PostgreSQL LISTEN/NOTIFY between the server processes sharing a native database (absent embedded,
-   * where one process owns the database).
+   * PostgreSQL LISTEN/NOTIFY: between the server processes sharing a native database; embedded, between
+   * the apps of the one process that owns it.
    */
-  relay?: Relay;
+  relay: Relay;
   close(): Promise<void>;
 }
 
@@ -132,6 +132,24 @@ function postgresRelay(knex: Knex, url: string): Relay & { close(): Promise<void
   };
 }
 
+/**
+ * LISTEN and NOTIFY on the one embedded connection, both through knex so that neither lands inside another
+ * caller's transaction (a rolled-back LISTEN would be forgotten); PGlite hands notifications to callbacks.
+ */
+function embeddedRelay(knex: Knex, pglite: PGlite): Relay {
+  return {
+    notify: async (channel, payloads) => {
+      await knex.raw('select pg_notify(?, p) from unnest(?::text[]) as p', [channel, payloads]);
+    },
+    listen: async (channel, onMessage) => {
+      pglite.onNotification((c, payload) => {
+        if (c === channel) onMessage(payload);
+      });
+      await knex.raw(`listen ${pg.escapeIdentifier(channel)}`);
+    },
+  };
+}
+
 async function openEmbedded(target: { dataDir: string } | { memory: true; loadDataDir?: Blob }): Promise<Db> {
   let pglite: PGlite;
   if ('dataDir' in target) {
@@ -156,6 +174,7 @@ async function openEmbedded(target: { dataDir: string } | { memory: true; loadDa
         await pglite.exec(sql);
       });
     },
+    relay: embeddedRelay(knex, pglite),
     close: async () => {
       await knex.destroy();
       if (!pglite.closed) await pglite.close();

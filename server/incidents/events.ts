@@ -28,9 +28,10 @@ const RELAY_BATCH_MS = 50;
 const RELAY_PAYLOAD_BYTES = 7_000;
 
 /**
- * Fan-out of incident changes to the live streams. A change reaches this process's streams at once; on a
- * native database it also goes out by NOTIFY, so that every server process behind a load balancer streams
- * it too (each ignores its own). A process starts listening when its first stream opens.
+ * Fan-out of incident changes to the live streams. A change reaches this bus's streams at once, and goes
+ * out by NOTIFY too, so that every other server process behind a load balancer (or, embedded, every other
+ * app over the same database) streams it as well; each bus ignores its own. A bus starts listening when its
+ * first stream opens.
  */
 export class IncidentBus {
   private readonly emitter = new EventEmitter();

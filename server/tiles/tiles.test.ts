@@ -1,13 +1,12 @@
 import { gunzipSync } from 'node:zlib';
-import { VectorTile, type VectorTileLayer } from '@mapbox/vector-tile';
-import { PbfReader } from 'pbf';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { testApp, useTestApp } from '../../test/app.js';
 import { invalidateTiles } from './cache.js';
-import { TileService, pointTileMvtSql } from './service.js';
-import { tileBounds, type TileAddress } from './tile_math.js';
+import { TileService } from './service.js';
+import { decode, features, tileOf } from './test_helpers.js';
+import { tileBounds } from './tile_math.js';
 
 const ctx = useTestApp();
 
@@ -22,19 +21,6 @@ async function getTile(path: string, headers: Record<string, string> = {}) {
   return request(ctx.app).get(path).set(headers).buffer(true).parse(binary);
 }
 
-function decode(body: Buffer): VectorTile {
-  return new VectorTile(new PbfReader(body));
-}
-
-function features(layer: VectorTileLayer) {
-  return Array.from({ length: layer.length }, (_, i) => layer.feature(i));
-}
-
-function tileOf(lon: number, lat: number, z: number): TileAddress {
-  const n = 2 ** z;
-  const r = (lat * Math.PI) / 180;
-  return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n) };
-}
 
 let centre: [number, number];
 let asset: { id: number; code: string; category_code: string; lon: number; lat: number };
@@ -241,38 +227,3 @@ describe('GET /tiles/incidents/{z}/{x}/{y}.mvt', () => {
     expect(features(decode(closed.body).layers.incidents).map((f) => f.id)).toContain(id);
   });
 });
-
-describe('the statement the benchmark times', () => {
-  it('makes the very tile the service serves (native PostGIS only)', async (test) => {
-    if (!ctx.db.capabilities.asMvt) test.skip();
-    const service = new TileService(ctx.db);
-    for (const t of [tileOf(asset.lon, asset.lat, 15), tileOf(centre[0], centre[1], 11)]) {
-      const served = await service.getTile('assets', t, {});
-      const { rows } = await pointTileMvtSql(ctx.db.knex, 'assets', t, {});
-      expect(Buffer.from(rows[0].mvt).equals(served.body!)).toBe(true);
-    }
-  });
-});
-
-describe('the two encoders', () => {
-  it('give the same features from ST_AsMVT and from JS (native PostGIS only)', async (test) => {
-    if (!ctx.db.capabilities.asMvt) test.skip();
-    const sql = new TileService(ctx.db);
-    const js = new TileService(ctx.db, { forceJs: true });
-    for (const t of [tileOf(asset.lon, asset.lat, 15), tileOf(centre[0], centre[1], 11)]) {
-      const [a, b] = await Promise.all([sql.getTile('assets', t, {}), js.getTile('assets', t, {})]);
-      const fa = features(decode(a.body!).layers.assets);
-      const fb = features(decode(b.body!).layers.assets);
-      const norm = (fs: typeof fa) =>
-        fs.map((f) => ({ id: f.id, props: f.properties, at: f.loadGeometry()[0][0] })).sort((p, q) => p.id! - q.id!);
-      const na = norm(fa);
-      const nb = norm(fb);
-      expect(na.map((f) => [f.id, f.props])).toEqual(nb.map((f) => [f.id, f.props]));
-      na.forEach((f, i) => {
-        expect(Math.abs(f.at.x - nb[i].at.x)).toBeLessThanOrEqual(1);
-        expect(Math.abs(f.at.y - nb[i].at.y)).toBeLessThanOrEqual(1);
-      });
-    }
-  });
-});
-
