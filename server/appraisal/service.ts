@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { WORK_TIME_ZONE } from '../calendar/sql.js';
 import { gridsInScope, sqlAreasInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
 import { Forbidden, Invalid } from '../http/errors.js';
@@ -18,7 +19,8 @@ import {
 } from './sql.js';
 
 /** Time zone of month boundaries unless the request names one (the offices are in China). */
-export const DEFAULT_TZ = 'Asia/Shanghai';
+/** The office's time zone, the one working time is counted in. */
+export const DEFAULT_TZ = WORK_TIME_ZONE;
 
 /** What each figure means; answered with every appraisal so a reader never has to guess. */
 export const DEFINITIONS: Record<string, string> = {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Action, Level, Status } from './workflow.js';
+import { WORK_TIME_ZONE } from '../calendar/sql.js';
 
 /** Columns of an incident as the API shows it, from `incidents i` with its category, areas, department and assignee. */
 export function sqlIncidentColumns(knex: Knex): (string | Knex.Raw)[] {
@@ -97,7 +98,7 @@ export interface NewIncident {
  * Route and insert an incident and its `report` event in one statement (one round trip): the grid in force
  * at the point (on a shared edge the lowest code, as `sqlLocate`) with its community and office and the
  * grid version used, the grid's chief as assignee, the category's deadline (working or clock hours, see
- * migration 009), a case number of the local (Asia/Shanghai) date, the near-edge flag with the
+ * migration 009), a case number of the office's local date (WORK_TIME_ZONE), the near-edge flag with the
  * neighbouring grids within `nearEdgeMetres` (geography distance, so metres anywhere), and the possible
  * duplicates (open incidents of the category within `duplicateRadiusMetres` and `duplicateWindowHours`;
  * the statement's snapshot does not hold the new row, so it is never its own duplicate). Zero rows: the
@@ -145,7 +146,7 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
        insert into incidents (office_code, case_no, category_code, description, source, status, level, grid_code, community_code,
                               area_version_id, assignee_staff_id, assignee_user_id, reporter_user_id, reporter_contact, asset_id,
                               geom, near_edge, near_grid_codes, due_at)
-       select loc.office, to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
+       select loc.office, to_char(now() at time zone :tz::text, 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
               :description::text, :source::text, 'open', loc.level, loc.grid, loc.community, loc.version, chief.id,
               chief.user_id, :reporter::integer, :contact::jsonb, :asset::integer,
               pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
@@ -162,6 +163,7 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
             (select id from ev) as event_id, (select list from dupes) as possible_duplicates
        from ins cross join loc left join chief on true`,
     {
+      tz: WORK_TIME_ZONE,
       lon: n.lon,
       lat: n.lat,
       category: n.category,
