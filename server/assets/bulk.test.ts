@@ -111,4 +111,25 @@ describe('import checked while it is written', () => {
     expect(r.errors[1].reason).toMatch(/duplicate code .* line 2/);
     expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
   });
+
+  it.each([true, false])('finds a code repeated in an otherwise good file by the unique key (bulk: %s), and lists it by line', async (bulk) => {
+    const prefix = `REPEAT-${bulk}-${run}`;
+    const csv = csvOf(prefix, { 4: `${prefix}-1,0120,normal,${points[4].lon},${points[4].lat}` });
+    const before = await indexesOf();
+    const r = await importAssets(t.db, csv, { format: 'csv', bulk });
+    expect(r).toMatchObject({ rows: points.length, valid_rows: points.length - 1, imported: 0, error_count: 1 });
+    expect(r.errors).toEqual([{ line: 6, code: `${prefix}-1`, reason: `duplicate code ${prefix}-1: also on line 3` }]);
+    expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await indexesOf()).toEqual(before);
+  });
+
+  it('with skipInvalid imports all but the repeated code, keeping its first row', async () => {
+    const prefix = `REPEATSKIP-${run}`;
+    const csv = csvOf(prefix, { 4: `${prefix}-1,0120,normal,${points[4].lon},${points[4].lat}` });
+    const r = await importAssets(t.db, csv, { format: 'csv', skipInvalid: true });
+    expect(r).toMatchObject({ rows: points.length, imported: points.length - 1, error_count: 1 });
+    expect(r.errors[0]).toMatchObject({ line: 6, code: `${prefix}-1` });
+    const first = await t.db.knex('assets').where({ code: `${prefix}-1` }).select('category_code');
+    expect(first).toEqual([{ category_code: CATEGORIES[1] }]);
+  });
 });

@@ -345,14 +345,19 @@ async function assetCount(knex: Knex): Promise<number> {
 }
 
 /**
- * Rows checked one by one as they are read (category, status, coordinates, grid, scope, duplicate codes in
- * the file), keeping the good rows and the reasons of the bad ones, so that checking can feed a COPY.
+ * Rows checked one by one as they are read (category, status, coordinates, grid, scope), so that checking can
+ * feed a COPY. Streaming, it keeps only the reasons of the bad rows and the grid versions of the good ones:
+ * duplicate codes are left to the unique key, and a report that must list them checks the file again with
+ * `keep` (see checkAll). Kept, the good rows are also checked for codes repeated in the file.
  */
 class RowChecker {
   rows = 0;
+  goodRows = 0;
   readonly good: GoodRow[] = [];
   readonly errors: RowError[] = [];
-  /** Line of each code by office, for duplicates in the file. */
+  /** Grid versions of the good rows (one per grid). */
+  readonly versions = new Set<number>();
+  /** Line of each code by office, for duplicates in the file (when keeping rows). */
   private readonly firstLine = new Map<string, Map<string, number>>();
 
   constructor(
@@ -360,6 +365,7 @@ class RowChecker {
     private readonly raw: Iterator<RawRow>,
     private readonly ctx: Parameters<typeof checkRow>[1],
     private readonly progress: (done: number) => void,
+    private readonly keep = false,
   ) {}
 
   /** Check the next row; answers it when it is good, undefined when it is bad, null after the last row. */
@@ -380,15 +386,19 @@ class RowChecker {
       this.errors.push(r);
       return undefined;
     }
-    let lines = this.firstLine.get(r.office);
-    if (!lines) this.firstLine.set(r.office, (lines = new Map()));
-    const first = lines.get(r.code);
-    if (first !== undefined) {
-      this.errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: also on line ${first}` });
-      return undefined;
+    if (this.keep) {
+      let lines = this.firstLine.get(r.office);
+      if (!lines) this.firstLine.set(r.office, (lines = new Map()));
+      const first = lines.get(r.code);
+      if (first !== undefined) {
+        this.errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: also on line ${first}` });
+        return undefined;
+      }
+      lines.set(r.code, r.line);
+      this.good.push(r);
     }
-    lines.set(r.code, r.line);
-    this.good.push(r);
+    this.goodRows++;
+    this.versions.add(r.version);
     return r;
   }
 
@@ -411,7 +421,8 @@ class RowsRejected extends Error {}
  * duplicate codes in the file and in the database), then write them all in one transaction with their
  * grid, or nothing when any row is bad (unless skipInvalid). Rows are checked while the COPY runs, so the
  * database stores one chunk while the next is checked; a bad row stops the writing and the transaction is
- * rolled back once every row has been checked and reported.
+ * rolled back. Duplicate codes show as the unique key failing; whenever the import fails, or on a dry run,
+ * the file is checked again in full, so that the report lists every bad row, duplicates included.
  */
 export async function importAssets(db: Db, text: string, options: ImportOptions): Promise<ImportResult> {
   const t0 = performance.now();
@@ -435,14 +446,15 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
 
   const ctx = { categories, departments, index, crs: options.crs ?? 'wgs84', offices: options.offices };
   let total = estimate;
-  const check = new RowChecker(head.value, raw, ctx, (done) => progress('validate', done, Math.max(total, done)));
-  // Codes already in the database. On the clean path the unique key finds them during the COPY (a
-  // lookup of a million codes first would cost as much again); when the file has bad rows anyway, or
-  // on a dry run, or when the COPY hits the key, look them up so that the report lists every one.
-  let writable: GoodRow[] = check.good;
-  const markExisting = async () => {
+  const onChecked = (done: number) => progress('validate', done, Math.max(total, done));
+  let check = new RowChecker(head.value, raw, ctx, onChecked);
+  /** Rows that may be written after a full check: the good ones whose codes are new to the office. */
+  let writable: GoodRow[] | undefined;
+  /** Check the whole file again keeping the rows, and list codes repeated in it or already in the database. */
+  const checkAll = async () => {
+    check = new RowChecker(undefined, readRows(text, options.format), ctx, onChecked, true);
+    check.drain();
     const existing = await existingCodes(knex, check.good);
-    if (existing.size === 0) return;
     writable = [];
     for (const r of check.good) {
       if (existing.has(`${r.office}\u0000${r.code}`)) check.errors.push({ line: r.line, code: r.code, reason: `duplicate code ${r.code}: already in the database for office ${r.office}` });
@@ -453,11 +465,11 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   const result = (imported: number, t3: number): ImportResult => ({
     format: options.format,
     rows: check.rows,
-    valid_rows: writable.length,
+    valid_rows: writable ? writable.length : check.goodRows,
     imported,
     error_count: check.errors.length,
     errors: check.errors.slice(0, MAX_LISTED_ERRORS),
-    grids: new Set(writable.map((r) => r.grid)).size,
+    grids: writable ? new Set(writable.map((r) => r.grid)).size : check.versions.size,
     seconds: { parse: (t1 - t0) / 1000, validate: (t2 - t1) / 1000, write: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
   });
   const finishChecks = () => {
@@ -466,8 +478,7 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   };
 
   if (options.dryRun) {
-    check.drain();
-    await markExisting();
+    await checkAll();
     finishChecks();
     t2 = performance.now();
     return result(0, t2);
@@ -476,7 +487,7 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   const bulk = options.bulk ?? shouldLoadInBulk(estimate, await assetCount(knex));
   let written = 0;
   /** One attempt: COPY the rows (checked on the way on the first attempt), then finish in bulk or not. */
-  const write = (source: Iterable<GoodRow>) =>
+  const write = (source: Iterable<GoodRow>, versions: () => Iterable<number>) =>
     knex.transaction(async (trx) => {
       written = 0;
       const suspended = bulk ? await startBulkLoad(db, trx) : undefined;
@@ -492,30 +503,29 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
       const stepDone = () => progress('write', ++step, steps);
       progress('write', 0, steps);
       if (pyramid && suspended) await finishBulkLoad(db, trx, suspended, pyramid, stepDone);
-      const versions = [...new Set(writable.map((r) => r.version))];
-      const stale = (await sqlStaleVersions(trx, versions)).rows[0] as { n: number };
+      const stale = (await sqlStaleVersions(trx, [...versions()])).rows[0] as { n: number };
       if (Number(stale.n) > 0) throw new Conflict('The grid boundaries changed while importing (a plan was published); nothing was imported. Run the import again.');
       stepDone();
     });
   try {
-    await write(check.writable(options.skipInvalid ?? false));
+    await write(check.writable(options.skipInvalid ?? false), () => check.versions);
   } catch (err) {
     if (err instanceof RowsRejected) {
-      // Bad rows: nothing written. Report codes already in the database too, as a dry run would.
-      await markExisting();
+      // Bad rows: nothing written. Report them all, duplicate codes included, as a dry run would.
+      await checkAll();
       finishChecks();
       return result(0, performance.now());
     }
     if ((err as { code?: string }).code !== '23505') throw err;
-    // Some codes are already in the database: list them by line; import the rest only when asked to.
-    check.drain();
+    // Some codes are repeated in the file or already in the database: list them by line; import the rest only when asked to.
     const before = check.errors.length;
-    await markExisting();
+    await checkAll();
     finishChecks();
     if (check.errors.length === before) throw new Conflict('Another import wrote some of these asset codes meanwhile; nothing was imported. Run the import again.');
     if (!options.skipInvalid) return result(0, performance.now());
-    total = writable.length;
-    await write(writable);
+    const rows = writable ?? [];
+    total = rows.length;
+    await write(rows, () => new Set(rows.map((r) => r.version)));
   }
   return result(written, performance.now());
 }
