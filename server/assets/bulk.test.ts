@@ -24,6 +24,15 @@ function csvOf(prefix: string, bad: Record<number, string> = {}): string {
   return ['code,category_code,status,lon,lat', ...lines].join('\n');
 }
 
+/** The pyramid tables' indexes and settings, and any staged pyramid tables (a native bulk load writes the pyramid beside the live tables). */
+async function pyramidTables(): Promise<{ indexes: string[]; options: unknown[]; staged: string[] }> {
+  const indexes = [];
+  for (const table of ['asset_cells', 'asset_cell_sums']) indexes.push(...((await sqlRebuildableIndexes(t.db.knex, table)).rows as { name: string; def: string }[]).map((r) => `${r.name}: ${r.def}`));
+  const { rows: options } = await t.db.knex.raw(`select relname, reloptions from pg_class where relname in ('asset_cells', 'asset_cell_sums') and relkind = 'r' order by relname`);
+  const { rows: staged } = await t.db.knex.raw(`select relname from pg_class where relname like 'asset_cell%_load_%'`);
+  return { indexes: indexes.sort(), options, staged: staged.map((r: { relname: string }) => r.relname) };
+}
+
 const indexesOf = async () => ((await sqlRebuildableIndexes(t.db.knex, 'assets')).rows as { name: string; def: string }[]).map((r) => `${r.name}: ${r.def}`).sort();
 
 /** The pyramid as stored, and as migration 006's SQL makes it from every asset, inside a rolled-back transaction. */
@@ -50,6 +59,8 @@ async function pyramidAndRecomputed(): Promise<{ stored: unknown[]; recomputed: 
 describe('bulk import (indexes rebuilt, pyramid summed in memory)', () => {
   it('imports every row with its grid, builds the same indexes again and leaves the pyramid as the triggers would', async () => {
     const before = await indexesOf();
+    const pyramidBefore = await pyramidTables();
+    expect(pyramidBefore.options).toHaveLength(2);
     const prefix = `BULK-${run}`;
     const r = await importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
     expect(r).toMatchObject({ rows: points.length, imported: points.length, error_count: 0 });
@@ -61,6 +72,7 @@ describe('bulk import (indexes rebuilt, pyramid summed in memory)', () => {
     const { stored, recomputed } = await pyramidAndRecomputed();
     expect(stored.length).toBeGreaterThan(points.length);
     expect(stored).toEqual(recomputed);
+    expect(await pyramidTables()).toEqual({ ...pyramidBefore, staged: [] });
   });
 
   it('writes nothing and keeps every index when a row is bad, listing all bad rows by line', async () => {
@@ -121,6 +133,8 @@ describe('import checked while it is written', () => {
     expect(r.errors).toEqual([{ line: 6, code: `${prefix}-1`, reason: `duplicate code ${prefix}-1: also on line 3` }]);
     expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
     expect(await indexesOf()).toEqual(before);
+    // The pyramid staged beside the live tables goes once the transaction has rolled back.
+    await expect.poll(async () => (await pyramidTables()).staged).toEqual([]);
   });
 
   it('with skipInvalid imports all but the repeated code, keeping its first row', async () => {

@@ -125,6 +125,22 @@ export function sqlRebuildableIndexes(knex: Knex, table: string): Knex.Raw {
   );
 }
 
+/**
+ * The indexes of table `staged` paired with those of table `live` that have the same definition (names and
+ * table aside): what to rename when the staged table replaces the live one.
+ */
+export function sqlIndexPairs(knex: Knex, staged: string, live: string): Knex.Raw {
+  const shape = (i: string) => `regexp_replace(pg_get_indexdef(${i}.indexrelid), '^(CREATE (UNIQUE ){0,1}INDEX) \\S+ ON \\S+', '\\1')`;
+  return knex.raw(
+    `select sc.relname as staged, lc.relname as live
+       from pg_index s join pg_class sc on sc.oid = s.indexrelid
+       join pg_index l on l.indrelid = ?::regclass and ${shape('l')} = ${shape('s')}
+       join pg_class lc on lc.oid = l.indexrelid
+      where s.indrelid = ?::regclass`,
+    [live, staged],
+  );
+}
+
 /** The finest (zoom 12) rows of the asset cell pyramid: every coarser row is their sum. */
 export function sqlTopAssetCells(knex: Knex): Knex.Raw {
   return knex.raw(`select tx, ty, cell, category_code, status, n, sum_lon, sum_lat from asset_cells where z = 12 and n > 0`);
