@@ -49,9 +49,14 @@ export async function suspendIndexes(trx: Knex.Transaction, table: string, keysO
   return { table, items };
 }
 
-/** Build again what suspendIndexes dropped: indexes first, then keys (unique before foreign), each one statement. */
+/**
+ * Build again what suspendIndexes dropped, each one statement: indexes first, then keys (unique before
+ * foreign). Of the indexes, those PostgreSQL builds in one process (GiST) go first, while the pyramid is
+ * being written on the other core; B-trees after, when their sorts can have a parallel worker.
+ */
 export async function restoreIndexes(trx: Knex.Transaction, s: SuspendedIndexes, onStep: () => void = () => undefined): Promise<void> {
-  for (const i of s.items.filter((x) => x.kind === 'index')) {
+  const serial = (def: string) => (/ USING btree /.test(def) ? 1 : 0);
+  for (const i of s.items.filter((x) => x.kind === 'index').sort((a, b) => serial(a.def) - serial(b.def))) {
     await trx.raw(i.def);
     onStep();
   }
