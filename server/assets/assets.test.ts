@@ -110,16 +110,18 @@ describe('POST /api/assets/import', () => {
       `BAD-${run}-3,9999,${lon},${lat}`,
       `BAD-${run}-1,0120,${lon},${lat}`,
       `BAD-${run}-5,0120,100.0,30.0`,
+      `BAD-${run}-6,0120,${lon}`,
     ].join('\n');
     const res = await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(csv);
     expect(res.status).toBe(422);
     expect(res.type).toBe('application/problem+json');
-    expect(res.body.error_count).toBe(4);
-    expect(res.body.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5, 6]);
+    expect(res.body.error_count).toBe(5);
+    expect(res.body.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5, 6, 7]);
     expect(res.body.errors[0].reason).toMatch(/bad coordinates/);
     expect(res.body.errors[1].reason).toMatch(/unknown category 9999/);
     expect(res.body.errors[2].reason).toMatch(/duplicate code .* line 2/);
     expect(res.body.errors[3].reason).toMatch(/outside every grid/);
+    expect(res.body.errors[4]).toEqual({ line: 7, code: null, reason: 'the line has 3 cells and the header 4: code,category_code,lon,lat' });
     expect(await t.db.knex('assets').where('code', 'like', `BAD-${run}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 
