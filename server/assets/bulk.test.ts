@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
 import { ASSET_STATUSES, sqlRebuildableIndexes } from './sql.js';
+import { loadBeside, newCellPyramid } from './bulk.js';
+import { BinaryRows, writeAssetTuple } from './copy.js';
 import { importAssets } from './importer.js';
 
 const t = useTestApp();
@@ -145,5 +147,87 @@ describe('import checked while it is written', () => {
     expect(r.errors[0]).toMatchObject({ line: 6, code: `${prefix}-1` });
     const first = await t.db.knex('assets').where({ code: `${prefix}-1` }).select('category_code');
     expect(first).toEqual([{ category_code: CATEGORIES[1] }]);
+  });
+});
+
+/** What the catalog holds on the assets table besides its rows: keys and checks, indexes, triggers, id sequence, privileges, comment, settings. */
+async function assetTableShape(): Promise<unknown> {
+  const { rows } = await t.db.knex.raw(
+    `select array(select conname || ': ' || pg_get_constraintdef(k.oid) from pg_constraint k where k.conrelid = c.oid order by conname) as constraints,
+            array(select pg_get_indexdef(i.indexrelid) from pg_index i where i.indrelid = c.oid order by 1) as indexes,
+            array(select pg_get_triggerdef(g.oid) from pg_trigger g where g.tgrelid = c.oid and not g.tgisinternal order by g.tgname) as triggers,
+            pg_get_serial_sequence('assets', 'id') as sequence, c.relacl::text as acl, obj_description(c.oid, 'pg_class') as comment, c.reloptions
+       from pg_class c where c.oid = 'assets'::regclass`,
+  );
+  return rows[0];
+}
+
+describe('bulk load beside the live table', () => {
+  it('keeps the rows there with their ids, and the table as the migrations and grants left it', async () => {
+    await t.db.knex.raw(`comment on table assets is 'City components (城市部件)'`);
+    await t.db.knex.raw(`alter table assets set (fillfactor = 95)`);
+    if (t.db.kind === 'postgis') await t.db.knex.raw('grant select on assets to public');
+    try {
+      const shape = await assetTableShape();
+      const old = await t.db.knex('assets').orderBy('id').select('id', 'code', 'grid_code', 'status');
+      const maxId = old.at(-1)?.id ?? 0;
+      const prefix = `BESIDE-${run}`;
+      const r = await importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
+      expect(r).toMatchObject({ imported: points.length, error_count: 0 });
+      expect(await assetTableShape()).toEqual(shape);
+      expect(await t.db.knex('assets').whereIn('id', old.map((a) => a.id)).orderBy('id').select('id', 'code', 'grid_code', 'status')).toEqual(old);
+      const added = await t.db.knex('assets').where('code', 'like', `${prefix}-%`).select('id');
+      expect(Math.min(...added.map((a) => a.id))).toBeGreaterThan(maxId);
+
+      // The id sequence and the pyramid's triggers carry on: a small import next takes ids after these, and keeps the pyramid.
+      const small = await importAssets(t.db, csvOf(`${prefix}-AFTER`).split('\n').slice(0, 4).join('\n'), { format: 'csv' });
+      expect(small.imported).toBe(3);
+      const next = await t.db.knex('assets').where('code', 'like', `${prefix}-AFTER-%`).select('id');
+      expect(Math.min(...next.map((a) => a.id))).toBeGreaterThan(Math.max(...added.map((a) => a.id)));
+      const { stored, recomputed } = await pyramidAndRecomputed();
+      expect(stored).toEqual(recomputed);
+    } finally {
+      await t.db.knex.raw(`comment on table assets is null`);
+      await t.db.knex.raw(`alter table assets reset (fillfactor)`);
+      if (t.db.kind === 'postgis') await t.db.knex.raw('revoke select on assets from public');
+    }
+  });
+
+  it('lets readers of assets, the pyramid and the tables its keys point at go on until the swap', async () => {
+    const prefix = `READERS-${run}`;
+    const grids = new Map(
+      ((await t.db.knex.raw(
+        `select g.code, g.id, coalesce(c.parent_code, g.parent_code) as office
+           from areas g left join areas c on c.level = 2 and c.valid_to is null and c.code = g.parent_code
+          where g.level = 3 and g.valid_to is null`,
+      )).rows as { code: string; id: number; office: string }[]).map((g) => [g.code, g]),
+    );
+    const reads = () =>
+      t.db.knex.transaction(async (r) => {
+        await r.raw(`set local lock_timeout = '100ms'`);
+        for (const table of ['assets', 'asset_cells', 'asset_cell_sums', 'asset_categories', 'departments']) await r.raw(`select count(*) from ${table}`);
+      });
+    await t.db.knex.transaction(async (trx) => {
+      const load = await loadBeside(t.db, trx);
+      if (t.db.kind !== 'postgis') {
+        expect(load).toBe('the embedded database has one connection');
+        return;
+      }
+      if (typeof load === 'string') throw new Error(load);
+      await reads();
+      const pyramid = await newCellPyramid(trx);
+      const out = new BinaryRows();
+      points.slice(0, 5).forEach((p, i) => {
+        const g = grids.get(p.grid)!;
+        writeAssetTuple(out, { office: g.office, code: `${prefix}-${i}`, category: '0120', status: 'normal', department: null, grid: g.code, version: g.id, attrs: {}, lon: p.lon, lat: p.lat });
+        pyramid.addPoint(p.lon, p.lat, '0120', 'normal');
+      });
+      await load.copy([out.take()], () => undefined);
+      await reads();
+      // Nothing is there until the load commits.
+      expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
+      await load.finish(pyramid, () => undefined);
+    });
+    if (t.db.kind === 'postgis') expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 5 }]);
   });
 });

@@ -1,17 +1,24 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { CellPyramid } from './cell_pyramid.js';
-import { copyBinaryInto } from './copy.js';
-import { ASSET_STATUSES, sqlIndexPairs, sqlRebuildableIndexes, sqlTopAssetCells } from './sql.js';
+import { copyAssetTuples, copyBinaryInto } from './copy.js';
+import { ASSET_STATUSES, sqlAssetTableExtras, sqlIndexPairs, sqlRebuildableIndexes, sqlSwapBlockers, sqlTopAssetCells } from './sql.js';
 
 /**
- * Bulk loads of assets: a COPY of a million rows costs about 6 s into a bare table, 25 s with the asset
+ * Bulk loads of assets: a COPY of a million rows costs about 2 s into a bare table, 25 s with the asset
  * indexes and foreign keys kept row by row, and 44 s more with the cell pyramid's statement trigger. So a
- * bulk load, inside its transaction, drops the indexes and keys, skips the trigger, and afterwards builds the
- * indexes in one sort each, checks each key with one query, and writes the pyramid summed in memory.
+ * bulk load builds the indexes after the COPY in one sort each, checks each key with one query, and writes the
+ * pyramid summed in memory. Two ways:
  *
- * Locks: dropping the indexes takes ACCESS EXCLUSIVE on assets (and truncating the pyramid on asset_cells and
- * asset_cell_sums) until the transaction ends, so readers of those tables wait for the whole load.
+ * - Beside (loadBeside; native PostgreSQL, the importer): the rows go into a new table like assets, on
+ *   connections of their own, which then build its indexes and keys and the pyramid in parallel; the load's
+ *   transaction swaps the new tables in before it commits. Readers of assets, the pyramid and the tables the
+ *   asset keys point at (categories, departments) go on until the swap, which takes milliseconds; writers of
+ *   assets wait from the start.
+ * - In place (startBulkLoad, finishBulkLoad; the embedded database, a table the swap cannot carry, and
+ *   generate:city, which loads grids and assets in one transaction): the load's transaction drops the asset
+ *   indexes and keys, COPYs, and builds them again. Dropping a key locks the table it points at: readers of
+ *   assets, categories and departments wait for the whole load.
  */
 
 /** Fewest rows for a bulk load; see shouldLoadInBulk. */
@@ -20,7 +27,7 @@ export const BULK_MIN_ROWS = 50_000;
 /**
  * Whether a load of about `rows` assets into a table of about `existing` loads in bulk: when it is large and
  * at least half as large as the table, building the indexes and the pyramid again from everything is cheaper
- * than keeping them row by row. It blocks readers of assets for the whole load.
+ * than keeping them row by row. It blocks writers of assets for the whole load (and, loaded in place, readers).
  */
 export function shouldLoadInBulk(rows: number, existing: number): boolean {
   return rows >= BULK_MIN_ROWS && rows * 2 >= existing;
@@ -99,8 +106,13 @@ const PYRAMID = [
   { table: 'asset_cells', columns: 'z, tx, ty, cell, category_code, status, n, sum_lon, sum_lat', chunks: (p: CellPyramid) => p.cellChunks() },
   { table: 'asset_cell_sums', columns: 'z, tx, ty, cell, n, sum_lon, sum_lat, category_code', chunks: (p: CellPyramid) => p.sumChunks() },
 ] as const;
-/** Staged pyramid tables are named after the live ones with this and a suffix of their load. */
+/** Staged tables are named after the live ones with this and a suffix of their load. */
 const STAGED = '_load_';
+/** A LIKE pattern for the staged tables of `table`. */
+const stagedPattern = (table: string) => `${`${table}${STAGED}`.replace(/_/g, '\\_')}%`;
+/** The suffix of one load's staged tables. */
+const stagedSuffix = () => `${STAGED}${process.pid}_${Date.now().toString(36)}`;
+const noop = () => undefined;
 
 /**
  * Finish a bulk load of assets in its transaction: build the indexes and keys again and write the pyramid
@@ -128,12 +140,9 @@ export async function finishBulkLoad(db: Db, trx: Knex.Transaction, suspended: S
     onStep();
     return;
   }
-  const suffix = `${STAGED}${process.pid}_${Date.now().toString(36)}`;
+  const suffix = stagedSuffix();
   // Whatever becomes of this transaction, the staged tables go: renamed into place on commit, dropped on rollback.
-  trx.executionPromise.then(
-    () => undefined,
-    () => dropStagedPyramid(db.knex, suffix).catch(() => undefined),
-  );
+  trx.executionPromise.then(noop, () => dropStaged(db.knex, suffix).catch(noop));
   await stagePyramid(db, pyramid, suffix);
   await rebuilt;
   await swapInPyramid(trx, suffix);
@@ -142,14 +151,13 @@ export async function finishBulkLoad(db: Db, trx: Knex.Transaction, suspended: S
 
 /**
  * Write the pyramid on a connection of its own into new tables named after the live ones plus `suffix`, with
- * the live tables' indexes, keys and settings, and analyzed; committed, but read by nobody until swapped in.
+ * the live tables' indexes, keys and settings, its rows frozen; committed, but read by nobody until swapped in.
  * First drops staged tables left by a load that died before its cleanup: the caller's transaction holds the
  * assets table, so no other load is between staging and swapping.
  */
 async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promise<void> {
   await db.knex.transaction(async (trx) => {
-    const { rows: orphans } = await trx.raw(`select relname from pg_class where relkind = 'r' and relname like any (?)`, [PYRAMID.map((t) => `${t.table}${STAGED}%`)]);
-    for (const o of orphans as { relname: string }[]) await trx.raw(`drop table if exists ${ident(o.relname)}`);
+    await dropOrphans(trx, PYRAMID.map((t) => t.table));
     for (const t of PYRAMID) {
       const staged = `${t.table}${suffix}`;
       await trx.raw(`create table ${staged} (like ${t.table} including all)`);
@@ -157,9 +165,8 @@ async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promi
       if (rows[0].options) await trx.raw(`alter table ${staged} set (${rows[0].options})`);
       // Their other indexes are partial (rows whose count fell to zero: none here), so cheap to keep.
       const keys = await suspendIndexes(trx, staged, true);
-      await copyBinaryInto(db, trx, staged, t.columns, t.chunks(pyramid));
+      await copyBinaryInto(db, trx, staged, t.columns, t.chunks(pyramid), undefined, true);
       await restoreIndexes(trx, keys);
-      await trx.raw(`analyze ${staged}`);
     }
   });
 }
@@ -178,7 +185,135 @@ async function swapInPyramid(trx: Knex.Transaction, suffix: string): Promise<voi
   }
 }
 
-/** Drop a load's staged pyramid tables (after its transaction rolled back). */
-async function dropStagedPyramid(knex: Knex, suffix: string): Promise<void> {
-  await knex.raw(`drop table if exists ${PYRAMID.map((t) => `${t.table}${suffix}`).join(', ')}`);
+/** Drop a load's staged tables (after its transaction rolled back). */
+async function dropStaged(knex: Knex, suffix: string): Promise<void> {
+  await knex.raw(`drop table if exists ${['assets', ...PYRAMID.map((t) => t.table)].map((t) => `${t}${suffix}`).join(', ')}`);
+}
+
+/** Drop staged tables of `tables` left by loads that died before their cleanup (call only while holding the assets table against other loads). */
+async function dropOrphans(trx: Knex.Transaction, tables: string[]): Promise<void> {
+  const { rows } = await trx.raw(`select relname from pg_class where relkind = 'r' and relname like any (?)`, [tables.map(stagedPattern)]);
+  for (const o of rows as { relname: string }[]) await trx.raw(`drop table if exists ${ident(o.relname)}`);
+}
+
+/** A bulk load written beside the live assets table; see loadBeside. */
+export interface LoadBeside {
+  /** Steps finish reports: one per index or key, one for the pyramid, one for the swap. */
+  steps: number;
+  /** COPY rows (writeAssetTuple tuples) into the table beside. */
+  copy(chunks: Iterable<{ data: Buffer; rows: number }>, onRows: (rows: number) => void): Promise<void>;
+  /** Build the table's indexes and keys and the pyramid beside, then put them in place of the live tables, in the load's transaction. */
+  finish(pyramid: CellPyramid, onStep: () => void): Promise<void>;
+}
+
+/** The head of an index definition as the catalog prints it: kind, name, table. */
+const INDEX_HEAD = /^(CREATE (?:UNIQUE )?INDEX) \S+ ON \S+/;
+/** A primary-key or unique constraint as the catalog prints it, when it is plain columns (the beside load builds it as a unique index). */
+const PLAIN_KEY = /^(PRIMARY KEY|UNIQUE) (\([^()]+\))$/;
+/** What the catalog says of assets besides rows and indexes (sqlAssetTableExtras). */
+interface TableExtras {
+  triggers: string[];
+  grants: string[];
+  comment: string | null;
+  options: string;
+  sequence: string;
+}
+
+/**
+ * Start a bulk load of assets beside the live table, in the load's transaction `trx` (see the top of this
+ * file); or answer why it cannot be loaded beside, for the caller to load in place. From here writers of
+ * assets wait until the load commits. Existing assets are copied first, with their ids; new ones take ids
+ * after the live sequence's. Whatever becomes of `trx`, the tables beside go: swapped in on commit, dropped
+ * on rollback (and any left by a load that died, at the next load).
+ */
+export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBeside | string> {
+  if (db.kind !== 'postgis') return 'the embedded database has one connection';
+  await trx.raw('lock table assets in share row exclusive mode');
+  const blockers = (await sqlSwapBlockers(trx)).rows[0].blockers as string[];
+  if (blockers.length) return `the assets table has ${blockers.join(', ')}`;
+  const items = (await sqlRebuildableIndexes(trx, 'assets')).rows as SuspendedIndexes['items'];
+  const suffix = stagedSuffix();
+  const unreadable = items.find(
+    (i) => (i.kind === 'index' && !INDEX_HEAD.test(i.def)) || (i.kind === 'constraint' && i.type !== 'f' && !PLAIN_KEY.test(i.def)) || i.name.length + suffix.length > 63,
+  );
+  if (unreadable) return `its index or key ${unreadable.name} is not one this load rebuilds`;
+  const extras = (await sqlAssetTableExtras(trx)).rows[0] as TableExtras;
+  const staged = `assets${suffix}`;
+  const stage = await db.knex.transaction();
+  trx.executionPromise.then(
+    // The new tables have no statistics yet: gather them now rather than when autovacuum comes round.
+    () => db.knex.raw(`analyze assets, ${PYRAMID.map((t) => t.table).join(', ')}`).catch(noop),
+    async () => {
+      if (!stage.isCompleted()) await stage.rollback().catch(noop);
+      await dropStaged(db.knex, suffix).catch(noop);
+    },
+  );
+  await dropOrphans(stage, ['assets']);
+  await stage.raw(`create table ${staged} (like assets including all excluding indexes)`);
+  if (extras.options) await stage.raw(`alter table ${staged} set (${extras.options})`);
+  const next = (await stage.raw(`select nextval(?::regclass) as n`, [extras.sequence])).rows[0].n;
+  await stage.raw(`select setval(pg_get_serial_sequence(?, 'id'), ?, false)`, [staged, next]);
+  await stage.raw(`insert into ${staged} overriding system value select * from assets`);
+  return {
+    steps: items.length + 2,
+    copy: (chunks, onRows) => copyAssetTuples(db, stage, chunks, onRows, staged, true),
+    finish: async (pyramid, onStep) => {
+      await stage.commit();
+      for (const r of (await sqlTopAssetCells(trx)).rows) pyramid.addCellRow(r);
+      // Three connections: the one-process (GiST) indexes, then the foreign keys; the B-trees (unique keys
+      // among them, as unique indexes: a key added by ALTER TABLE would lock the other connection's builds
+      // out); the pyramid.
+      const build = (list: SuspendedIndexes['items']) =>
+        db.knex.transaction(async (t) => {
+          await t.raw(`set local maintenance_work_mem = '512MB'`);
+          for (const i of list) {
+            await t.raw(stagedDefinition(i, staged, suffix));
+            onStep();
+          }
+        });
+      const btree = (i: SuspendedIndexes['items'][number]) => (i.kind === 'index' ? / USING btree /.test(i.def) : i.type !== 'f');
+      // All three end before a failure is passed on: the cleanup must not run while one still creates tables.
+      const lanes = await Promise.allSettled([
+        build(items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1))),
+        build(items.filter(btree)),
+        stagePyramid(db, pyramid, suffix).then(onStep),
+      ]);
+      for (const lane of lanes) if (lane.status === 'rejected') throw lane.reason;
+      await swapInAssets(trx, staged, suffix, items, extras);
+      await swapInPyramid(trx, suffix);
+      onStep();
+    },
+  };
+}
+
+/** The statement that builds index or key `i` of assets on the staged table (keys other than foreign ones as unique indexes, made keys on swap). */
+function stagedDefinition(i: SuspendedIndexes['items'][number], staged: string, suffix: string): string {
+  const name = ident(`${i.name}${suffix}`);
+  if (i.kind === 'index') return i.def.replace(INDEX_HEAD, (_, head: string) => `${head} ${name} ON ${staged}`);
+  if (i.type === 'f') return `alter table ${staged} add constraint ${name} ${i.def}`;
+  return `create unique index ${name} on ${staged} ${PLAIN_KEY.exec(i.def)![2]}`;
+}
+
+/**
+ * In the load's transaction: drop the live assets table and put the staged one in its place, with the live
+ * names of its indexes, keys and id sequence, and its triggers, privileges, comment (everything the catalog
+ * holds on it that the staged copy did not take with LIKE).
+ */
+async function swapInAssets(trx: Knex.Transaction, staged: string, suffix: string, items: SuspendedIndexes['items'], extras: TableExtras): Promise<void> {
+  // Dropping assets drops its foreign keys, which locks the tables they point at: take every lock at once.
+  const { rows: refs } = await trx.raw(`select distinct confrelid::regclass::text as t from pg_constraint where conrelid = 'assets'::regclass and contype = 'f'`);
+  await trx.raw(`lock table ${[...refs.map((r: { t: string }) => r.t), 'assets', ...PYRAMID.map((t) => t.table)].join(', ')} in access exclusive mode`);
+  const sequence = extras.sequence.split('.').pop()!;
+  await trx.raw('drop table assets');
+  await trx.raw(`alter table ${staged} rename to assets`);
+  for (const i of items) {
+    const name = ident(`${i.name}${suffix}`);
+    if (i.kind === 'index') await trx.raw(`alter index ${name} rename to ${ident(i.name)}`);
+    else if (i.type === 'f') await trx.raw(`alter table assets rename constraint ${name} to ${ident(i.name)}`);
+    else await trx.raw(`alter table assets add constraint ${ident(i.name)} ${PLAIN_KEY.exec(i.def)![1]} using index ${name}`);
+  }
+  const { rows } = await trx.raw(`select pg_get_serial_sequence('assets', 'id') as s`);
+  await trx.raw(`alter sequence ${rows[0].s} rename to ${sequence}`);
+  for (const statement of [...extras.triggers, ...extras.grants]) await trx.raw(statement);
+  if (extras.comment !== null) await trx.raw((await trx.raw(`select format('comment on table assets is %L', ?::text) as s`, [extras.comment])).rows[0].s);
 }

@@ -239,7 +239,11 @@ export async function copyInto(db: Db, trx: Knex.Transaction, table: string, col
   }, stream);
 }
 
-/** COPY chunks of BinaryRows tuples into a table, as copyInto does with text. */
+/**
+ * COPY chunks of BinaryRows tuples into a table, as copyInto does with text. With `freeze`, the rows are
+ * written frozen and their pages marked all-visible (COPY FREEZE: only into a table created in this
+ * transaction), so that no vacuum or first reader has to come back to them.
+ */
 export async function copyBinaryInto(
   db: Db,
   trx: Knex.Transaction,
@@ -247,9 +251,10 @@ export async function copyBinaryInto(
   columns: string,
   chunks: Iterable<{ data: Buffer; rows: number }>,
   onRows: (rows: number) => void = () => undefined,
+  freeze = false,
 ): Promise<void> {
   const conn = await trx.client.acquireConnection();
-  const sql = `copy ${table} (${columns}) from ${db.kind === 'embedded' ? "'/dev/blob'" : 'stdin'} with (format binary)`;
+  const sql = `copy ${table} (${columns}) from ${db.kind === 'embedded' ? "'/dev/blob'" : 'stdin'} with (format binary${freeze ? ', freeze' : ''})`;
   if (db.kind === 'embedded') {
     for (const chunk of chunks) {
       await (conn as PGlite).query(sql, [], { blob: new Blob([new Uint8Array(Buffer.concat([BINARY_HEADER, chunk.data, BINARY_TRAILER]))]) });
@@ -276,9 +281,9 @@ export function writeAssetTuple(out: BinaryRows, r: AssetCopyRow): void {
   out.repeated(r.grid).int4(r.version).jsonb(r.attrs).point4326(r.lon, r.lat);
 }
 
-/** COPY assets (their grid already known) in binary format: chunks of writeAssetTuple tuples. */
-export function copyAssetTuples(db: Db, trx: Knex.Transaction, chunks: Iterable<{ data: Buffer; rows: number }>, onRows: (rows: number) => void): Promise<void> {
-  return copyBinaryInto(db, trx, 'assets', ASSET_COPY_COLUMNS, chunks, onRows);
+/** COPY assets (their grid already known) in binary format: chunks of writeAssetTuple tuples, into assets or a table like it. */
+export function copyAssetTuples(db: Db, trx: Knex.Transaction, chunks: Iterable<{ data: Buffer; rows: number }>, onRows: (rows: number) => void, table = 'assets', freeze = false): Promise<void> {
+  return copyBinaryInto(db, trx, table, ASSET_COPY_COLUMNS, chunks, onRows, freeze);
 }
 
 /** COPY assets (their grid already known) through the transaction's own connection. */

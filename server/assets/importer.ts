@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { checkLonLat, toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid } from '../http/errors.js';
-import { finishBulkLoad, newCellPyramid, shouldLoadInBulk, startBulkLoad } from './bulk.js';
+import { finishBulkLoad, loadBeside, newCellPyramid, shouldLoadInBulk, startBulkLoad } from './bulk.js';
 import type { CellPyramid } from './cell_pyramid.js';
 import { BinaryRows, copyAssetTuples, writeAssetTuple, type AssetCopyRow } from './copy.js';
 import { GridIndex } from './grid_index.js';
@@ -53,7 +53,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Offices the importer may write to (the user's scope); all when absent. */
   offices?: Set<string>;
-  /** Load in bulk (indexes rebuilt, pyramid summed in memory; blocks readers): by default when the file is large (shouldLoadInBulk). */
+  /** Load in bulk (indexes rebuilt, pyramid summed in memory; see bulk.ts): by default when the file is large (shouldLoadInBulk). */
   bulk?: boolean;
   onProgress?: (phase: ImportPhase, done: number, total: number) => void;
 }
@@ -492,19 +492,25 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   const write = (source: Iterable<GoodRow>, versions: () => Iterable<number>) =>
     knex.transaction(async (trx) => {
       written = 0;
-      const suspended = bulk ? await startBulkLoad(db, trx) : undefined;
+      // In bulk: beside the live table when it can be (readers go on), else in place.
+      const beside = bulk ? await loadBeside(db, trx) : undefined;
+      const load = typeof beside === 'object' ? beside : undefined;
+      const suspended = bulk && !load ? await startBulkLoad(db, trx) : undefined;
       const pyramid = bulk ? await newCellPyramid(trx) : undefined;
-      await copyAssetTuples(db, trx, copyChunks(source, pyramid), (n) => {
+      const onRows = (n: number) => {
         written += n;
-      });
+      };
+      if (load) await load.copy(copyChunks(source, pyramid), onRows);
+      else await copyAssetTuples(db, trx, copyChunks(source, pyramid), onRows);
       finishChecks();
       t2 = performance.now();
       if (check.errors.length && !options.skipInvalid) throw new RowsRejected();
-      const steps = suspended ? suspended.items.length + 2 : 1;
+      const steps = load ? load.steps + 1 : suspended ? suspended.items.length + 2 : 1;
       let step = 0;
       const stepDone = () => progress('write', ++step, steps);
       progress('write', 0, steps);
-      if (pyramid && suspended) await finishBulkLoad(db, trx, suspended, pyramid, stepDone);
+      if (pyramid && load) await load.finish(pyramid, stepDone);
+      else if (pyramid && suspended) await finishBulkLoad(db, trx, suspended, pyramid, stepDone);
       const stale = (await sqlStaleVersions(trx, [...versions()])).rows[0] as { n: number };
       if (Number(stale.n) > 0) throw new Conflict('The grid boundaries changed while importing (a plan was published); nothing was imported. Run the import again.');
       stepDone();
@@ -517,6 +523,9 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
       await checkAll();
       finishChecks();
       return result(0, performance.now());
+    }
+    if ((err as { code?: string }).code === '40P01') {
+      throw new Conflict('The asset tables were in use by another change at the moment the import swapped them in (a deadlock); nothing was imported. Run the import again.');
     }
     if ((err as { code?: string }).code !== '23505') throw err;
     // Some codes are repeated in the file or already in the database: list them by line; import the rest only when asked to.

@@ -141,6 +141,44 @@ export function sqlIndexPairs(knex: Knex, staged: string, live: string): Knex.Ra
   );
 }
 
+/**
+ * What keeps the assets table from being replaced by a copy loaded beside it (see loadBeside): objects that
+ * hang on the table itself and that the copy would not carry. None, usually.
+ */
+export function sqlSwapBlockers(knex: Knex): Knex.Raw {
+  return knex.raw(
+    `select array_remove(array[
+       case when exists (select 1 from pg_depend d join pg_rewrite r on r.oid = d.objid
+                          where d.classid = 'pg_rewrite'::regclass and d.refobjid = 'assets'::regclass and r.ev_class <> 'assets'::regclass) then 'views' end,
+       case when exists (select 1 from pg_policy where polrelid = 'assets'::regclass) then 'row security policies' end,
+       case when exists (select 1 from pg_constraint where confrelid = 'assets'::regclass and conrelid <> 'assets'::regclass) then 'foreign keys of other tables' end,
+       case when exists (select 1 from pg_inherits where inhrelid = 'assets'::regclass or inhparent = 'assets'::regclass) then 'inheritance' end,
+       case when exists (select 1 from pg_publication_rel where prrelid = 'assets'::regclass) then 'a publication' end,
+       case when exists (select 1 from pg_attribute where attrelid = 'assets'::regclass and attacl is not null) then 'column privileges' end,
+       case when (select relowner from pg_class where oid = 'assets'::regclass) <> (select oid from pg_roles where rolname = current_user) then 'another owner' end
+     ], null) as blockers`,
+  );
+}
+
+/**
+ * What the assets table carries besides rows, indexes and keys, to give its replacement: triggers (as
+ * CREATE TRIGGER statements), privileges (as GRANTs), the table's comment and storage settings, and the name
+ * of its id sequence.
+ */
+export function sqlAssetTableExtras(knex: Knex): Knex.Raw {
+  return knex.raw(
+    `select array(select pg_get_triggerdef(t.oid) from pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal order by t.tgname) as triggers,
+            array(select format('grant %s on assets to %s%s', a.privilege_type,
+                                 case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end,
+                                 case when a.is_grantable then ' with grant option' else '' end)
+                    from aclexplode(c.relacl) a where a.grantee <> c.relowner) as grants,
+            obj_description(c.oid, 'pg_class') as comment,
+            coalesce(array_to_string(c.reloptions, ', '), '') as options,
+            pg_get_serial_sequence('assets', 'id') as sequence
+       from pg_class c where c.oid = 'assets'::regclass`,
+  );
+}
+
 /** The finest (zoom 12) rows of the asset cell pyramid: every coarser row is their sum. */
 export function sqlTopAssetCells(knex: Knex): Knex.Raw {
   return knex.raw(`select tx, ty, cell, category_code, status, n, sum_lon, sum_lat from asset_cells where z = 12 and n > 0`);
