@@ -26,12 +26,12 @@ function csvOf(prefix: string, bad: Record<number, string> = {}): string {
   return ['code,category_code,status,lon,lat', ...lines].join('\n');
 }
 
-/** The pyramid tables' indexes and settings, and any staged pyramid tables (a native bulk load writes the pyramid beside the live tables). */
+/** The pyramid tables' indexes and settings, and any staged tables (a native bulk load writes assets and the pyramid beside the live tables). */
 async function pyramidTables(): Promise<{ indexes: string[]; options: unknown[]; staged: string[] }> {
   const indexes = [];
   for (const table of ['asset_cells', 'asset_cell_sums']) indexes.push(...((await sqlRebuildableIndexes(t.db.knex, table)).rows as { name: string; def: string }[]).map((r) => `${r.name}: ${r.def}`));
   const { rows: options } = await t.db.knex.raw(`select relname, reloptions from pg_class where relname in ('asset_cells', 'asset_cell_sums') and relkind = 'r' order by relname`);
-  const { rows: staged } = await t.db.knex.raw(`select relname from pg_class where relname like 'asset_cell%_load_%'`);
+  const { rows: staged } = await t.db.knex.raw(`select relname from pg_class where relkind = 'r' and (relname like 'asset\\_cell%\\_load\\_%' or relname like 'assets\\_load\\_%')`);
   return { indexes: indexes.sort(), options, staged: staged.map((r: { relname: string }) => r.relname) };
 }
 
@@ -90,6 +90,7 @@ describe('bulk import (indexes rebuilt, pyramid summed in memory)', () => {
     expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
     expect(await indexesOf()).toEqual(before);
     expect((await t.db.knex('asset_cells').count({ n: '*' }))[0].n).toBe(cells);
+    await expect.poll(async () => (await pyramidTables()).staged).toEqual([]);
   });
 
   it('reports codes already in the database by line and writes nothing', async () => {
@@ -104,6 +105,7 @@ describe('bulk import (indexes rebuilt, pyramid summed in memory)', () => {
     expect(r.errors[0].reason).toMatch(/already in the database/);
     expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 2 }]);
     expect((await indexesOf()).length).toBeGreaterThan(5);
+    await expect.poll(async () => (await pyramidTables()).staged).toEqual([]);
   });
 });
 
@@ -135,7 +137,7 @@ describe('import checked while it is written', () => {
     expect(r.errors).toEqual([{ line: 6, code: `${prefix}-1`, reason: `duplicate code ${prefix}-1: also on line 3` }]);
     expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
     expect(await indexesOf()).toEqual(before);
-    // The pyramid staged beside the live tables goes once the transaction has rolled back.
+    // What was staged beside the live tables goes once the transaction has rolled back.
     await expect.poll(async () => (await pyramidTables()).staged).toEqual([]);
   });
 
@@ -229,5 +231,17 @@ describe('bulk load beside the live table', () => {
       await load.finish(pyramid, () => undefined);
     });
     if (t.db.kind === 'postgis') expect(await t.db.knex('assets').where('code', 'like', `${prefix}-%`).count({ n: '*' })).toEqual([{ n: 5 }]);
+  });
+
+  it('drops what a load that died had staged, keys and all, and loads', async () => {
+    if (t.db.kind !== 'postgis') return expect(await t.db.knex.transaction((trx) => loadBeside(t.db, trx))).toBe('the embedded database has one connection');
+    // As a load leaves it when its process dies after the keys were built: a table like assets, keys pointing at categories and departments.
+    await t.db.knex.raw(`create table assets_load_1_dead (like assets including all excluding indexes)`);
+    await t.db.knex.raw(`alter table assets_load_1_dead add foreign key (category_code) references asset_categories (code), add foreign key (department_code) references departments (code)`);
+    await t.db.knex.raw(`create table asset_cells_load_1_dead (like asset_cells including all)`);
+    const prefix = `ORPHAN-${run}`;
+    const r = await importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
+    expect(r).toMatchObject({ imported: points.length, error_count: 0 });
+    expect((await pyramidTables()).staged).toEqual([]);
   });
 });

@@ -191,9 +191,9 @@ async function dropStaged(knex: Knex, suffix: string): Promise<void> {
 }
 
 /** Drop staged tables of `tables` left by loads that died before their cleanup (call only while holding the assets table against other loads). */
-async function dropOrphans(trx: Knex.Transaction, tables: string[]): Promise<void> {
-  const { rows } = await trx.raw(`select relname from pg_class where relkind = 'r' and relname like any (?)`, [tables.map(stagedPattern)]);
-  for (const o of rows as { relname: string }[]) await trx.raw(`drop table if exists ${ident(o.relname)}`);
+async function dropOrphans(knex: Knex, tables: string[]): Promise<void> {
+  const { rows } = await knex.raw(`select relname from pg_class where relkind = 'r' and relname like any (?)`, [tables.map(stagedPattern)]);
+  for (const o of rows as { relname: string }[]) await knex.raw(`drop table if exists ${ident(o.relname)}`);
 }
 
 /** A bulk load written beside the live assets table; see loadBeside. */
@@ -239,6 +239,9 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
   if (unreadable) return `its index or key ${unreadable.name} is not one this load rebuilds`;
   const extras = (await sqlAssetTableExtras(trx)).rows[0] as TableExtras;
   const staged = `assets${suffix}`;
+  // On a connection of its own and committed at once: dropping a staged table drops its foreign keys, which
+  // locks the tables they point at, and this transaction reads them later (a wait that would never end).
+  await dropOrphans(db.knex, ['assets']);
   const stage = await db.knex.transaction();
   trx.executionPromise.then(
     // The new tables have no statistics yet: gather them now rather than when autovacuum comes round.
@@ -248,7 +251,6 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
       await dropStaged(db.knex, suffix).catch(noop);
     },
   );
-  await dropOrphans(stage, ['assets']);
   await stage.raw(`create table ${staged} (like assets including all excluding indexes)`);
   if (extras.options) await stage.raw(`alter table ${staged} set (${extras.options})`);
   const next = (await stage.raw(`select nextval(?::regclass) as n`, [extras.sequence])).rows[0].n;
