@@ -244,4 +244,20 @@ describe('bulk load beside the live table', () => {
     expect(r).toMatchObject({ imported: points.length, error_count: 0 });
     expect((await pyramidTables()).staged).toEqual([]);
   });
+
+  it('loads in place when the table has what a swap would not carry (here a view on it)', async () => {
+    await t.db.knex.raw(`create view assets_by_grid as select grid_code, count(*) as n from assets group by grid_code`);
+    try {
+      const why = await t.db.knex.transaction((trx) => loadBeside(t.db, trx));
+      expect(why).toBe(t.db.kind === 'postgis' ? 'the assets table has views' : 'the embedded database has one connection');
+      const prefix = `VIEW-${run}`;
+      const r = await importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
+      expect(r).toMatchObject({ imported: points.length, error_count: 0 });
+      const { rows } = await t.db.knex.raw(`select sum(n)::int as n from assets_by_grid`);
+      expect(rows[0].n).toBe(Number((await t.db.knex('assets').count({ n: '*' }))[0].n));
+      expect((await pyramidTables()).staged).toEqual([]);
+    } finally {
+      await t.db.knex.raw('drop view assets_by_grid');
+    }
+  });
 });

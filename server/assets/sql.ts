@@ -150,7 +150,8 @@ export function sqlSwapBlockers(knex: Knex): Knex.Raw {
     `select array_remove(array[
        case when exists (select 1 from pg_depend d join pg_rewrite r on r.oid = d.objid
                           where d.classid = 'pg_rewrite'::regclass and d.refobjid = 'assets'::regclass and r.ev_class <> 'assets'::regclass) then 'views' end,
-       case when exists (select 1 from pg_policy where polrelid = 'assets'::regclass) then 'row security policies' end,
+       case when exists (select 1 from pg_policy where polrelid = 'assets'::regclass)
+              or (select relrowsecurity from pg_class where oid = 'assets'::regclass) then 'row security' end,
        case when exists (select 1 from pg_constraint where confrelid = 'assets'::regclass and conrelid <> 'assets'::regclass) then 'foreign keys of other tables' end,
        case when exists (select 1 from pg_inherits where inhrelid = 'assets'::regclass or inhparent = 'assets'::regclass) then 'inheritance' end,
        case when exists (select 1 from pg_publication_rel where prrelid = 'assets'::regclass) then 'a publication' end,
