@@ -121,7 +121,7 @@ describe('POST /api/assets/import', () => {
     expect(res.body.errors[1].reason).toMatch(/unknown category 9999/);
     expect(res.body.errors[2].reason).toMatch(/duplicate code .* line 2/);
     expect(res.body.errors[3].reason).toMatch(/outside every grid/);
-    expect(res.body.errors[4]).toEqual({ line: 7, code: null, reason: 'the line has 3 cells and the header 4: code,category_code,lon,lat' });
+    expect(res.body.errors[4]).toEqual({ line: 7, code: `BAD-${run}-6`, reason: 'the line has 3 cells and the header 4: code,category_code,lon,lat' });
     expect(await t.db.knex('assets').where('code', 'like', `BAD-${run}-%`).count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 

@@ -206,6 +206,7 @@ function plainCsvRows(text: string): Generator<RawRow> | undefined {
   const header = body.slice(0, end).replace(/\r$/, '').split(',').map((c) => c.trim().toLowerCase());
   const width = header.length;
   const roles = header.map(csvRole);
+  const codeColumn = header.indexOf('code');
   return (function* () {
     for (let start = end + 1, line = 2; start < body.length; line++) {
       let e = body.indexOf('\n', start);
@@ -215,7 +216,9 @@ function plainCsvRows(text: string): Generator<RawRow> | undefined {
       if (s.trim() === '') continue;
       const cells = s.split(',');
       if (cells.length !== width) {
-        yield { line, props: {}, position: undefined, problem: `the line has ${cells.length} cells and the header ${width}: ${header.join(',')}` };
+        // Its code, when it has one where the header says, so that the report names the asset.
+        const props = codeColumn >= 0 && codeColumn < cells.length ? { code: cells[codeColumn] } : {};
+        yield { line, props, position: undefined, problem: `the line has ${cells.length} cells and the header ${width}: ${header.join(',')}` };
         continue;
       }
       for (let c = 0; c < width; c++) cells[c] = cells[c].trim();
