@@ -210,15 +210,14 @@ export class CellPyramid {
 
   /** Rows of asset_cells in binary COPY format (z, tx, ty, cell, category_code, status, n, sum_lon, sum_lat), in key order. */
   *cellChunks(chunkRows = 100_000): Generator<{ data: Buffer; rows: number }> {
-    const categories = this.categories.map((c) => Buffer.from(c));
-    const statuses = this.statuses.map((c) => Buffer.from(c));
+    const { categories, statuses } = this;
     const out = new BinaryRows();
     for (const { z, cells: c } of this.fold()) {
       for (let i = 0; i < c.length; i++) {
         const x = c.x[i];
         const y = c.y[i];
         const cs = c.cs[i];
-        out.tuple(9).int2(z).int4(x >> 6).int4(y >> 6).int2((y & 63) * 64 + (x & 63)).bytes(categories[cs >> 3]).bytes(statuses[cs & 7]);
+        out.tuple(9).int2(z).int4(x >> 6).int4(y >> 6).int2((y & 63) * 64 + (x & 63)).repeated(categories[cs >> 3]).repeated(statuses[cs & 7]);
         out.int4(c.n[i]).float8(c.sumLon[i]).float8(c.sumLat[i]);
         if (out.rows >= chunkRows) yield out.take();
       }
@@ -228,13 +227,13 @@ export class CellPyramid {
 
   /** Rows of asset_cell_sums in binary COPY format (z, tx, ty, cell, n, sum_lon, sum_lat, category_code), in key order. */
   *sumChunks(chunkRows = 100_000): Generator<{ data: Buffer; rows: number }> {
-    const categories = this.categories.map((c) => Buffer.from(c));
+    const { categories } = this;
     const out = new BinaryRows();
     for (const { z, squares: c } of this.fold()) {
       for (let i = 0; i < c.length; i++) {
         const x = c.x[i];
         const y = c.y[i];
-        out.tuple(8).int2(z).int4(x >> 6).int4(y >> 6).int2((y & 63) * 64 + (x & 63)).int4(c.n[i]).float8(c.sumLon[i]).float8(c.sumLat[i]).bytes(categories[c.cs[i]]);
+        out.tuple(8).int2(z).int4(x >> 6).int4(y >> 6).int2((y & 63) * 64 + (x & 63)).int4(c.n[i]).float8(c.sumLon[i]).float8(c.sumLat[i]).repeated(categories[c.cs[i]]);
         if (out.rows >= chunkRows) yield out.take();
       }
     }

@@ -197,15 +197,6 @@ export class BinaryRows {
     return this;
   }
 
-  /** A text value as UTF-8 bytes, already encoded (for values repeated on many rows). */
-  bytes(b: Buffer): this {
-    this.room(4 + b.length);
-    this.view.setInt32(this.at, b.length);
-    this.buf.set(b, this.at + 4);
-    this.at += 4 + b.length;
-    return this;
-  }
-
   /** The tuples so far as a chunk, and start again. */
   take(): { data: Buffer; rows: number } {
     const chunk = { data: this.buf.subarray(0, this.at), rows: this.rows };

@@ -142,8 +142,7 @@ describe('POST /api/incidents', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(detail);
     const after = await t.db.knex('incidents').count('* as n').first();
-    // Other test files may write at the same time on the shared native database: compare only this file's writes.
-    if (t.db.kind === 'embedded') expect(after!.n).toBe(before!.n);
+    expect(after!.n).toBe(before!.n);
   });
 
   it('needs a session', async () => {
@@ -220,7 +219,7 @@ describe('photos at intake', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(/really application\/pdf/);
     expect(res.body.detail).toMatch(/JPEG, PNG, WebP or HEIC/);
-    if (t.db.kind === 'embedded') expect((await t.db.knex('incident_photos').count('* as n').first())!.n).toBe(before!.n);
+    expect((await t.db.knex('incident_photos').count('* as n').first())!.n).toBe(before!.n);
   });
 
   it('refuses a photo over the size limit with 413', async () => {
