@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { CellPyramid } from './cell_pyramid.js';
 import { copyAssetTuples, copyBinaryInto } from './copy.js';
-import { ASSET_STATUSES, sqlAssetTableExtras, sqlIndexPairs, sqlRebuildableIndexes, sqlSwapBlockers, sqlTopAssetCells } from './sql.js';
+import { ASSET_STATUSES, sqlAssetTableExtras, sqlRebuildableIndexes, sqlSwapBlockers, sqlTopAssetCells } from './sql.js';
 
 /**
  * Bulk loads of assets: a COPY of a million rows costs about 2 s into a bare table, 25 s with the asset
@@ -143,45 +143,81 @@ export async function finishBulkLoad(db: Db, trx: Knex.Transaction, suspended: S
   const suffix = stagedSuffix();
   // Whatever becomes of this transaction, the staged tables go: renamed into place on commit, dropped on rollback.
   trx.executionPromise.then(noop, () => dropStaged(db.knex, suffix).catch(noop));
-  await stagePyramid(db, pyramid, suffix);
+  const staged = await stagePyramid(db, pyramid, suffix);
   await rebuilt;
-  await swapInPyramid(trx, suffix);
+  await swapInPyramid(trx, suffix, staged);
   onStep();
 }
 
+/** An index or key of a live table, to build on its staged copy. */
+type Item = SuspendedIndexes['items'][number];
+
+/** The indexes and keys of a live table, to build on its staged copy. */
+async function itemsOf(knex: Knex, table: string): Promise<Item[]> {
+  return (await sqlRebuildableIndexes(knex, table)).rows as Item[];
+}
+
 /**
- * Write the pyramid on a connection of its own into new tables named after the live ones plus `suffix`, with
- * the live tables' indexes, keys and settings, its rows frozen; committed, but read by nobody until swapped in.
- * First drops staged tables left by a load that died before its cleanup: the caller's transaction holds the
- * assets table, so no other load is between staging and swapping.
+ * Create `table` + `suffix` like the live table, with its settings but none of its indexes (in the
+ * transaction that fills it, so that its COPY may freeze the rows).
  */
-async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promise<void> {
-  await db.knex.transaction(async (trx) => {
-    await dropOrphans(trx, PYRAMID.map((t) => t.table));
-    for (const t of PYRAMID) {
-      const staged = `${t.table}${suffix}`;
-      await trx.raw(`create table ${staged} (like ${t.table} including all)`);
-      const { rows } = await trx.raw(`select coalesce(array_to_string(reloptions, ', '), '') as options from pg_class where oid = ?::regclass`, [t.table]);
-      if (rows[0].options) await trx.raw(`alter table ${staged} set (${rows[0].options})`);
-      // Their other indexes are partial (rows whose count fell to zero: none here), so cheap to keep.
-      const keys = await suspendIndexes(trx, staged, true);
-      await copyBinaryInto(db, trx, staged, t.columns, t.chunks(pyramid), undefined, true);
-      await restoreIndexes(trx, keys);
+async function createStaged(trx: Knex.Transaction, table: string, suffix: string): Promise<void> {
+  await trx.raw(`create table ${table}${suffix} (like ${table} including all excluding indexes)`);
+  const { rows } = await trx.raw(`select coalesce(array_to_string(reloptions, ', '), '') as options from pg_class where oid = ?::regclass`, [table]);
+  if (rows[0].options) await trx.raw(`alter table ${table}${suffix} set (${rows[0].options})`);
+}
+
+/** Build `items` on a staged table, one statement each, in one transaction of their own. */
+function buildStaged(knex: Knex, table: string, suffix: string, items: Item[], onStep: () => void = noop): Promise<void> {
+  return knex.transaction(async (t) => {
+    await t.raw(`set local maintenance_work_mem = '512MB'`);
+    for (const i of items) {
+      await t.raw(stagedDefinition(i, `${table}${suffix}`, suffix));
+      onStep();
     }
   });
 }
 
 /**
- * In the load's transaction: replace each live pyramid table by its staged one, and give the staged indexes
- * the live ones' names (paired by definition), so that the tables are as the migrations left them.
+ * Write the pyramid on a connection of its own into new tables named after the live ones plus `suffix`, with
+ * the live tables' indexes, keys and settings, its rows frozen; committed, but read by nobody until swapped
+ * in. Answers the indexes and keys built, by table. First drops staged tables left by a load that died before
+ * its cleanup: the caller's transaction holds the assets table, so no other load is between staging and swapping.
  */
-async function swapInPyramid(trx: Knex.Transaction, suffix: string): Promise<void> {
-  for (const t of PYRAMID) {
-    const staged = `${t.table}${suffix}`;
-    const { rows: names } = await sqlIndexPairs(trx, staged, t.table);
-    await trx.raw(`drop table ${t.table}`);
-    await trx.raw(`alter table ${staged} rename to ${t.table}`);
-    for (const n of names as { staged: string; live: string }[]) await trx.raw(`alter index ${ident(n.staged)} rename to ${ident(n.live)}`);
+async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promise<Map<string, Item[]>> {
+  await dropOrphans(db.knex, PYRAMID.map((t) => t.table));
+  const built = new Map<string, Item[]>();
+  await db.knex.transaction(async (trx) => {
+    for (const t of PYRAMID) {
+      const items = await itemsOf(trx, t.table);
+      const unbuildable = items.find((i) => !rebuildable(i, suffix));
+      if (unbuildable) throw new Error(`cell pyramid: cannot stage ${t.table}, whose index or key ${unbuildable.name} this load does not rebuild`);
+      await createStaged(trx, t.table, suffix);
+      await copyBinaryInto(db, trx, `${t.table}${suffix}`, t.columns, t.chunks(pyramid), undefined, true);
+      built.set(t.table, items);
+    }
+  });
+  for (const t of PYRAMID) await buildStaged(db.knex, t.table, suffix, built.get(t.table)!);
+  return built;
+}
+
+/** In the load's transaction: replace each live pyramid table by its staged one. */
+async function swapInPyramid(trx: Knex.Transaction, suffix: string, built: Map<string, Item[]>): Promise<void> {
+  for (const t of PYRAMID) await swapIn(trx, t.table, suffix, built.get(t.table)!);
+}
+
+/**
+ * In the load's transaction: drop a live table and put its staged copy in its place, with the live names of
+ * its indexes and keys (keys other than foreign ones were built as unique indexes: they become keys here).
+ */
+async function swapIn(trx: Knex.Transaction, table: string, suffix: string, items: Item[]): Promise<void> {
+  await trx.raw(`drop table ${table}`);
+  await trx.raw(`alter table ${table}${suffix} rename to ${table}`);
+  for (const i of items) {
+    const name = ident(`${i.name}${suffix}`);
+    if (i.kind === 'index') await trx.raw(`alter index ${name} rename to ${ident(i.name)}`);
+    else if (i.type === 'f') await trx.raw(`alter table ${table} rename constraint ${name} to ${ident(i.name)}`);
+    else await trx.raw(`alter table ${table} add constraint ${ident(i.name)} ${PLAIN_KEY.exec(i.def)![1]} using index ${name}`);
   }
 }
 
@@ -215,7 +251,6 @@ interface TableExtras {
   triggers: string[];
   grants: string[];
   comment: string | null;
-  options: string;
   sequence: string;
 }
 
@@ -231,12 +266,10 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
   await trx.raw('lock table assets in share row exclusive mode');
   const blockers = (await sqlSwapBlockers(trx)).rows[0].blockers as string[];
   if (blockers.length) return `the assets table has ${blockers.join(', ')}`;
-  const items = (await sqlRebuildableIndexes(trx, 'assets')).rows as SuspendedIndexes['items'];
+  const items = await itemsOf(trx, 'assets');
   const suffix = stagedSuffix();
-  const unreadable = items.find(
-    (i) => (i.kind === 'index' && !INDEX_HEAD.test(i.def)) || (i.kind === 'constraint' && i.type !== 'f' && !PLAIN_KEY.test(i.def)) || i.name.length + suffix.length > 63,
-  );
-  if (unreadable) return `its index or key ${unreadable.name} is not one this load rebuilds`;
+  const unbuildable = items.find((i) => !rebuildable(i, suffix));
+  if (unbuildable) return `its index or key ${unbuildable.name} is not one this load rebuilds`;
   const extras = (await sqlAssetTableExtras(trx)).rows[0] as TableExtras;
   const staged = `assets${suffix}`;
   // On a connection of its own and committed at once: dropping a staged table drops its foreign keys, which
@@ -251,8 +284,7 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
       await dropStaged(db.knex, suffix).catch(noop);
     },
   );
-  await stage.raw(`create table ${staged} (like assets including all excluding indexes)`);
-  if (extras.options) await stage.raw(`alter table ${staged} set (${extras.options})`);
+  await createStaged(stage, 'assets', suffix);
   const next = (await stage.raw(`select nextval(?::regclass) as n`, [extras.sequence])).rows[0].n;
   await stage.raw(`select setval(pg_get_serial_sequence(?, 'id'), ?, false)`, [staged, next]);
   await stage.raw(`insert into ${staged} overriding system value select * from assets`);
@@ -265,31 +297,29 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
       // Three connections: the one-process (GiST) indexes, then the foreign keys; the B-trees (unique keys
       // among them, as unique indexes: a key added by ALTER TABLE would lock the other connection's builds
       // out); the pyramid.
-      const build = (list: SuspendedIndexes['items']) =>
-        db.knex.transaction(async (t) => {
-          await t.raw(`set local maintenance_work_mem = '512MB'`);
-          for (const i of list) {
-            await t.raw(stagedDefinition(i, staged, suffix));
-            onStep();
-          }
-        });
-      const btree = (i: SuspendedIndexes['items'][number]) => (i.kind === 'index' ? / USING btree /.test(i.def) : i.type !== 'f');
+      const btree = (i: Item) => (i.kind === 'index' ? / USING btree /.test(i.def) : i.type !== 'f');
       // All three end before a failure is passed on: the cleanup must not run while one still creates tables.
       const lanes = await Promise.allSettled([
-        build(items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1))),
-        build(items.filter(btree)),
-        stagePyramid(db, pyramid, suffix).then(onStep),
+        buildStaged(db.knex, 'assets', suffix, items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1)), onStep),
+        buildStaged(db.knex, 'assets', suffix, items.filter(btree), onStep),
+        stagePyramid(db, pyramid, suffix).then((built) => (onStep(), built)),
       ]);
       for (const lane of lanes) if (lane.status === 'rejected') throw lane.reason;
-      await swapInAssets(trx, staged, suffix, items, extras);
-      await swapInPyramid(trx, suffix);
+      await swapInAssets(trx, suffix, items, extras);
+      await swapInPyramid(trx, suffix, (lanes[2] as PromiseFulfilledResult<Map<string, Item[]>>).value);
       onStep();
     },
   };
 }
 
-/** The statement that builds index or key `i` of assets on the staged table (keys other than foreign ones as unique indexes, made keys on swap). */
-function stagedDefinition(i: SuspendedIndexes['items'][number], staged: string, suffix: string): string {
+/** Whether stagedDefinition can build `i` under a name of `suffix` (a name of PostgreSQL's 63 bytes at most). */
+function rebuildable(i: Item, suffix: string): boolean {
+  const readable = i.kind === 'index' ? INDEX_HEAD.test(i.def) : i.type === 'f' || PLAIN_KEY.test(i.def);
+  return readable && Buffer.byteLength(i.name + suffix) <= 63;
+}
+
+/** The statement that builds index or key `i` on the staged table (keys other than foreign ones as unique indexes, made keys on swap). */
+function stagedDefinition(i: Item, staged: string, suffix: string): string {
   const name = ident(`${i.name}${suffix}`);
   if (i.kind === 'index') return i.def.replace(INDEX_HEAD, (_, head: string) => `${head} ${name} ON ${staged}`);
   if (i.type === 'f') return `alter table ${staged} add constraint ${name} ${i.def}`;
@@ -297,25 +327,16 @@ function stagedDefinition(i: SuspendedIndexes['items'][number], staged: string, 
 }
 
 /**
- * In the load's transaction: drop the live assets table and put the staged one in its place, with the live
- * names of its indexes, keys and id sequence, and its triggers, privileges, comment (everything the catalog
- * holds on it that the staged copy did not take with LIKE).
+ * In the load's transaction: put the staged assets table in place of the live one (swapIn), with the live
+ * name of its id sequence, and its triggers, privileges and comment (what the staged copy did not take with LIKE).
  */
-async function swapInAssets(trx: Knex.Transaction, staged: string, suffix: string, items: SuspendedIndexes['items'], extras: TableExtras): Promise<void> {
+async function swapInAssets(trx: Knex.Transaction, suffix: string, items: Item[], extras: TableExtras): Promise<void> {
   // Dropping assets drops its foreign keys, which locks the tables they point at: take every lock at once.
   const { rows: refs } = await trx.raw(`select distinct confrelid::regclass::text as t from pg_constraint where conrelid = 'assets'::regclass and contype = 'f'`);
   await trx.raw(`lock table ${[...refs.map((r: { t: string }) => r.t), 'assets', ...PYRAMID.map((t) => t.table)].join(', ')} in access exclusive mode`);
-  const sequence = extras.sequence.split('.').pop()!;
-  await trx.raw('drop table assets');
-  await trx.raw(`alter table ${staged} rename to assets`);
-  for (const i of items) {
-    const name = ident(`${i.name}${suffix}`);
-    if (i.kind === 'index') await trx.raw(`alter index ${name} rename to ${ident(i.name)}`);
-    else if (i.type === 'f') await trx.raw(`alter table assets rename constraint ${name} to ${ident(i.name)}`);
-    else await trx.raw(`alter table assets add constraint ${ident(i.name)} ${PLAIN_KEY.exec(i.def)![1]} using index ${name}`);
-  }
+  await swapIn(trx, 'assets', suffix, items);
   const { rows } = await trx.raw(`select pg_get_serial_sequence('assets', 'id') as s`);
-  await trx.raw(`alter sequence ${rows[0].s} rename to ${sequence}`);
+  await trx.raw(`alter sequence ${rows[0].s} rename to ${extras.sequence.split('.').pop()!}`);
   for (const statement of [...extras.triggers, ...extras.grants]) await trx.raw(statement);
   if (extras.comment !== null) await trx.raw((await trx.raw(`select format('comment on table assets is %L', ?::text) as s`, [extras.comment])).rows[0].s);
 }

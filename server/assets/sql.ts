@@ -126,22 +126,6 @@ export function sqlRebuildableIndexes(knex: Knex, table: string): Knex.Raw {
 }
 
 /**
- * The indexes of table `staged` paired with those of table `live` that have the same definition (names and
- * table aside): what to rename when the staged table replaces the live one.
- */
-export function sqlIndexPairs(knex: Knex, staged: string, live: string): Knex.Raw {
-  const shape = (i: string) => `regexp_replace(pg_get_indexdef(${i}.indexrelid), '^(CREATE (UNIQUE ){0,1}INDEX) \\S+ ON \\S+', '\\1')`;
-  return knex.raw(
-    `select sc.relname as staged, lc.relname as live
-       from pg_index s join pg_class sc on sc.oid = s.indexrelid
-       join pg_index l on l.indrelid = ?::regclass and ${shape('l')} = ${shape('s')}
-       join pg_class lc on lc.oid = l.indexrelid
-      where s.indrelid = ?::regclass`,
-    [live, staged],
-  );
-}
-
-/**
  * What keeps the assets table from being replaced by a copy loaded beside it (see loadBeside): objects that
  * hang on the table itself and that the copy would not carry. None, usually.
  */
@@ -163,8 +147,7 @@ export function sqlSwapBlockers(knex: Knex): Knex.Raw {
 
 /**
  * What the assets table carries besides rows, indexes and keys, to give its replacement: triggers (as
- * CREATE TRIGGER statements), privileges (as GRANTs), the table's comment and storage settings, and the name
- * of its id sequence.
+ * CREATE TRIGGER statements), privileges (as GRANTs), the table's comment, and the name of its id sequence.
  */
 export function sqlAssetTableExtras(knex: Knex): Knex.Raw {
   return knex.raw(
@@ -174,7 +157,6 @@ export function sqlAssetTableExtras(knex: Knex): Knex.Raw {
                                  case when a.is_grantable then ' with grant option' else '' end)
                     from aclexplode(c.relacl) a where a.grantee <> c.relowner) as grants,
             obj_description(c.oid, 'pg_class') as comment,
-            coalesce(array_to_string(c.reloptions, ', '), '') as options,
             pg_get_serial_sequence('assets', 'id') as sequence
        from pg_class c where c.oid = 'assets'::regclass`,
   );
