@@ -527,6 +527,9 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
       finishChecks();
       return result(0, performance.now());
     }
+    if ((err as { code?: string }).code === '23503') {
+      throw new Conflict('A category or department these assets name was deleted while importing; nothing was imported. Check GET /api/asset-categories and run the import again.');
+    }
     if ((err as { code?: string }).code === '40P01') {
       throw new Conflict('The asset tables were in use by another change at the moment the import swapped them in (a deadlock); nothing was imported. Run the import again.');
     }
