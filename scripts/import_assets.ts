@@ -14,7 +14,7 @@ import { DatabaseSetupError, openDatabase, type Db } from '../server/db/connect.
 import { migrate } from '../server/db/migrate.js';
 import { DomainError } from '../server/http/errors.js';
 import { INPUT_CRS, type InputCrs } from '../server/geo/crs.js';
-import { ASSET_FORMATS, detectFormat, importAssets, type AssetFormat, type ImportPhase, type ImportResult } from '../server/assets/importer.js';
+import { ASSET_FORMATS, decodeImportFile, detectFormat, importAssets, type AssetFormat, type ImportPhase, type ImportResult } from '../server/assets/importer.js';
 
 const USAGE = `usage: npm run import:assets -- FILE [--format csv|geojson|geojsonseq] [--crs wgs84|cgcs2000|gcj02|bd09] [--skip-invalid] [--dry-run]
 Writes into DATABASE_URL when set, else the embedded database under DATA_DIR (default ./.data).`;
@@ -86,7 +86,14 @@ async function main(): Promise<void> {
     console.error(`import:assets: no such file ${args.file}`);
     process.exit(2);
   }
-  const text = fs.readFileSync(args.file, 'utf8');
+  let text: string;
+  try {
+    text = decodeImportFile(fs.readFileSync(args.file));
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    console.error(`import:assets: ${err.message}`);
+    process.exit(1);
+  }
   const format = args.format ?? detectFormat(path.basename(args.file), undefined, text.slice(0, 2000));
   const config = parseConfig(process.env, []);
   let db: Db;

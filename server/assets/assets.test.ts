@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, useTestApp } from '../../test/app.js';
@@ -99,6 +100,33 @@ describe('POST /api/assets/import', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ format: 'geojson', imported: 3 });
     expect(await t.db.knex('assets').where('code', 'like', `FC-${run}-%`).where({ status: 'damaged' }).count({ n: '*' })).toEqual([{ n: 3 }]);
+  });
+
+  it('reads an uploaded CSV in GBK (as Excel saves it in China) or UTF-16, Chinese attributes intact', async () => {
+    const csv = (prefix: string) => ['code,category_code,lon,lat,名称', ...points.map(([lon, lat], i) => `${prefix}-${run}-${i},0120,${lon},${lat},沈河区路灯${i}号`)].join('\r\n');
+    const gbk = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', iconv.encode(csv('GBK'), 'gbk'), 'assets.csv');
+    expect(gbk.status).toBe(201);
+    expect(gbk.body).toMatchObject({ format: 'csv', imported: 3 });
+    const utf16 = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(csv('U16'), 'utf-16le')]), 'assets.csv');
+    expect(utf16.status).toBe(201);
+    for (const prefix of ['GBK', 'U16']) {
+      const rows = await t.db.knex('assets').where('code', 'like', `${prefix}-${run}-%`).orderBy('code').pluck('attrs');
+      expect(rows).toEqual(points.map((_, i) => ({ 名称: `沈河区路灯${i}号` })));
+    }
+  });
+
+  it('refuses a workbook or an image with 415 saying what it is, and writes nothing', async () => {
+    const before = await t.db.knex('assets').count({ n: '*' });
+    const xlsx = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(200, 7)]), 'assets.xlsx');
+    expect(xlsx.status).toBe(415);
+    expect(xlsx.type).toBe('application/problem+json');
+    expect(xlsx.body.detail).toMatch(/xlsx.*save the sheet as CSV/);
+    const png = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.from('89504e470d0a1a0a0000000d4948445200', 'hex'), 'assets.csv');
+    expect(png.status).toBe(415);
+    expect(png.body.detail).toMatch(/PNG image/);
+    const nul = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.from('code,lon\n\0\0\0', 'latin1'), 'assets.csv');
+    expect(nul.status).toBe(415);
+    expect(await t.db.knex('assets').count({ n: '*' })).toEqual(before);
   });
 
   it('reports every bad row by line number and imports nothing', async () => {

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { parse as parseCsv } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { checkLonLat, toWgs84, type InputCrs } from '../geo/crs.js';
-import { Conflict, Invalid } from '../http/errors.js';
+import { Conflict, Invalid, UnsupportedMedia } from '../http/errors.js';
 import { finishBulkLoad, loadBeside, newCellPyramid, shouldLoadInBulk, startBulkLoad } from './bulk.js';
 import type { CellPyramid } from './cell_pyramid.js';
 import { BinaryRows, copyAssetTuples, writeAssetTuple, type AssetCopyRow } from './copy.js';
@@ -70,6 +72,32 @@ interface RawRow {
 
 /** A row that passed every check: what COPY writes, and the line it came from. */
 type GoodRow = AssetCopyRow & { line: number };
+
+/** Files people send instead of their text, by their first bytes: what it is and what to send instead. */
+const NOT_TEXT: [magic: string, what: string][] = [
+  ['504b0304', 'a zip file (an Excel .xlsx workbook or a zipped Shapefile): save the sheet as CSV (UTF-8) and send that'],
+  ['d0cf11e0', 'an Excel .xls workbook: save the sheet as CSV (UTF-8) and send that'],
+  ['53514c69746520666f726d61742033', 'an SQLite database (a GeoPackage?): export the layer as GeoJSON or CSV and send that'],
+  ['25504446', 'a PDF'],
+  ['89504e47', 'a PNG image'],
+  ['ffd8ff', 'a JPEG image'],
+];
+
+/**
+ * The text of an uploaded or read asset file: UTF-8 (a byte-order mark is left for the readers to skip),
+ * UTF-16 with its byte-order mark (Excel's "Unicode text"), else GB18030, which is what Excel and most
+ * Chinese tools write a CSV in when not told UTF-8 (GBK is a subset). A workbook, an image or any file with
+ * NUL bytes is refused, saying what it looks like, instead of being read as rows of garbage.
+ */
+export function decodeImportFile(bytes: Buffer): string {
+  const head = bytes.subarray(0, 16).toString('hex');
+  if (head.startsWith('fffe')) return iconv.decode(bytes, 'utf-16le');
+  if (head.startsWith('feff')) return iconv.decode(bytes, 'utf-16be');
+  const known = NOT_TEXT.find(([magic]) => head.startsWith(magic));
+  if (known) throw new UnsupportedMedia(`The file is ${known[1]}; assets are imported from CSV, GeoJSON or GeoJSONSeq text.`);
+  if (bytes.subarray(0, 65_536).includes(0)) throw new UnsupportedMedia('The file is not text (it holds NUL bytes); assets are imported from CSV, GeoJSON or GeoJSONSeq text.');
+  return isUtf8(bytes) ? bytes.toString('utf8') : iconv.decode(bytes, 'gb18030');
+}
 
 /** Guess the format from a file name, a media type and the first bytes. */
 export function detectFormat(name: string | undefined, mediaType: string | undefined, head: string): AssetFormat {

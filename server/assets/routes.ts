@@ -8,7 +8,7 @@ import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { uploadOne } from '../plans/routes.js';
 import { invalidateTiles } from '../tiles/cache.js';
-import { detectFormat, importAssets } from './importer.js';
+import { decodeImportFile, detectFormat, importAssets } from './importer.js';
 import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, patchAssetBody } from './schema.js';
 import { getAsset, listAssets, listCategories, patchAsset } from './service.js';
 
@@ -88,6 +88,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       200: { description: 'Dry run: what would be imported', schema: importResult },
       201: { description: 'Imported', schema: importResult },
       400: problem('Unreadable file, no rows, too many rows'),
+      415: problem('Not a text file (a workbook, an image, a database): what it looks like and what to send'),
       401: problem('Not logged in'),
       403: problem('Not an admin or planner'),
       409: problem('Codes or boundaries changed during the import; nothing imported'),
@@ -99,7 +100,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       let name: string | undefined;
       let mediaType = req.headers['content-type'];
       if (req.file) {
-        text = req.file.buffer.toString('utf8');
+        text = decodeImportFile(req.file.buffer);
         name = req.file.originalname;
         mediaType = req.file.mimetype;
       } else if (typeof req.body === 'string') {
