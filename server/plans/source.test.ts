@@ -114,6 +114,13 @@ describe('readGeoJson', () => {
     expect(maxDiff(multi(src.features[0].geometry), original(code))).toBe(0);
   });
 
+  it('refuses positions that are not lon/lat, saying [lat, lon] when swapped and naming crs= when projected', () => {
+    const swapped = original(code).map((p) => p.map((r) => r.map(([x, y]) => [y, x])));
+    expect(() => readGeoJson({ type: 'FeatureCollection', features: [feature(swapped)] })).toThrow(/looks like \[lat, lon\].*write \[123\.\d+, 41\.\d+\]/);
+    const merc = original(code).map((p) => p.map((r) => r.map((xy) => toMerc.forward(xy))));
+    expect(() => readGeoJson({ type: 'FeatureCollection', features: [feature(merc)] })).toThrow(/crs=EPSG:3857/);
+  });
+
   it('refuses an unsupported coordinate system naming the ones it reads', () => {
     expect(() => readGeoJson({ type: 'FeatureCollection', features: [feature(original(code))] }, 'EPSG:2154')).toThrow(Invalid);
     expect(() => readGeoJson({ type: 'FeatureCollection', features: [feature(original(code))] }, 'EPSG:2154')).toThrow(/EPSG:3857/);

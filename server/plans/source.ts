@@ -106,9 +106,13 @@ function assertLonLatGeometry(code: string, geometry: PlanFeature['geometry']): 
           throw new Invalid(`Feature ${code}: position ${JSON.stringify(p)} is not [lon, lat] numbers.`);
         }
         if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
+          // Degrees in the other order ([lat, lon]) are a common slip; anything larger is metres of a projection.
+          const swapped = Math.abs(p[0]) <= 90 && Math.abs(p[1]) <= 180;
           throw new Invalid(
             `Feature ${code}: position [${p[0]}, ${p[1]}] is not longitude/latitude. ` +
-              'If the file is projected, declare its coordinate system (crs=EPSG:3857, or a .prj in the zip).',
+              (swapped
+                ? `It looks like [lat, lon]: GeoJSON positions are [lon, lat] (RFC 7946), so write [${p[1]}, ${p[0]}].`
+                : 'If the file is projected, declare its coordinate system (crs=EPSG:3857, or a .prj in the zip).'),
           );
         }
       }
