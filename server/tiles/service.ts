@@ -150,11 +150,11 @@ export class TileService {
   }
 
   private async rawPointTile(layer: 'assets' | 'incidents', t: TileAddress, f: PointFilters): Promise<Uint8Array | null> {
+    const bbox = tileBounds(t, POINT_BUFFER / EXTENT);
     if (this.useAsMvt) {
-      const { rows } = await pointTileMvtSql(this.knex, layer, t, f);
+      const { rows } = await sqlPointMvt(this.knex, layer, t, bbox, f);
       return rows[0]?.mvt ?? null;
     }
-    const bbox = tileBounds(t, POINT_BUFFER / EXTENT);
     const { rows } = await sqlPointRows(this.knex, layer, bbox, f);
     if (rows.length === 0) return null;
     const features = rows.map((r: Record<string, unknown>): VtFeature => {
