@@ -178,4 +178,45 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     expect(jsErrors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('lets a planner check a file of assets, see its bad rows by line, and import it once good', async () => {
+    const grid = await gridOf('chief02');
+    const [lon, lat] = await insideGrid(grid);
+    const { page, errors } = await ctx.open('#/login?next=%23%2Fassets');
+    await loginThroughForm(page, 'planner', TEST_PASSWORD);
+    await page.waitForSelector('#assets-map canvas');
+    // The ledger: every asset, then only the damaged ones.
+    await page.waitForSelector('#ledger li');
+    const all = Number((await page.locator('.total').textContent())!.split('/')[1]);
+    expect(all).toBe(Number((await ctx.test.db.knex('assets').count({ n: '*' }))[0].n));
+    await page.selectOption('select[name=status]', 'damaged');
+    await page.waitForFunction((n) => !document.querySelector('.total')?.textContent?.endsWith(`/ ${n}`), all);
+    const damaged = Number((await ctx.test.db.knex('assets').where({ status: 'damaged' }).count({ n: '*' }))[0].n);
+    expect(await page.locator('.total').textContent()).toBe(damaged ? `1–${Math.min(20, damaged)} / ${damaged}` : '暂无');
+
+    const code = `WEB-${Date.now()}`;
+    await page.click('summary:has-text("导入部件")');
+    const bad = ['code,category_code,status,lon,lat', `${code}-1,0101,normal,${lon},${lat}`, `${code}-2,9999,normal,${lon},${lat}`, `${code}-3,0101,normal,${lat},${lon}`].join('\n');
+    await page.setInputFiles('input[name=file]', { name: 'assets.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await page.click('button:has-text("检查")');
+    await page.waitForSelector('.bad-rows tbody tr');
+    expect(await page.locator('.bad-rows tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`^3${code}-2unknown category 9999`)),
+      expect.stringMatching(new RegExp(`^4${code}-3bad coordinates: .*look swapped`)),
+    ]);
+    expect(await page.locator('button:has-text("导入")').isDisabled()).toBe(true);
+
+    const good = ['code,category_code,status,lon,lat', `${code}-1,0101,normal,${lon},${lat}`, `${code}-2,0120,damaged,${lon},${lat}`].join('\n');
+    await page.setInputFiles('input[name=file]', { name: 'assets.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await page.click('button:has-text("检查")');
+    await page.waitForFunction(() => document.querySelector('.import-result p')?.textContent?.includes('错误: 0'));
+    // A check writes nothing.
+    expect(Number((await ctx.test.db.knex('assets').where('code', 'like', `${code}-%`).count({ n: '*' }))[0].n)).toBe(0);
+    await page.click('button:has-text("导入")');
+    await page.waitForFunction(() => document.querySelector('.import-result p')?.textContent?.startsWith('已导入: 2 / 2'));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'asset-import.png') });
+    expect(await ctx.test.db.knex('assets').where('code', 'like', `${code}-%`).orderBy('code').pluck('grid_code')).toEqual([grid, grid]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -6,17 +6,28 @@ export class ApiError extends Error {
     readonly status: number,
     readonly detail: string,
     readonly url: string,
+    /** The whole problem document (some carry more, e.g. an import's bad rows). */
+    readonly body?: Record<string, unknown>,
   ) {
     super(detail);
   }
 }
 
-async function parse<T>(res: Response, url: string): Promise<T> {
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  const body = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new ApiError(res.status, body?.detail ?? res.statusText, url);
+/** The answer's JSON, or an ApiError for an error status. */
+function answer<T>(status: number, statusText: string, text: string, url: string): T {
+  if (status === 204) return undefined as T;
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    if (status < 400) throw new ApiError(status, `${url} answered something other than JSON`, url);
+  }
+  if (status >= 400) throw new ApiError(status, typeof body?.detail === 'string' ? body.detail : statusText, url, body);
   return body as T;
+}
+
+async function parse<T>(res: Response, url: string): Promise<T> {
+  return answer<T>(res.status, res.statusText, await res.text(), url);
 }
 
 /** GET a JSON resource. */
@@ -33,6 +44,27 @@ export async function postJson<T>(url: string, body?: unknown): Promise<T> {
     init.headers = { 'content-type': 'application/json' };
   }
   return parse<T>(await fetch(url, init), url);
+}
+
+/** POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1). */
+export function postForm<T>(url: string, form: FormData, onProgress: (sent: number) => void): Promise<T> {
+  // fetch cannot tell how far an upload is; a file of a million assets takes a while to send.
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onProgress(e.loaded / e.total));
+    xhr.addEventListener('load', () => {
+      try {
+        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText, url));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'the upload failed (network)', url)));
+    xhr.send(form);
+  });
 }
 
 /** The logged-in user as /api/me answers. */

@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { currentLang, setLang, t, type Key } from './i18n.js';
 import type { Page } from './page.js';
 import { appraisalPage } from './pages/appraisal.js';
+import { assetsPage } from './pages/assets.js';
 import { boardPage } from './pages/board.js';
 import { centrePage } from './pages/centre.js';
 import { chiefPage } from './pages/chief.js';
@@ -23,11 +24,12 @@ const PAGES: Record<string, Page> = {
   chief: chiefPage,
   centre: centrePage,
   planner: plannerPage,
+  assets: assetsPage,
   appraisal: appraisalPage,
   login: loginPage,
 };
 
-const NAV: [string, Key][] = [['#/', 'map'], ['#/report', 'report'], ['#/track', 'track'], ['#/chief', 'chief'], ['#/centre', 'centre'], ['#/planner', 'planner']];
+const NAV: [string, Key][] = [['#/', 'map'], ['#/report', 'report'], ['#/track', 'track'], ['#/chief', 'chief'], ['#/centre', 'centre'], ['#/planner', 'planner'], ['#/assets', 'assetLedger']];
 
 let cleanup: (() => void) | void;
 

@@ -44,10 +44,10 @@ export function createMap(container: HTMLElement, opts: StyleOptions & { popups?
   return map;
 }
 
-/** Reload the incident tiles (after a change) with new filters. */
-export function refreshIncidents(map: maplibregl.Map, query: string): void {
-  const src = map.getSource('incidents') as maplibregl.VectorTileSource | undefined;
-  src?.setTiles([tileUrl('incidents', `${query}${query ? '&' : ''}v=${Date.now()}`)]);
+/** Reload a point layer's tiles (after a change) with filters: a tile query such as `category=0101&status=damaged`. */
+export function refreshPoints(map: maplibregl.Map, layer: 'assets' | 'incidents', query: string): void {
+  const src = map.getSource(layer) as maplibregl.VectorTileSource | undefined;
+  src?.setTiles([tileUrl(layer, `${query}${query ? '&' : ''}v=${Date.now()}`)]);
 }
 
 /** Reload every boundary layer (after a plan was published). */

@@ -2,7 +2,7 @@ import { getJson, type IncidentSummary } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { nameOf, t, type Key } from '../i18n.js';
 import { incidentActions } from '../incident_actions.js';
-import { createMap, layerToggles, legend, refreshIncidents } from '../map/map_view.js';
+import { createMap, layerToggles, legend, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 
@@ -39,7 +39,7 @@ export const centrePage: Page = async (root) => {
     } catch (err) {
       fill(list, h('li', { class: 'error' }, `${t('unavailable')}: ${(err as Error).message}`));
     }
-    refreshIncidents(map, tileQuery());
+    refreshPoints(map, 'incidents', tileQuery());
   }
   function item(i: IncidentSummary): HTMLElement {
     const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no },

@@ -2,7 +2,7 @@ import { getJson, type IncidentSummary } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { assetStatus, nameOf, t, type Key } from '../i18n.js';
 import { incidentActions } from '../incident_actions.js';
-import { createMap, refreshIncidents, zoomToArea } from '../map/map_view.js';
+import { createMap, refreshPoints, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 
@@ -49,7 +49,7 @@ export const chiefPage: Page = async (root) => {
       map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
       const open = li.querySelector('.actions');
       if (open) open.remove();
-      else li.append(incidentActions(i.id, departments, () => { void loadIncidents(); refreshIncidents(map, gridQuery); }));
+      else li.append(incidentActions(i.id, departments, () => { void loadIncidents(); refreshPoints(map, 'incidents', gridQuery); }));
     });
     return li;
   }

@@ -1,0 +1,186 @@
+import { ApiError, getJson, postForm } from '../api.js';
+import { fill, h, when } from '../dom.js';
+import { assetStatus, nameOf, t } from '../i18n.js';
+import { createMap, refreshPoints } from '../map/map_view.js';
+import type { Page } from '../page.js';
+import { requireRole } from '../page.js';
+
+/** An asset as GET /api/assets lists it. */
+interface Asset {
+  id: number;
+  code: string;
+  category_code: string;
+  category_name: string | null;
+  category_name_en: string | null;
+  status: string;
+  grid_code: string | null;
+  lon: number;
+  lat: number;
+  updated_at: string;
+}
+
+/** What POST /api/assets/import answers (and, for bad rows, its 422 problem carries). */
+interface ImportResult {
+  rows: number;
+  valid_rows: number;
+  imported: number;
+  error_count: number;
+  errors: { line: number; code: string | null; reason: string }[];
+  grids: number;
+  seconds: { total: number };
+}
+
+const STATUSES = ['normal', 'damaged', 'missing', 'repairing', 'retired'];
+const PAGE_SIZE = 20;
+
+/**
+ * The asset ledger and import: assets filtered by category, status and grid, a page at a time, on the map
+ * too; for admins and planners, a file of assets checked first (every bad row by line) and then imported.
+ */
+export const assetsPage: Page = async (root) => {
+  const user = await requireRole(root, ['admin', 'planner', 'community', 'chief', 'department']);
+  if (!user) return;
+  const categories = await getJson<{ code: string; name: string; name_en: string }[]>('/api/asset-categories').catch(() => []);
+  const category = h('select', { name: 'category' }, h('option', { value: '' }, t('allCategories')), ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
+  const status = h('select', { name: 'status' }, h('option', { value: '' }, t('allStatuses')), ...STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
+  const grid = h('input', { name: 'grid', placeholder: t('gridCode') });
+  const total = h('p', { class: 'total', 'aria-live': 'polite' });
+  const list = h('ul', { class: 'asset-list', id: 'ledger' });
+  const prev = h('button', { type: 'button' }, '‹');
+  const next = h('button', { type: 'button' }, '›');
+  const mapEl = h('div', { class: 'map', id: 'assets-map' });
+  const side = h('aside', { class: 'panel wide' },
+    h('h2', {}, t('ledger')),
+    h('div', { class: 'row filters' }, category, status, grid),
+    total, list, h('div', { class: 'row' }, prev, next));
+  root.append(mapEl, side);
+  const map = createMap(mapEl);
+  // Importing is for admins and planners: at the top, folded, so that the ledger stays in view.
+  if (['admin', 'planner'].includes(user.role)) side.prepend(importForm());
+
+  let offset = 0;
+  const filters = () => {
+    const q = new URLSearchParams();
+    if (category.value) q.set('category', category.value);
+    if (status.value) q.set('status', status.value);
+    if (grid.value.trim()) q.set('grid', grid.value.trim());
+    return q;
+  };
+  async function load() {
+    const q = filters();
+    q.set('limit', String(PAGE_SIZE));
+    q.set('offset', String(offset));
+    try {
+      const page = await getJson<{ items: Asset[]; total: number }>(`/api/assets?${q}`);
+      total.textContent = page.total ? `${offset + 1}–${offset + page.items.length} / ${page.total}` : t('none');
+      fill(list, ...page.items.map((a) => h('li', {},
+        h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: [a.lon, a.lat], zoom: 18 }) },
+          `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`),
+        h('small', {}, ` ${when(a.updated_at)}`))));
+      prev.disabled = offset === 0;
+      next.disabled = offset + page.items.length >= page.total;
+    } catch (err) {
+      total.textContent = '';
+      fill(list, h('li', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+    }
+    // The map shows what the list shows (tiles take category and status; a grid filter too).
+    const tiles = filters();
+    refreshPoints(map, 'assets', tiles.toString());
+  }
+  const currentName = (a: Asset) => nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en });
+  const reload = () => {
+    offset = 0;
+    void load();
+  };
+  category.addEventListener('change', reload);
+  status.addEventListener('change', reload);
+  grid.addEventListener('change', reload);
+  prev.addEventListener('click', () => {
+    offset = Math.max(0, offset - PAGE_SIZE);
+    void load();
+  });
+  next.addEventListener('click', () => {
+    offset += PAGE_SIZE;
+    void load();
+  });
+  map.once('load', () => void load());
+
+  /** Check a file (a dry run: every bad row by line), then import it, all or nothing or skipping bad rows. */
+  function importForm(): HTMLElement {
+    const file = h('input', { type: 'file', name: 'file', accept: '.csv,.txt,.geojson,.json,.geojsonl,.geojsons,.ndjson,.jsonl' });
+    const skip = h('input', { type: 'checkbox', name: 'skip_invalid' });
+    const checkButton = h('button', { type: 'button', disabled: true }, t('checkFile'));
+    const importButton = h('button', { type: 'button', disabled: true }, t('importFile'));
+    const progress = h('progress', { max: 1, value: 0, hidden: true });
+    const out = h('div', { class: 'import-result', 'aria-live': 'polite' });
+    let checked: File | undefined;
+
+    async function send(dryRun: boolean) {
+      const f = file.files?.[0];
+      if (!f) return;
+      const form = new FormData();
+      form.set('file', f);
+      const q = new URLSearchParams();
+      if (dryRun) q.set('dry_run', 'true');
+      if (skip.checked) q.set('skip_invalid', 'true');
+      checkButton.disabled = importButton.disabled = true;
+      progress.hidden = false;
+      progress.removeAttribute('value');
+      fill(out, h('p', {}, dryRun ? t('checking') : t('importing')));
+      try {
+        const r = await postForm<ImportResult>(`/api/assets/import?${q}`, form, (sent) => {
+          if (sent < 1) progress.value = sent;
+          else progress.removeAttribute('value');
+        });
+        showResult(r, dryRun);
+        checked = dryRun && (r.error_count === 0 || skip.checked) ? f : undefined;
+        if (!dryRun && r.imported) reload();
+      } catch (err) {
+        checked = undefined;
+        if (err instanceof ApiError && err.status === 422 && err.body) showResult(err.body as unknown as ImportResult, dryRun, err.detail);
+        else fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      } finally {
+        progress.hidden = true;
+        checkButton.disabled = !file.files?.length;
+        importButton.disabled = !checked || checked !== file.files?.[0];
+      }
+    }
+
+    function showResult(r: ImportResult, dryRun: boolean, problem?: string) {
+      const summary = dryRun
+        ? `${t('rowsChecked')}: ${r.rows} · ${t('goodRows')}: ${r.valid_rows} · ${t('badRows')}: ${r.error_count} · ${t('grids')}: ${r.grids}`
+        : `${t('imported')}: ${r.imported} / ${r.rows} · ${t('badRows')}: ${r.error_count} · ${r.seconds.total.toFixed(1)} s`;
+      fill(out,
+        h('p', { class: r.error_count && !r.imported ? 'error' : undefined }, summary),
+        problem ? h('p', { class: 'error' }, problem) : null,
+        r.error_count
+          ? h('table', { class: 'bad-rows' },
+              h('thead', {}, h('tr', {}, h('th', {}, t('line')), h('th', {}, t('code')), h('th', {}, t('reason')))),
+              h('tbody', {}, ...r.errors.map((e) => h('tr', {}, h('td', {}, e.line), h('td', {}, e.code ?? ''), h('td', {}, e.reason)))))
+          : null,
+        r.error_count > r.errors.length ? h('p', {}, `… ${r.error_count - r.errors.length} ${t('more')}`) : null);
+    }
+
+    file.addEventListener('change', () => {
+      checked = undefined;
+      checkButton.disabled = !file.files?.length;
+      importButton.disabled = true;
+      fill(out);
+    });
+    skip.addEventListener('change', () => {
+      checked = undefined;
+      importButton.disabled = true;
+    });
+    checkButton.addEventListener('click', () => void send(true));
+    importButton.addEventListener('click', () => void send(false));
+    return h('details', { class: 'import' },
+      h('summary', {}, t('importAssets')),
+      h('p', { class: 'hint' }, t('importHint')),
+      h('label', {}, t('assetFile'), file),
+      h('label', {}, skip, t('skipBadRows')),
+      h('div', { class: 'row' }, checkButton, importButton),
+      progress, out);
+  }
+
+  return () => map.remove();
+};
