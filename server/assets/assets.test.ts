@@ -102,6 +102,21 @@ describe('POST /api/assets/import', () => {
     expect(await t.db.knex('assets').where('code', 'like', `FC-${run}-%`).where({ status: 'damaged' }).count({ n: '*' })).toEqual([{ n: 3 }]);
   });
 
+  it('reads a FeatureCollection written one feature per line by its lines, a broken feature line a bad row', async () => {
+    const line = (i: number, [lon, lat]: [number, number, string]) => JSON.stringify({ type: 'Feature', properties: { code: `FL-${run}-${i}`, category_code: '0101' }, geometry: { type: 'Point', coordinates: [lon, lat] } });
+    const lines = ['{"type":"FeatureCollection","name":"assets",', '"features": [', ...points.map((p, i) => `${line(i, p)},`), ']', '}'];
+    lines[3] = lines[3].slice(0, 40);
+    const bad = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.from(lines.join('\n')), 'assets.geojson');
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ format: 'geojson', rows: 3, imported: 0, error_count: 1, errors: [{ line: 4, reason: expect.stringMatching(/not a whole GeoJSON Feature/) }] });
+    expect(Number((await t.db.knex('assets').where('code', 'like', `FL-${run}-%`).count({ n: '*' }))[0].n)).toBe(0);
+    lines[3] = `${line(1, points[1])},`;
+    lines[4] = line(2, points[2]);
+    const good = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', Buffer.from(lines.join('\n')), 'assets.geojson');
+    expect(good.status).toBe(201);
+    expect(good.body).toMatchObject({ format: 'geojson', rows: 3, imported: 3 });
+  });
+
   it('reads an uploaded CSV in GBK (as Excel saves it in China) or UTF-16, Chinese attributes intact', async () => {
     const csv = (prefix: string) => ['code,category_code,lon,lat,名称', ...points.map(([lon, lat], i) => `${prefix}-${run}-${i},0120,${lon},${lat},沈河区路灯${i}号`)].join('\r\n');
     const gbk = await request(t.app).post('/api/assets/import').set(auth(admin)).attach('file', iconv.encode(csv('GBK'), 'gbk'), 'assets.csv');

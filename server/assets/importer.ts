@@ -155,36 +155,45 @@ function* readSeq(text: string): Generator<RawRow> {
 }
 
 /**
- * Read a FeatureCollection. When it is written one feature per line (as ogr2ogr and most tools do),
- * each row gets its line number; otherwise the whole text is parsed and rows are numbered by feature.
+ * Read a FeatureCollection. When it is written one feature per line (as ogr2ogr and most tools do), it is
+ * read line by line as it goes (the rows feed the COPY while the rest is read), each row numbered by its
+ * line; a feature line that is not whole JSON is then a bad row. That is decided by the first line that
+ * looks like a feature: when it does not parse on its own, the file is parsed whole and rows are numbered
+ * by feature.
  */
 function* readCollection(text: string): Generator<RawRow> {
-  const lines = text.split('\n');
-  const rows: RawRow[] = [];
-  let lineWise = lines.length > 2;
-  for (let i = 0; i < lines.length && lineWise; i++) {
-    const s = lines[i].trim().replace(/,$/, '');
+  let lineWise: boolean | undefined;
+  for (let start = 0, line = 1; start < text.length; line++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const s = text.slice(start, end).trim().replace(/,$/, '');
+    start = end + 1;
     if (!s.startsWith('{') || !s.includes('"Feature"') || s.includes('"FeatureCollection"')) continue;
+    let value: unknown;
     try {
-      rows.push(featureRow(i + 1, JSON.parse(s)));
+      value = JSON.parse(s);
     } catch {
-      lineWise = false;
+      if (lineWise === undefined) {
+        lineWise = false;
+        break;
+      }
+      yield { line, props: {}, position: undefined, problem: 'the line is not a whole GeoJSON Feature (this file has one feature per line: each must be complete JSON on its line)' };
+      continue;
     }
+    lineWise = true;
+    yield featureRow(line, value);
   }
+  if (lineWise) return;
   let fc: { type?: string; features?: unknown[] } | undefined;
-  if (!lineWise || rows.length === 0) {
-    try {
-      fc = JSON.parse(text);
-    } catch (err) {
-      throw new Invalid(`The file is not valid JSON (${(err as Error).message}); send a GeoJSON FeatureCollection, GeoJSONSeq or CSV.`);
-    }
-    if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
-      throw new Invalid('The JSON is not a GeoJSON FeatureCollection; send {"type":"FeatureCollection","features":[…]} of Points.');
-    }
-    for (let i = 0; i < fc.features.length; i++) yield featureRow(i + 1, fc.features[i]);
-    return;
+  try {
+    fc = JSON.parse(text);
+  } catch (err) {
+    throw new Invalid(`The file is not valid JSON (${(err as Error).message}); send a GeoJSON FeatureCollection, GeoJSONSeq or CSV.`);
   }
-  yield* rows;
+  if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
+    throw new Invalid('The JSON is not a GeoJSON FeatureCollection; send {"type":"FeatureCollection","features":[…]} of Points.');
+  }
+  for (let i = 0; i < fc.features.length; i++) yield featureRow(i + 1, fc.features[i]);
 }
 
 /** Where a CSV column goes: the position's parts, or a property under its (lower-case) name. */
