@@ -179,7 +179,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await page.close();
   }, 120_000);
 
-  it('lets a planner check a file of assets, see its bad rows by line, and import it once good', async () => {
+  it('lets a planner check a file of assets, see its bad rows by line, import it once good, and mark an asset damaged', async () => {
     const grid = await gridOf('chief02');
     const [lon, lat] = await insideGrid(grid);
     const { page, errors } = await ctx.open('#/login?next=%23%2Fassets');
@@ -216,6 +216,24 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await page.waitForFunction(() => document.querySelector('.import-result p')?.textContent?.startsWith('已导入: 2 / 2'));
     await page.screenshot({ path: path.join(ARTIFACTS, 'asset-import.png') });
     expect(await ctx.test.db.knex('assets').where('code', 'like', `${code}-%`).orderBy('code').pluck('grid_code')).toEqual([grid, grid]);
+
+    // Find the new asset in the ledger, open it, and mark it damaged with a note: logged, and shown.
+    await page.selectOption('select[name=status]', '');
+    await page.fill('input[name=code]', `${code}-1`);
+    await page.press('input[name=code]', 'Enter');
+    await page.waitForSelector(`#ledger li[data-code="${code}-1"]`);
+    await page.click(`#ledger li[data-code="${code}-1"] button.link`);
+    await page.waitForSelector(`#ledger li[data-code="${code}-1"] select[name=asset-status]`);
+    await page.selectOption(`#ledger li[data-code="${code}-1"] select[name=asset-status]`, 'damaged');
+    await page.fill(`#ledger li[data-code="${code}-1"] input[name=asset-note]`, '井盖破损');
+    await page.click(`#ledger li[data-code="${code}-1"] button:has-text("保存")`);
+    await page.waitForSelector(`#ledger li[data-code="${code}-1"] .history li`);
+    expect(await page.locator(`#ledger li[data-code="${code}-1"] .history li`).textContent()).toMatch(/完好 → 损坏 · 井盖破损$/);
+    expect(await page.locator(`#ledger li[data-code="${code}-1"] > button`).textContent()).toContain('损坏');
+    const asset = await ctx.test.db.knex('assets').where({ code: `${code}-1` }).first('id', 'status');
+    expect(asset.status).toBe('damaged');
+    expect(await ctx.test.db.knex('asset_events').where({ asset_id: asset.id }).select('from_status', 'to_status', 'note')).toEqual([{ from_status: 'normal', to_status: 'damaged', note: '井盖破损' }]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'asset-details.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -46,6 +46,12 @@ export async function postJson<T>(url: string, body?: unknown): Promise<T> {
   return parse<T>(await fetch(url, init), url);
 }
 
+/** PATCH with a JSON body and read the JSON answer. */
+export async function patchJson<T>(url: string, body: unknown): Promise<T> {
+  const init: RequestInit = { method: 'PATCH', credentials: 'same-origin', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+  return parse<T>(await fetch(url, init), url);
+}
+
 /** POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1). */
 export function postForm<T>(url: string, form: FormData, onProgress: (sent: number) => void): Promise<T> {
   // fetch cannot tell how far an upload is; a file of a million assets takes a while to send.

@@ -117,6 +117,7 @@ const STRINGS = {
   ledger: ['部件台账', 'Asset ledger'],
   allCategories: ['全部类别', 'All categories'],
   gridCode: ['网格编码', 'Grid code'],
+  assetCode: ['部件编码', 'Asset code'],
   importAssets: ['导入部件', 'Import assets'],
   importHint: [
     'CSV（code、category_code、status、lon、lat 或 wkt 列，UTF-8 或 GBK）、GeoJSON 或 GeoJSONSeq，最多 100 万行。先检查：每个错误行都会列出行号和原因；全部正确才导入（或勾选跳过错误行）。',
@@ -136,6 +137,9 @@ const STRINGS = {
   code: ['编码', 'Code'],
   reason: ['原因', 'Reason'],
   more: ['条未列出', 'more not listed'],
+  position: ['位置', 'Position'],
+  save: ['保存', 'Save'],
+  statusUnchanged: ['状态未改变：请选择新的状态', 'The status is the same: choose another'],
   appraisal: ['绩效考核', 'Appraisal'],
   month: ['月份', 'Month'],
   by: ['考核对象', 'Rows by'],

@@ -1,4 +1,5 @@
 import { ApiError, getJson, postForm } from '../api.js';
+import { assetDetails } from '../asset_details.js';
 import { fill, h, when } from '../dom.js';
 import { assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints } from '../map/map_view.js';
@@ -44,6 +45,7 @@ export const assetsPage: Page = async (root) => {
   const category = h('select', { name: 'category' }, h('option', { value: '' }, t('allCategories')), ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
   const status = h('select', { name: 'status' }, h('option', { value: '' }, t('allStatuses')), ...STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
   const grid = h('input', { name: 'grid', placeholder: t('gridCode') });
+  const code = h('input', { name: 'code', type: 'search', placeholder: t('assetCode') });
   const total = h('p', { class: 'total', 'aria-live': 'polite' });
   const list = h('ul', { class: 'asset-list', id: 'ledger' });
   const prev = h('button', { type: 'button' }, '‹');
@@ -51,7 +53,7 @@ export const assetsPage: Page = async (root) => {
   const mapEl = h('div', { class: 'map', id: 'assets-map' });
   const side = h('aside', { class: 'panel wide' },
     h('h2', {}, t('ledger')),
-    h('div', { class: 'row filters' }, category, status, grid),
+    h('div', { class: 'row filters' }, category, status, grid, code),
     total, list, h('div', { class: 'row' }, prev, next));
   root.append(mapEl, side);
   const map = createMap(mapEl);
@@ -66,17 +68,20 @@ export const assetsPage: Page = async (root) => {
     if (grid.value.trim()) q.set('grid', grid.value.trim());
     return q;
   };
-  async function load() {
+  /** The list's query: the map's filters, and asset codes (exact, as on their plates). */
+  const listFilters = () => {
     const q = filters();
+    if (code.value.trim()) q.set('code', code.value.trim());
+    return q;
+  };
+  async function load() {
+    const q = listFilters();
     q.set('limit', String(PAGE_SIZE));
     q.set('offset', String(offset));
     try {
       const page = await getJson<{ items: Asset[]; total: number }>(`/api/assets?${q}`);
       total.textContent = page.total ? `${offset + 1}–${offset + page.items.length} / ${page.total}` : t('none');
-      fill(list, ...page.items.map((a) => h('li', {},
-        h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: [a.lon, a.lat], zoom: 18 }) },
-          `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`),
-        h('small', {}, ` ${when(a.updated_at)}`))));
+      fill(list, ...page.items.map(item));
       prev.disabled = offset === 0;
       next.disabled = offset + page.items.length >= page.total;
     } catch (err) {
@@ -87,6 +92,25 @@ export const assetsPage: Page = async (root) => {
     const tiles = filters();
     refreshPoints(map, 'assets', tiles.toString());
   }
+  /** A row of the ledger: a click shows the asset on the map and opens (or closes) its details. */
+  function item(a: Asset): HTMLElement {
+    const label = () => `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`;
+    const button = h('button', { type: 'button', class: 'link' }, label());
+    const li = h('li', { 'data-code': a.code }, button, h('small', {}, ` ${when(a.updated_at)}`));
+    button.addEventListener('click', () => {
+      map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
+      const open = li.querySelector('.asset-details');
+      if (open) open.remove();
+      else {
+        li.append(assetDetails(a.id, (status) => {
+          a.status = status;
+          button.textContent = label();
+          refreshPoints(map, 'assets', filters().toString());
+        }));
+      }
+    });
+    return li;
+  }
   const currentName = (a: Asset) => nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en });
   const reload = () => {
     offset = 0;
@@ -95,6 +119,7 @@ export const assetsPage: Page = async (root) => {
   category.addEventListener('change', reload);
   status.addEventListener('change', reload);
   grid.addEventListener('change', reload);
+  code.addEventListener('change', reload);
   prev.addEventListener('click', () => {
     offset = Math.max(0, offset - PAGE_SIZE);
     void load();

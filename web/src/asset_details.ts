@@ -1,0 +1,70 @@
+import { ApiError, getJson, patchJson } from './api.js';
+import { fill, h, when } from './dom.js';
+import { assetStatus, t } from './i18n.js';
+
+/** One asset as GET /api/assets/{id} answers: its fields and its change log. */
+interface AssetDetail {
+  id: number;
+  code: string;
+  status: string;
+  grid_code: string | null;
+  department_code: string | null;
+  attrs: Record<string, unknown>;
+  lon: number;
+  lat: number;
+  history: { action: 'status' | 'regrid'; from_status: string | null; to_status: string | null; from_grid: string | null; to_grid: string | null; note: string | null; created_at: string }[];
+}
+
+const STATUSES = ['normal', 'damaged', 'missing', 'repairing', 'retired'];
+
+/**
+ * A panel that loads one asset: its attributes, its change log (status changes, moves between grids) and a
+ * status change with a note (for the logged-in user; the server says when the asset is outside their scope).
+ */
+export function assetDetails(id: number, onChanged: (status: string) => void): HTMLElement {
+  const box = h('div', { class: 'actions asset-details' }, '…');
+  const show = async () => {
+    let a: AssetDetail;
+    try {
+      a = await getJson<AssetDetail>(`/api/assets/${id}`);
+    } catch (err) {
+      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      return;
+    }
+    const attrs = Object.entries(a.attrs);
+    const history = h('ul', { class: 'history' }, ...a.history.map((e) => h('li', {},
+      `${when(e.created_at)} · `,
+      e.action === 'status' ? `${assetStatus(e.from_status)} → ${assetStatus(e.to_status)}` : `${t('grids')} ${e.from_grid ?? '—'} → ${e.to_grid ?? '—'}`,
+      e.note ? ` · ${e.note}` : '')));
+    fill(box,
+      h('dl', { class: 'kv-list' },
+        h('dt', {}, t('position')), h('dd', {}, `${a.lon}, ${a.lat}`),
+        h('dt', {}, t('grids')), h('dd', {}, a.grid_code ?? '—'),
+        ...attrs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))])),
+      a.history.length ? history : null,
+      statusForm(a));
+  };
+  function statusForm(a: AssetDetail): HTMLElement {
+    const status = h('select', { name: 'asset-status' }, ...STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));
+    const note = h('input', { name: 'asset-note', placeholder: t('note') });
+    const msg = h('p', { class: 'error', role: 'alert' });
+    const save = h('button', { type: 'button' }, t('save'));
+    save.addEventListener('click', async () => {
+      msg.textContent = '';
+      if (status.value === a.status) {
+        msg.textContent = t('statusUnchanged');
+        return;
+      }
+      try {
+        await patchJson(`/api/assets/${a.id}`, { status: status.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+        onChanged(status.value);
+        await show();
+      } catch (err) {
+        msg.textContent = err instanceof ApiError ? err.detail : String(err);
+      }
+    });
+    return h('div', {}, h('div', { class: 'row' }, status, note, save), msg);
+  }
+  void show();
+  return box;
+}
