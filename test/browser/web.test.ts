@@ -179,6 +179,40 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await page.close();
   }, 120_000);
 
+  it('lets a planner repair a plan whose grid was drawn 40 cm off, and publish it once valid', async () => {
+    const code = await gridOf('chief05');
+    const { rows } = await ctx.test.db.knex.raw(
+      `select parent_code, ST_AsGeoJSON(ST_Translate(geom, 0.4 / (111320 * cos(radians(41.8))), 0), 15)::json as g from areas where code = ? and valid_to is null`,
+      [code],
+    );
+    const fc = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code, parent_code: rows[0].parent_code }, geometry: rows[0].g }] };
+    const { page, errors } = await ctx.open('#/login?next=%23%2Fplanner');
+    await loginThroughForm(page, 'planner', TEST_PASSWORD);
+    await page.waitForSelector('#planner-map canvas');
+    await page.setInputFiles('.panel input[type=file]', { name: 'off.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(fc)) });
+    await page.waitForSelector('.report h3');
+    expect(await page.locator('.report h3').textContent()).toMatch(/^#\d+ · ✖ /);
+    expect(await page.locator('.report button:has-text("发布")').isDisabled()).toBe(true);
+    await page.click('.repair button:has-text("修复")');
+    await page.waitForFunction(() => document.querySelector('.report h3')?.textContent?.includes('✔'));
+    expect(await page.locator('.report .problems li').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'planner-repaired.png') });
+    await page.click('.report button:has-text("发布")');
+    await page.waitForFunction(() => /已发布/.test(document.querySelector('.panel p.error')?.textContent ?? ''));
+    const published = await ctx.test.db.knex('plans').where({ status: 'published' }).orderBy('id', 'desc').first('id');
+    expect(Number((await page.locator('.panel p.error').first().textContent())!.match(/#(\d+)/)![1])).toBe(published.id);
+    // Snapped back: the grid in force now lies within a few centimetres of where it was before the 40 cm slip.
+    const { rows: moved } = await ctx.test.db.knex.raw(
+      `select ST_HausdorffDistance(n.geom, o.geom) * 111320 as m
+         from areas n join areas o on o.code = n.code and o.valid_to is not null
+        where n.code = ? and n.valid_to is null order by o.valid_to desc limit 1`,
+      [code],
+    );
+    expect(Number(moved[0].m)).toBeLessThan(0.1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('lets a planner check a file of assets, see its bad rows by line, import it once good, and mark an asset damaged', async () => {
     const grid = await gridOf('chief02');
     const [lon, lat] = await insideGrid(grid);

@@ -10,6 +10,12 @@ import { requireRole } from '../page.js';
 
 type LonLat = [number, number];
 
+/** A grid as /api/areas and a plan's features answer it. */
+interface GridFeature {
+  properties: { code: string; name: string; parent_code: string | null };
+  geometry: { type: string; coordinates: number[][][] | number[][][][] };
+}
+
 /** The validation report of a plan (see /api/plans/{id}/report). */
 interface PlanReport {
   valid: boolean;
@@ -75,9 +81,13 @@ export const plannerPage: Page = async (root) => {
   });
 
   async function loadGrids() {
-    const grids = await getJson<{ features: { properties: { code: string; name: string; parent_code: string }; geometry: { type: string; coordinates: number[][][][] } }[] }>('/api/areas?level=grid');
-    const features = grids.features.flatMap((f) =>
-      f.geometry.coordinates.map((poly, i) => ({
+    edit((await getJson<{ features: GridFeature[] }>('/api/areas?level=grid')).features);
+  }
+
+  /** Put grids in the editor, one polygon each part (a plan's parts of one code are merged back by planFeatures). */
+  function edit(grids: GridFeature[]) {
+    const features = grids.flatMap((f) =>
+      (f.geometry.type === 'Polygon' ? [f.geometry.coordinates as number[][][]] : (f.geometry.coordinates as number[][][][])).map((poly, i) => ({
         type: 'Feature' as const,
         properties: { mode: 'polygon', code: f.properties.code, name: f.properties.name, parent_code: f.properties.parent_code, part: i },
         geometry: { type: 'Polygon' as const, coordinates: poly },
@@ -85,6 +95,11 @@ export const plannerPage: Page = async (root) => {
     );
     draw.clear();
     draw.addFeatures(features as GeoJSONStoreFeatures[]);
+  }
+
+  /** A plan's proposed grids into the editor (after a repair, or opened from the list). */
+  async function loadPlan(id: number) {
+    edit((await getJson<{ features: { features: GridFeature[] } }>(`/api/plans/${id}`)).features.features);
   }
 
   /** The drawn polygons as a plan: parts of one code merged back into a MultiPolygon. */
@@ -105,7 +120,7 @@ export const plannerPage: Page = async (root) => {
     msg.textContent = '';
     try {
       const created = await postJson<{ id: number; report: PlanReport }>(`/api/plans${title.value ? `?title=${encodeURIComponent(title.value)}` : ''}`, body);
-      showReport(created.id, created.report);
+      showReport(created.id, created.report, true);
       await listPlans();
     } catch (err) {
       msg.textContent = err instanceof ApiError ? (err.status === 404 ? t('unavailable') : err.detail) : String(err);
@@ -122,7 +137,7 @@ export const plannerPage: Page = async (root) => {
     void submit(body);
   });
 
-  function showReport(id: number, r: PlanReport) {
+  function showReport(id: number, r: PlanReport, draft: boolean) {
     const points = [
       ...r.invalid.filter((x) => x.location).map((x) => ({ at: x.location!, colour: PROBLEM_COLOURS.invalid, text: `${x.code}: ${x.reason}` })),
       ...r.overlaps.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.overlap, text: `${x.a} × ${x.b}: ${x.area_m2.toFixed(1)} m²` })),
@@ -137,10 +152,43 @@ export const plannerPage: Page = async (root) => {
     fill(reportBox,
       h('h3', {}, `#${id} · `, r.valid ? `✔ ${t('valid')}` : `✖ ${t('invalidReport')}`, ` · ${r.grids} ${t('features')}`),
       h('ul', { class: 'problems' }, ...points.map((p) => h('li', {}, h('i', { style: `background:${p.colour}` }), h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: p.at, zoom: 17 }) }, p.text)))),
+      draft && !r.valid ? repairForm(id) : null,
       h('div', { class: 'row' },
         h('button', { type: 'button', onclick: () => void showImpact(id, impact) }, t('impact')),
-        h('button', { type: 'button', disabled: !r.valid, onclick: () => void publish(id) }, t('publish'))),
+        h('button', { type: 'button', disabled: !r.valid || !draft, onclick: () => void publish(id) }, t('publish'))),
       impact);
+  }
+
+  /** The repairs of a draft (POST /api/plans/{id}/repair), each with its tolerance; the repaired grids go into the editor. */
+  function repairForm(id: number): HTMLElement {
+    const makeValid = h('input', { type: 'checkbox', name: 'make_valid', checked: true });
+    const snap = h('input', { type: 'number', name: 'snap_m', min: 0, max: 50, step: 0.1, value: 1 });
+    const gaps = h('input', { type: 'number', name: 'gaps_max_m2', min: 0, max: 1_000_000, value: 100 });
+    const overlaps = h('input', { type: 'number', name: 'overlaps_max_m2', min: 0, max: 1_000_000, value: 100 });
+    const repairMsg = h('p', { class: 'error', role: 'alert' });
+    // Empty or 0: that repair is not asked for.
+    const amount = (el: HTMLInputElement) => (Number(el.value) > 0 ? Number(el.value) : undefined);
+    const run = async () => {
+      repairMsg.textContent = '';
+      try {
+        const r = await postJson<PlanReport>(`/api/plans/${id}/repair`, {
+          ...(makeValid.checked ? { make_valid: true } : {}), snap_m: amount(snap), gaps_max_m2: amount(gaps), overlaps_max_m2: amount(overlaps),
+        });
+        await loadPlan(id);
+        showReport(id, r, true);
+        await listPlans();
+      } catch (err) {
+        repairMsg.textContent = err instanceof ApiError ? err.detail : String(err);
+      }
+    };
+    return h('fieldset', { class: 'repair' },
+      h('legend', {}, t('repair')),
+      h('label', {}, makeValid, t('repairMakeValid')),
+      h('label', {}, t('repairSnap'), snap),
+      h('label', {}, t('repairGaps'), gaps),
+      h('label', {}, t('repairOverlaps'), overlaps),
+      h('button', { type: 'button', onclick: () => void run() }, t('repair')),
+      repairMsg);
   }
 
   async function showImpact(id: number, box: HTMLElement) {
@@ -172,7 +220,10 @@ export const plannerPage: Page = async (root) => {
       const list = await getJson<PlanSummary[]>('/api/plans');
       fill(plans, ...list.map((p) => h('li', {}, h('button', {
         type: 'button', class: 'link',
-        onclick: async () => showReport(p.id, await getJson<PlanReport>(`/api/plans/${p.id}/report`)),
+        onclick: async () => {
+          showReport(p.id, await getJson<PlanReport>(`/api/plans/${p.id}/report`), p.status === 'draft');
+          await loadPlan(p.id);
+        },
       }, `#${p.id} ${p.title || ''} · ${p.status} · ${p.valid ? '✔' : '✖'} · ${when(p.created_at)}`))));
     } catch (err) {
       fill(plans, h('li', {}, err instanceof ApiError && err.status === 404 ? t('unavailable') : String(err)));
