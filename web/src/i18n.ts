@@ -104,6 +104,8 @@ const STRINGS = {
   outsideParent: ['超出上级', 'Outside parent'],
   published: ['已发布', 'Published'],
   repair: ['修复', 'Repair'],
+  impactGrids: ['改动 / 新增 / 撤销的网格', 'Grids changed / new / retired'],
+  impactStaff: ['人员分工', 'Staff assignments'],
   repairMakeValid: ['修复无效图形（自相交等）', 'Make invalid shapes valid (self-intersections…)'],
   repairSnap: ['顶点吸附到相邻网格（米）', 'Snap vertices to neighbours within (m)'],
   repairGaps: ['缝隙并入相邻网格，面积不超过（平方米）', 'Merge gaps into a neighbour, up to (m²)'],

@@ -195,10 +195,10 @@ export const plannerPage: Page = async (root) => {
     try {
       const i = await getJson<{ changed_grids: string[]; new_grids: string[]; retired_grids: string[]; assets: { total: number }; incidents: { total: number }; staff_assignments: { total: number } }>(`/api/plans/${id}/impact`);
       fill(box, h('dl', {},
-        h('dt', {}, 'changed / new / retired'), h('dd', {}, `${i.changed_grids.length} / ${i.new_grids.length} / ${i.retired_grids.length}`),
+        h('dt', {}, t('impactGrids')), h('dd', {}, `${i.changed_grids.length} / ${i.new_grids.length} / ${i.retired_grids.length}`),
         h('dt', {}, t('assets')), h('dd', {}, String(i.assets.total)),
         h('dt', {}, t('incidents')), h('dd', {}, String(i.incidents.total)),
-        h('dt', {}, 'staff'), h('dd', {}, String(i.staff_assignments.total))));
+        h('dt', {}, t('impactStaff')), h('dd', {}, String(i.staff_assignments.total))));
     } catch (err) {
       fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
     }
