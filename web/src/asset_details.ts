@@ -1,6 +1,6 @@
 import { ApiError, getJson, patchJson } from './api.js';
 import { fill, h, when } from './dom.js';
-import { assetStatus, t } from './i18n.js';
+import { ASSET_STATUSES, assetStatus, t } from './i18n.js';
 
 /** One asset as GET /api/assets/{id} answers: its fields and its change log. */
 interface AssetDetail {
@@ -15,7 +15,6 @@ interface AssetDetail {
   history: { action: 'status' | 'regrid'; from_status: string | null; to_status: string | null; from_grid: string | null; to_grid: string | null; note: string | null; created_at: string }[];
 }
 
-const STATUSES = ['normal', 'damaged', 'missing', 'repairing', 'retired'];
 
 /**
  * A panel that loads one asset: its attributes, its change log (status changes, moves between grids) and a
@@ -45,7 +44,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
       statusForm(a));
   };
   function statusForm(a: AssetDetail): HTMLElement {
-    const status = h('select', { name: 'asset-status' }, ...STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));
+    const status = h('select', { name: 'asset-status' }, ...ASSET_STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));
     const note = h('input', { name: 'asset-note', placeholder: t('note') });
     const msg = h('p', { class: 'error', role: 'alert' });
     const save = h('button', { type: 'button' }, t('save'));

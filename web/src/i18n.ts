@@ -198,6 +198,9 @@ export function t(key: Key): string {
   return STRINGS[key][currentLang() === 'zh' ? 0 : 1];
 }
 
+/** The statuses of an asset, in the order of their lifecycle. */
+export const ASSET_STATUSES = ['normal', 'damaged', 'missing', 'repairing', 'retired'] as const;
+
 /** The label of an asset status (normal, damaged, missing, repairing, retired); unknown ones as they are. */
 export function assetStatus(status: string | null | undefined): string {
   if (!status) return '';

@@ -1,7 +1,7 @@
 import { ApiError, getJson, postForm } from '../api.js';
 import { assetDetails } from '../asset_details.js';
 import { fill, h, when } from '../dom.js';
-import { assetStatus, nameOf, t } from '../i18n.js';
+import { ASSET_STATUSES, assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
@@ -31,7 +31,6 @@ interface ImportResult {
   seconds: { total: number };
 }
 
-const STATUSES = ['normal', 'damaged', 'missing', 'repairing', 'retired'];
 const PAGE_SIZE = 20;
 
 /**
@@ -43,7 +42,7 @@ export const assetsPage: Page = async (root) => {
   if (!user) return;
   const categories = await getJson<{ code: string; name: string; name_en: string }[]>('/api/asset-categories').catch(() => []);
   const category = h('select', { name: 'category' }, h('option', { value: '' }, t('allCategories')), ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
-  const status = h('select', { name: 'status' }, h('option', { value: '' }, t('allStatuses')), ...STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
+  const status = h('select', { name: 'status' }, h('option', { value: '' }, t('allStatuses')), ...ASSET_STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
   const grid = h('input', { name: 'grid', placeholder: t('gridCode') });
   const code = h('input', { name: 'code', type: 'search', placeholder: t('assetCode') });
   const total = h('p', { class: 'total', 'aria-live': 'polite' });
