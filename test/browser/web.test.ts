@@ -144,6 +144,19 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     expect(assetLabels.every((l) => /· (完好|损坏|丢失|维修中|已报废)$/.test(l))).toBe(true);
     expect(shown.map(([c]) => c)).not.toContain(otherCase);
     expect(shown.every(([, g]) => g === mine)).toBe(true);
+    // A cover found gone on patrol: the chief opens the asset and marks it missing, with a note.
+    const first = (await page.locator('.asset-list li').first().getAttribute('data-code'))!;
+    const item = page.locator(`.asset-list li[data-code="${first}"]`);
+    await item.locator('button.link').click();
+    await item.locator('select[name=asset-status]').selectOption('missing');
+    await item.locator('input[name=asset-note]').fill('巡查发现井盖丢失');
+    await item.locator('button:has-text("保存")').click();
+    await item.locator('.history li').waitFor();
+    expect(await item.locator('button.link').textContent()).toMatch(/· 丢失$/);
+    expect(await item.locator('a[href^="#/report?asset="]').count()).toBe(1);
+    const asset = await ctx.test.db.knex('assets').where({ code: first }).first('id', 'status', 'grid_code');
+    expect(asset).toMatchObject({ status: 'missing', grid_code: mine });
+    expect(await ctx.test.db.knex('asset_events').where({ asset_id: asset.id }).orderBy('id', 'desc').first('to_status', 'note')).toEqual({ to_status: 'missing', note: '巡查发现井盖丢失' });
     expect(errors).toEqual([]);
     await page.close();
   });

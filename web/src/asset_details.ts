@@ -41,7 +41,8 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
         h('dt', {}, t('grids')), h('dd', {}, a.grid_code ?? '—'),
         ...attrs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))])),
       a.history.length ? history : null,
-      statusForm(a));
+      statusForm(a),
+      h('p', {}, h('a', { href: `#/report?asset=${a.id}${a.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
   };
   function statusForm(a: AssetDetail): HTMLElement {
     const status = h('select', { name: 'asset-status' }, ...ASSET_STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));

@@ -1,4 +1,5 @@
 import { getJson, type IncidentSummary } from '../api.js';
+import { assetDetails } from '../asset_details.js';
 import { fill, h, when } from '../dom.js';
 import { assetStatus, nameOf, t, type Key } from '../i18n.js';
 import { incidentActions } from '../incident_actions.js';
@@ -7,6 +8,7 @@ import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 
 interface AssetItem {
+  id: number;
   code: string;
   category_code?: string;
   category_name?: string;
@@ -59,10 +61,23 @@ export const chiefPage: Page = async (root) => {
   else {
     const items = assetPages.flatMap((p) => p?.items ?? p?.features?.map((f) => f.properties) ?? []);
     fill(assets, ...items.map((a) => {
-      const label = `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${assetStatus(a.status)}`;
-      return h('li', {}, a.lon !== undefined && a.lat !== undefined
-        ? h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: [a.lon!, a.lat!], zoom: 18 }) }, label)
-        : label);
+      const label = () => `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${assetStatus(a.status)}`;
+      const button = h('button', { type: 'button', class: 'link' }, label());
+      const li = h('li', { 'data-code': a.code }, button);
+      // The asset on the map, and its details: a chief marks a cover found broken, with a note, or reports a problem about it.
+      button.addEventListener('click', () => {
+        if (a.lon !== undefined && a.lat !== undefined) map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
+        const open = li.querySelector('.asset-details');
+        if (open) open.remove();
+        else {
+          li.append(assetDetails(a.id, (status) => {
+            a.status = status;
+            button.textContent = label();
+            refreshPoints(map, 'assets', gridQuery);
+          }));
+        }
+      });
+      return li;
     }));
   }
   return () => map.remove();
