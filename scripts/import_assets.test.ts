@@ -22,5 +22,17 @@ describe('formatImport', () => {
     );
     expect(text).toMatch(/bad rows\s+1/);
     expect(text).toMatch(/^3\s+X1\s+unknown category 9999$/m);
+    // Nothing written: no grids to speak of, and the time after the COPY went to checking the file again.
+    expect(text).toMatch(/^imported\s+0$/m);
+    expect(text).toMatch(/full check for the report 0\.0 s/);
+  });
+
+  it('says where an import went and what its time after the COPY was spent on', () => {
+    const text = formatImport(
+      { format: 'csv', rows: 3, valid_rows: 3, imported: 3, error_count: 0, errors: [], grids: 2, seconds: { parse: 0.1, validate: 0.2, write: 0.4, total: 0.7 } },
+      'a.csv',
+    );
+    expect(text).toMatch(/^imported\s+3 into 2 grids$/m);
+    expect(text).toMatch(/indexes \+ pyramid 0\.4 s, total 0\.7 s/);
   });
 });

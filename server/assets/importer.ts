@@ -37,7 +37,7 @@ export interface ImportResult {
   error_count: number;
   errors: RowError[];
   grids: number;
-  /** parse: setup and the first row; validate: checking, with the COPY running alongside; write: what follows it (indexes, pyramid, commit). */
+  /** parse: setup and the first row; validate: checking, with the COPY running alongside; write: what follows it (indexes, pyramid, commit; or, when nothing is written, the file checked again in full for the report). */
   seconds: { parse: number; validate: number; write: number; total: number };
 }
 
