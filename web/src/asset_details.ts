@@ -45,8 +45,8 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
       h('p', {}, h('a', { href: `#/report?asset=${a.id}${a.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
   };
   function statusForm(a: AssetDetail): HTMLElement {
-    const status = h('select', { name: 'asset-status' }, ...ASSET_STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));
-    const note = h('input', { name: 'asset-note', placeholder: t('note') });
+    const status = h('select', { name: 'asset-status', 'aria-label': t('status') }, ...ASSET_STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));
+    const note = h('input', { name: 'asset-note', placeholder: t('note'), 'aria-label': t('note') });
     const msg = h('p', { class: 'error', role: 'alert' });
     const save = h('button', { type: 'button' }, t('save'));
     save.addEventListener('click', async () => {

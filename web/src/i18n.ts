@@ -125,6 +125,8 @@ const STRINGS = {
   allCategories: ['全部类别', 'All categories'],
   gridCode: ['网格编码', 'Grid code'],
   assetCode: ['部件编码', 'Asset code'],
+  previousPage: ['上一页', 'Previous page'],
+  nextPage: ['下一页', 'Next page'],
   importAssets: ['导入部件', 'Import assets'],
   importHint: [
     'CSV（code、category_code、status、lon、lat 或 wkt 列，UTF-8 或 GBK）、GeoJSON 或 GeoJSONSeq，最多 100 万行。先检查：每个错误行都会列出行号和原因；全部正确才导入（或勾选跳过错误行）。',

@@ -41,14 +41,14 @@ export const assetsPage: Page = async (root) => {
   const user = await requireRole(root, ['admin', 'planner', 'community', 'chief', 'department']);
   if (!user) return;
   const categories = await getJson<{ code: string; name: string; name_en: string }[]>('/api/asset-categories').catch(() => []);
-  const category = h('select', { name: 'category' }, h('option', { value: '' }, t('allCategories')), ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
-  const status = h('select', { name: 'status' }, h('option', { value: '' }, t('allStatuses')), ...ASSET_STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
-  const grid = h('input', { name: 'grid', placeholder: t('gridCode') });
-  const code = h('input', { name: 'code', type: 'search', placeholder: t('assetCode') });
+  const category = h('select', { name: 'category', 'aria-label': t('allCategories') }, h('option', { value: '' }, t('allCategories')), ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
+  const status = h('select', { name: 'status', 'aria-label': t('allStatuses') }, h('option', { value: '' }, t('allStatuses')), ...ASSET_STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
+  const grid = h('input', { name: 'grid', placeholder: t('gridCode'), 'aria-label': t('gridCode') });
+  const code = h('input', { name: 'code', type: 'search', placeholder: t('assetCode'), 'aria-label': t('assetCode') });
   const total = h('p', { class: 'total', 'aria-live': 'polite' });
   const list = h('ul', { class: 'asset-list', id: 'ledger' });
-  const prev = h('button', { type: 'button' }, '‹');
-  const next = h('button', { type: 'button' }, '›');
+  const prev = h('button', { type: 'button', 'aria-label': t('previousPage') }, '‹');
+  const next = h('button', { type: 'button', 'aria-label': t('nextPage') }, '›');
   const mapEl = h('div', { class: 'map', id: 'assets-map' });
   const side = h('aside', { class: 'panel wide' },
     h('h2', {}, t('ledger')),
