@@ -68,6 +68,53 @@ describe('GET /api/assets', () => {
   });
 });
 
+describe('POST /api/assets', () => {
+  const feature = (code: string, [lon, lat]: [number, number], properties: Record<string, unknown> = {}) => ({
+    type: 'Feature', properties: { code, category_code: '0120', ...properties }, geometry: { type: 'Point', coordinates: [lon, lat] },
+  });
+
+  it('adds one asset in its grid, its other properties kept as attributes', async () => {
+    const code = `ONE-${run}`;
+    const res = await request(t.app).post('/api/assets').set(auth(admin)).send(feature(code, [points[1][0], points[1][1]], { status: 'repairing', 灯杆: 'LED 60W' }));
+    expect(res.status, res.text).toBe(201);
+    expect(res.type).toBe('application/json');
+    expect(res.body).toMatchObject({ code, category_code: '0120', status: 'repairing', grid_code: points[1][2], attrs: { 灯杆: 'LED 60W' }, history: [] });
+    expect(res.body.lon).toBeCloseTo(points[1][0], 6);
+    const row = await t.db.knex('assets').where({ id: res.body.id }).first('code', 'grid_code', 'area_version_id');
+    expect(row).toMatchObject({ code, grid_code: points[1][2] });
+    expect(row.area_version_id).toBeGreaterThan(0);
+  });
+
+  it('answers 409 for a code the office has, 422 saying why for a point in no grid or an unknown category, and writes nothing', async () => {
+    const code = `TWO-${run}`;
+    expect((await request(t.app).post('/api/assets').set(auth(admin)).send(feature(code, [points[0][0], points[0][1]]))).status).toBe(201);
+    const before = await t.db.knex('assets').count({ n: '*' });
+    const again = await request(t.app).post('/api/assets').set(auth(admin)).send(feature(code, [points[2][0], points[2][1]]));
+    expect(again.status).toBe(409);
+    expect(again.type).toBe('application/problem+json');
+    expect(again.body.detail).toMatch(/duplicate code/);
+    const nowhere = await request(t.app).post('/api/assets').set(auth(admin)).send(feature(`${code}-X`, [120, 30]));
+    expect(nowhere.status).toBe(422);
+    expect(nowhere.body.detail).toMatch(/outside every grid/);
+    const category = await request(t.app).post('/api/assets').set(auth(admin)).send(feature(`${code}-Y`, [points[0][0], points[0][1]], { category_code: '9999' }));
+    expect(category.status).toBe(422);
+    expect(category.body.detail).toMatch(/unknown category 9999/);
+    const swapped = await request(t.app).post('/api/assets').set(auth(admin)).send(feature(`${code}-Z`, [points[0][1], points[0][0]]));
+    expect(swapped.status).toBe(422);
+    expect(swapped.body.detail).toMatch(/look swapped/);
+    expect(await t.db.knex('assets').count({ n: '*' })).toEqual(before);
+  });
+
+  it('answers 400 for a body that is not a Point Feature, and 403 for a grid chief', async () => {
+    const line = { type: 'Feature', properties: { code: 'L', category_code: '0120' }, geometry: { type: 'LineString', coordinates: [[123.4, 41.8], [123.5, 41.8]] } };
+    const bad = await request(t.app).post('/api/assets').set(auth(admin)).send(line);
+    expect(bad.status).toBe(400);
+    expect(bad.type).toBe('application/problem+json');
+    const chief = await loginAs(t.app, 'chief01');
+    expect((await request(t.app).post('/api/assets').set(auth(chief)).send(feature(`C-${run}`, [points[0][0], points[0][1]]))).status).toBe(403);
+  });
+});
+
 describe('POST /api/assets/import', () => {
   it('imports a CSV with lon/lat columns, each asset in its grid', async () => {
     const csv = ['code,category_code,status,lon,lat,owner', ...points.map(([lon, lat], i) => `CSV-${run}-${i},0120,normal,${lon},${lat},Street lighting`)].join('\n');

@@ -9,8 +9,8 @@ import { problem } from '../http/schemas.js';
 import { uploadOne } from '../plans/routes.js';
 import { invalidateTiles } from '../tiles/cache.js';
 import { decodeImportFile, detectFormat, importAssets } from './importer.js';
-import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, patchAssetBody } from './schema.js';
-import { getAsset, listAssets, listCategories, patchAsset } from './service.js';
+import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, newAssetBody, patchAssetBody } from './schema.js';
+import { createAsset, getAsset, listAssets, listCategories, patchAsset } from './service.js';
 
 /** Largest import upload (a million rows of CSV or GeoJSONSeq fit). */
 export const MAX_IMPORT_BYTES = 400 * 1024 * 1024;
@@ -42,6 +42,30 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     handler: ({ query }) => {
       const { limit, offset, ...filter } = query;
       return listAssets(db.knex, filter, limit, offset);
+    },
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/assets',
+    summary: 'Add one asset (a GeoJSON Point Feature), checked as an imported row is and given its grid',
+    tags: ['assets'],
+    auth: 'session',
+    before: [requireRole('admin', 'planner')],
+    body: newAssetBody,
+    responses: {
+      201: { description: 'The asset, with its grid', schema: assetDetail },
+      400: problem('Not a Point Feature with code and category_code'),
+      401: problem('Not logged in'),
+      403: problem('Not an admin or planner, or the point is outside your offices'),
+      409: problem('The code is taken in that office'),
+      422: problem('Unknown category or status, bad coordinates, or outside every grid'),
+    },
+    handler: async ({ body }, req, res) => {
+      const offices = new Set(((await sqlAreasInScope(db.knex, userOf(req), 1)).rows as { code: string }[]).map((r) => r.code));
+      const asset = await createAsset(db, offices, body);
+      invalidateTiles('assets');
+      res.status(201).json(asset);
     },
   });
 

@@ -56,6 +56,23 @@ export const patchAssetBody = z
   .strict()
   .refine((b) => b.status !== undefined || b.department_code !== undefined || b.attrs !== undefined, 'change at least one of status, department_code, attrs');
 
+/** Body of POST /api/assets: one asset as a GeoJSON Point Feature (other properties are kept as attributes). */
+export const newAssetBody = z
+  .object({
+    type: z.literal('Feature'),
+    properties: z
+      .object({
+        code: z.string().trim().min(1).max(64),
+        category_code: z.string().trim().min(1).max(64),
+        status: z.enum(ASSET_STATUSES).optional(),
+        department_code: z.string().trim().min(1).max(64).optional(),
+        attrs: z.record(z.string(), z.unknown()).optional(),
+      })
+      .catchall(z.unknown()),
+    geometry: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]).meta({ description: '[lon, lat] in WGS84' }) }),
+  })
+  .meta({ id: 'NewAsset' });
+
 /** Query of POST /api/assets/import. */
 export const importQuery = z.object({
   format: z.enum(ASSET_FORMATS).optional().meta({ description: 'geojson, geojsonseq or csv; guessed from the file when absent' }),

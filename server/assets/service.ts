@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import { isAreaInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
-import { Forbidden, Invalid, NotFound } from '../http/errors.js';
+import type { Db } from '../db/connect.js';
+import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { invalidateTiles } from '../tiles/cache.js';
+import { importAssets } from './importer.js';
 import { sqlAssetEvents, sqlCountAssets, sqlGetAsset, sqlListAssets, type AssetFilter, type AssetStatus } from './sql.js';
 
 interface AssetRow {
@@ -59,6 +61,23 @@ export async function getAsset(knex: Knex, id: number) {
     ...toAsset(row),
     history: history.map((e: Record<string, unknown>) => ({ ...e, created_at: new Date(e.created_at as string).toISOString() })),
   };
+}
+
+/**
+ * Add one asset, a GeoJSON Point Feature, checked as every imported row is (code, category, status, position,
+ * grid, the user's offices) and given its grid; answers it as GET /api/assets/{id} does.
+ */
+export async function createAsset(db: Db, offices: Set<string> | undefined, feature: { properties: { code: string } }) {
+  const result = await importAssets(db, JSON.stringify(feature), { format: 'geojsonseq', offices, bulk: false });
+  const error = result.errors[0];
+  if (error) {
+    if (error.reason.startsWith('duplicate code')) throw new Conflict(`The asset cannot be added: ${error.reason}. Choose another code, or change that asset with PATCH /api/assets/{id}.`);
+    if (error.reason.startsWith('outside your scope')) throw new Forbidden(`The asset cannot be added: ${error.reason}.`);
+    throw new Unprocessable(`The asset cannot be added: ${error.reason}.`);
+  }
+  // Codes are unique per office; the newest asset of this code is the one just written.
+  const row = await db.knex('assets').where({ code: feature.properties.code.trim() }).orderBy('id', 'desc').first('id');
+  return getAsset(db.knex, row.id);
 }
 
 /** The category dictionary, by class. */

@@ -225,7 +225,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await page.close();
   }, 120_000);
 
-  it('lets a planner check a file of assets, see its bad rows by line, import it once good, and mark an asset damaged', async () => {
+  it('lets a planner check a file of assets, see its bad rows by line, import it once good, mark an asset damaged, and add one on the map', async () => {
     const grid = await gridOf('chief02');
     const [lon, lat] = await insideGrid(grid);
     const { page, errors } = await ctx.open('#/login?next=%23%2Fassets');
@@ -280,6 +280,20 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     expect(asset.status).toBe('damaged');
     expect(await ctx.test.db.knex('asset_events').where({ asset_id: asset.id }).select('from_status', 'to_status', 'note')).toEqual([{ from_status: 'normal', to_status: 'damaged', note: '井盖破损' }]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'asset-details.png') });
+
+    // A new streetlight: its place clicked on the map, its code typed; it lands in the grid under the click.
+    await page.click('summary:has-text("新增部件")');
+    await page.evaluate(([x, y]) => (window as unknown as { gridworkMap: { jumpTo(o: object): void } }).gridworkMap.jumpTo({ center: [x, y], zoom: 17 }), [lon, lat]);
+    await waitForMapIdle(page);
+    const box = (await page.locator('#assets-map canvas').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.fill('input[name=new-code]', `${code}-NEW`);
+    await page.selectOption('select[name=new-category]', '0120');
+    await page.click('.add-asset button:has-text("新增部件")');
+    await page.waitForSelector(`#ledger li[data-code="${code}-NEW"]`);
+    const added = await ctx.test.db.knex('assets').where({ code: `${code}-NEW` }).first('category_code', 'grid_code', ctx.test.db.knex.raw('ST_X(geom) as x'), ctx.test.db.knex.raw('ST_Y(geom) as y'));
+    expect(added).toMatchObject({ category_code: '0120', grid_code: grid });
+    expect(Math.abs(added.x - lon) + Math.abs(added.y - lat)).toBeLessThan(1e-4);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -126,6 +126,9 @@ const STRINGS = {
   gridCode: ['网格编码', 'Grid code'],
   assetCode: ['部件编码', 'Asset code'],
   previousPage: ['上一页', 'Previous page'],
+  addAsset: ['新增部件', 'Add an asset'],
+  pickOnMap: ['在地图上点击部件的位置', 'Click the asset\'s place on the map'],
+  codeAndPlace: ['请填写编码并在地图上选择位置', 'Give a code and pick the place on the map'],
   nextPage: ['下一页', 'Next page'],
   importAssets: ['导入部件', 'Import assets'],
   importHint: [

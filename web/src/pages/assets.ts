@@ -1,4 +1,4 @@
-import { ApiError, getJson, postForm } from '../api.js';
+import { ApiError, getJson, postForm, postJson } from '../api.js';
 import { assetDetails } from '../asset_details.js';
 import { fill, h, when } from '../dom.js';
 import { ASSET_STATUSES, assetStatus, nameOf, t } from '../i18n.js';
@@ -56,8 +56,8 @@ export const assetsPage: Page = async (root) => {
     total, list, h('div', { class: 'row' }, prev, next));
   root.append(mapEl, side);
   const map = createMap(mapEl);
-  // Importing is for admins and planners: at the top, folded, so that the ledger stays in view.
-  if (['admin', 'planner'].includes(user.role)) side.prepend(importForm());
+  // Adding and importing are for admins and planners: at the top, folded, so that the ledger stays in view.
+  if (['admin', 'planner'].includes(user.role)) side.prepend(addForm(), importForm());
 
   let offset = 0;
   const filters = () => {
@@ -128,6 +128,40 @@ export const assetsPage: Page = async (root) => {
     void load();
   });
   map.once('load', () => void load());
+
+  /** Add one asset: its place picked on the map, its code and category typed; the server gives it its grid. */
+  function addForm(): HTMLElement {
+    const where = h('p', { class: 'hint' }, t('pickOnMap'));
+    const newCode = h('input', { name: 'new-code', placeholder: t('assetCode'), 'aria-label': t('assetCode') });
+    const newCategory = h('select', { name: 'new-category', 'aria-label': t('category') }, ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
+    const save = h('button', { type: 'button', disabled: true }, t('addAsset'));
+    const addMsg = h('p', { class: 'error', role: 'alert' });
+    const form = h('details', { class: 'import add-asset' }, h('summary', {}, t('addAsset')), where, h('div', { class: 'row' }, newCode, newCategory), save, addMsg);
+    let at: [number, number] | undefined;
+    map.on('click', (e) => {
+      if (!form.open) return;
+      at = [Math.round(e.lngLat.lng * 1e7) / 1e7, Math.round(e.lngLat.lat * 1e7) / 1e7];
+      where.textContent = `${t('position')}: ${at[0]}, ${at[1]}`;
+      save.disabled = false;
+    });
+    save.addEventListener('click', async () => {
+      addMsg.textContent = '';
+      if (!at || !newCode.value.trim()) {
+        addMsg.textContent = t('codeAndPlace');
+        return;
+      }
+      try {
+        const a = await postJson<Asset>('/api/assets', { type: 'Feature', properties: { code: newCode.value.trim(), category_code: newCategory.value }, geometry: { type: 'Point', coordinates: at } });
+        // Show it: the ledger finds it by its code.
+        code.value = a.code;
+        newCode.value = '';
+        reload();
+      } catch (err) {
+        addMsg.textContent = err instanceof ApiError ? err.detail : String(err);
+      }
+    });
+    return form;
+  }
 
   /** Check a file (a dry run: every bad row by line), then import it, all or nothing or skipping bad rows. */
   function importForm(): HTMLElement {
