@@ -1,6 +1,8 @@
+import type { Map as MapLibreMap } from 'maplibre-gl';
 import { ApiError, getJson, patchJson } from './api.js';
 import { fill, h, when } from './dom.js';
 import { ASSET_STATUSES, assetStatus, t } from './i18n.js';
+import { refreshPoints } from './map/map_view.js';
 
 /** One asset as GET /api/assets/{id} answers: its fields and its change log. */
 interface AssetDetail {
@@ -67,4 +69,32 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
   }
   void show();
   return box;
+}
+
+/**
+ * A row of an asset list: a tap shows the asset on the map and opens (or closes) its details; a status
+ * change there relabels the row (`label` reads the asset, whose status is updated) and redraws the asset tiles.
+ */
+export function assetListItem(
+  a: { id: number; code: string; status?: string; lon?: number; lat?: number },
+  label: () => string,
+  map: MapLibreMap,
+  tileQuery: () => string,
+  ...extra: Node[]
+): HTMLElement {
+  const button = h('button', { type: 'button', class: 'link' }, label());
+  const li = h('li', { 'data-code': a.code }, button, ...extra);
+  button.addEventListener('click', () => {
+    if (a.lon !== undefined && a.lat !== undefined) map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
+    const open = li.querySelector('.asset-details');
+    if (open) open.remove();
+    else {
+      li.append(assetDetails(a.id, (status) => {
+        a.status = status;
+        button.textContent = label();
+        refreshPoints(map, 'assets', tileQuery());
+      }));
+    }
+  });
+  return li;
 }

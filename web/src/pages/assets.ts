@@ -1,5 +1,5 @@
 import { ApiError, getJson, postForm, postJson } from '../api.js';
-import { assetDetails } from '../asset_details.js';
+import { assetListItem } from '../asset_details.js';
 import { fill, h, when } from '../dom.js';
 import { ASSET_STATUSES, assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints } from '../map/map_view.js';
@@ -91,25 +91,9 @@ export const assetsPage: Page = async (root) => {
     const tiles = filters();
     refreshPoints(map, 'assets', tiles.toString());
   }
-  /** A row of the ledger: a click shows the asset on the map and opens (or closes) its details. */
-  function item(a: Asset): HTMLElement {
-    const label = () => `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`;
-    const button = h('button', { type: 'button', class: 'link' }, label());
-    const li = h('li', { 'data-code': a.code }, button, h('small', {}, ` ${when(a.updated_at)}`));
-    button.addEventListener('click', () => {
-      map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
-      const open = li.querySelector('.asset-details');
-      if (open) open.remove();
-      else {
-        li.append(assetDetails(a.id, (status) => {
-          a.status = status;
-          button.textContent = label();
-          refreshPoints(map, 'assets', filters().toString());
-        }));
-      }
-    });
-    return li;
-  }
+  /** A row of the ledger: the asset on the map, and its details. */
+  const item = (a: Asset) =>
+    assetListItem(a, () => `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`, map, () => filters().toString(), h('small', {}, ` ${when(a.updated_at)}`));
   const currentName = (a: Asset) => nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en });
   const reload = () => {
     offset = 0;

@@ -1,5 +1,5 @@
 import { getJson, type IncidentSummary } from '../api.js';
-import { assetDetails } from '../asset_details.js';
+import { assetListItem } from '../asset_details.js';
 import { fill, h, when } from '../dom.js';
 import { assetStatus, nameOf, t, type Key } from '../i18n.js';
 import { incidentActions } from '../incident_actions.js';
@@ -60,25 +60,10 @@ export const chiefPage: Page = async (root) => {
   if (assetPages.every((p) => p === null)) fill(assets, h('li', {}, t('unavailable')));
   else {
     const items = assetPages.flatMap((p) => p?.items ?? p?.features?.map((f) => f.properties) ?? []);
-    fill(assets, ...items.map((a) => {
-      const label = () => `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${assetStatus(a.status)}`;
-      const button = h('button', { type: 'button', class: 'link' }, label());
-      const li = h('li', { 'data-code': a.code }, button);
-      // The asset on the map, and its details: a chief marks a cover found broken, with a note, or reports a problem about it.
-      button.addEventListener('click', () => {
-        if (a.lon !== undefined && a.lat !== undefined) map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
-        const open = li.querySelector('.asset-details');
-        if (open) open.remove();
-        else {
-          li.append(assetDetails(a.id, (status) => {
-            a.status = status;
-            button.textContent = label();
-            refreshPoints(map, 'assets', gridQuery);
-          }));
-        }
-      });
-      return li;
-    }));
+    // The asset on the map, and its details: a chief marks a cover found broken, with a note, or reports a problem about it.
+    fill(assets, ...items.map((a) => assetListItem(a,
+      () => `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${assetStatus(a.status)}`,
+      map, () => gridQuery)));
   }
   return () => map.remove();
 };
