@@ -18,10 +18,6 @@ import {
   type RowKind,
 } from './sql.js';
 
-/** Time zone of month boundaries unless the request names one (the offices are in China). */
-/** The office's time zone, the one working time is counted in. */
-export const DEFAULT_TZ = WORK_TIME_ZONE;
-
 /** What each figure means; answered with every appraisal so a reader never has to guess. */
 export const DEFINITIONS: Record<string, string> = {
   attribution:
@@ -196,7 +192,7 @@ function itemsLinks(prefix: string, key: string): Record<string, string> {
 
 /** The appraisal of a month by chief, grid, community or department, ranked, with targets and links to the incidents. */
 export async function appraise(knex: Knex, user: SessionUser, input: { month: string; by: RowKind; tz?: string }) {
-  const tz = input.tz ?? DEFAULT_TZ;
+  const tz = input.tz ?? WORK_TIME_ZONE;
   const kind = input.by;
   const scope = appraisalScope(user, kind);
   const month = await monthSpan(knex, input.month, tz);
@@ -208,7 +204,7 @@ export async function appraise(knex: Knex, user: SessionUser, input: { month: st
   const counts = new Map<string, Record<string, number | null>>(rows.map((r: { key: string }) => [r.key, r]));
   const known = await knownRows(knex, user, kind, scope, month, [...counts.keys()]);
   const keys = [...new Set([...known.keys(), ...counts.keys()])];
-  const linkPrefix = `/api/appraisal/items?${new URLSearchParams({ month: input.month, by: kind, ...(tz !== DEFAULT_TZ ? { tz } : {}) })}`;
+  const linkPrefix = `/api/appraisal/items?${new URLSearchParams({ month: input.month, by: kind, ...(tz !== WORK_TIME_ZONE ? { tz } : {}) })}`;
   const out: AppraisalRow[] = keys.map((key) => {
     const figures = toFigures(kind, counts.get(key));
     const who = known.get(key) ?? { code: key, name: key };
@@ -257,7 +253,7 @@ export function monthsEndingWith(to: string, count: number): string[] {
 
 /** The figures of one row over several months (for the trend chart), oldest month first. */
 export async function appraisalTrend(knex: Knex, user: SessionUser, input: { to: string; months: number; by: RowKind; key: string; tz?: string }) {
-  const tz = input.tz ?? DEFAULT_TZ;
+  const tz = input.tz ?? WORK_TIME_ZONE;
   const scope = appraisalScope(user, input.by);
   const targets = await listTargets(knex, input.by);
   const out = [];
@@ -280,7 +276,7 @@ export async function appraisalItems(
   input: { month: string; by: RowKind; key: string; figure: CountFigure; tz?: string; limit: number; offset: number },
 ) {
   const scope = appraisalScope(user, input.by);
-  const month = await monthSpan(knex, input.month, input.tz ?? DEFAULT_TZ);
+  const month = await monthSpan(knex, input.month, input.tz ?? WORK_TIME_ZONE);
   const { rows } = await knex.transaction(async (trx) => {
     await sqlAppraisalSettings(trx);
     return sqlAppraisalItems(trx, input.by, month, scope, input.key, input.figure, input);
