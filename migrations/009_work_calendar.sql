@@ -23,6 +23,9 @@ alter table incident_categories
   add column deadline_kind text not null default 'working' check (deadline_kind in ('working', 'calendar'));
 update incident_categories set deadline_kind = 'calendar' where class_code = '04' or code = '0602';
 
+create function is_working_day(d date) returns boolean language sql stable
+  return coalesce((select c.working from work_calendar c where c.day = d), extract(isodow from d) < 6);
+
 -- The instant `hours` of working time (kind 'working') or of calendar time ('calendar') after `start`.
 -- Working time is the working periods of working days in Asia/Shanghai; a start outside them counts from
 -- the next period. Periods must not overlap (the API keeps them apart). The periods and the calendar's
