@@ -250,8 +250,11 @@ const PLAIN_KEY = /^(PRIMARY KEY|UNIQUE) (\([^()]+\))$/;
 interface TableExtras {
   triggers: string[];
   grants: string[];
+  /** COMMENT ON statement, or null without a comment. */
   comment: string | null;
   sequence: string;
+  /** Tables the foreign keys point at. */
+  references: string[];
 }
 
 /**
@@ -332,11 +335,9 @@ function stagedDefinition(i: Item, staged: string, suffix: string): string {
  */
 async function swapInAssets(trx: Knex.Transaction, suffix: string, items: Item[], extras: TableExtras): Promise<void> {
   // Dropping assets drops its foreign keys, which locks the tables they point at: take every lock at once.
-  const { rows: refs } = await trx.raw(`select distinct confrelid::regclass::text as t from pg_constraint where conrelid = 'assets'::regclass and contype = 'f'`);
-  await trx.raw(`lock table ${[...refs.map((r: { t: string }) => r.t), 'assets', ...PYRAMID.map((t) => t.table)].join(', ')} in access exclusive mode`);
+  await trx.raw(`lock table ${[...extras.references, 'assets', ...PYRAMID.map((t) => t.table)].join(', ')} in access exclusive mode`);
   await swapIn(trx, 'assets', suffix, items);
   const { rows } = await trx.raw(`select pg_get_serial_sequence('assets', 'id') as s`);
   await trx.raw(`alter sequence ${rows[0].s} rename to ${extras.sequence.split('.').pop()!}`);
-  for (const statement of [...extras.triggers, ...extras.grants]) await trx.raw(statement);
-  if (extras.comment !== null) await trx.raw((await trx.raw(`select format('comment on table assets is %L', ?::text) as s`, [extras.comment])).rows[0].s);
+  for (const statement of [...extras.triggers, ...extras.grants, ...(extras.comment ? [extras.comment] : [])]) await trx.raw(statement);
 }

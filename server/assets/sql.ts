@@ -147,7 +147,8 @@ export function sqlSwapBlockers(knex: Knex): Knex.Raw {
 
 /**
  * What the assets table carries besides rows, indexes and keys, to give its replacement: triggers (as
- * CREATE TRIGGER statements), privileges (as GRANTs), the table's comment, and the name of its id sequence.
+ * CREATE TRIGGER statements), privileges (as GRANTs), its comment (as COMMENT ON, or null), the name of its
+ * id sequence, and the tables its foreign keys point at (locked when it is dropped).
  */
 export function sqlAssetTableExtras(knex: Knex): Knex.Raw {
   return knex.raw(
@@ -156,8 +157,9 @@ export function sqlAssetTableExtras(knex: Knex): Knex.Raw {
                                  case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end,
                                  case when a.is_grantable then ' with grant option' else '' end)
                     from aclexplode(c.relacl) a where a.grantee <> c.relowner) as grants,
-            obj_description(c.oid, 'pg_class') as comment,
-            pg_get_serial_sequence('assets', 'id') as sequence
+            (select format('comment on table assets is %L', d) from obj_description(c.oid, 'pg_class') d where d is not null) as comment,
+            pg_get_serial_sequence('assets', 'id') as sequence,
+            array(select distinct k.confrelid::regclass::text from pg_constraint k where k.conrelid = c.oid and k.contype = 'f') as references
        from pg_class c where c.oid = 'assets'::regclass`,
   );
 }
