@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, requireUser, userOf } from '../auth/middleware.js';
-import { sqlAreasInScope } from '../auth/scope.js';
+import { officesInScope } from '../auth/scope.js';
 import type { AppContext } from '../context.js';
 import { Invalid, Unprocessable } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
@@ -62,8 +62,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       422: problem('Unknown category or status, bad coordinates, or outside every grid'),
     },
     handler: async ({ body }, req, res) => {
-      const offices = new Set(((await sqlAreasInScope(db.knex, userOf(req), 1)).rows as { code: string }[]).map((r) => r.code));
-      const asset = await createAsset(db, offices, body);
+      const asset = await createAsset(db, await officesInScope(db.knex, userOf(req)), body);
       invalidateTiles('assets');
       res.status(201).json(asset);
     },
@@ -135,7 +134,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
         throw new Invalid('Send the file as multipart/form-data in the field "file", or as the body (text/csv, application/geo+json, application/geo+json-seq).');
       }
       const user = userOf(req);
-      const offices = new Set(((await sqlAreasInScope(db.knex, user, 1)).rows as { code: string }[]).map((r) => r.code));
+      const offices = await officesInScope(db.knex, user);
       const format = query.format ?? detectFormat(name, mediaType, text.slice(0, 2000));
       const result = await importAssets(db, text, { format, crs: query.crs, skipInvalid: query.skip_invalid || query.dry_run, offices, dryRun: query.dry_run });
       if (result.error_count && !query.skip_invalid && !query.dry_run) {

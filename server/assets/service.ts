@@ -75,8 +75,10 @@ export async function createAsset(db: Db, offices: Set<string> | undefined, feat
     if (error.reason.startsWith('outside your scope')) throw new Forbidden(`The asset cannot be added: ${error.reason}.`);
     throw new Unprocessable(`The asset cannot be added: ${error.reason}.`);
   }
-  // Codes are unique per office; the newest asset of this code is the one just written.
-  const row = await db.knex('assets').where({ code: feature.properties.code.trim() }).orderBy('id', 'desc').first('id');
+  // Codes are unique per office: in the user's offices, the newest asset of this code is the one just written.
+  const q = db.knex('assets').where({ code: feature.properties.code });
+  if (offices) q.whereIn('office_code', [...offices]);
+  const row = await q.orderBy('id', 'desc').first('id');
   return getAsset(db.knex, row.id);
 }
 

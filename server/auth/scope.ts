@@ -25,6 +25,12 @@ export async function gridsInScope(knex: Knex, user: SessionUser): Promise<strin
   return rows.map((r: { code: string }) => r.code);
 }
 
+/** Office codes the user may write under (the offices of their scope, or those in it). */
+export async function officesInScope(knex: Knex, user: SessionUser): Promise<Set<string>> {
+  const { rows } = await sqlAreasInScope(knex, user, 1);
+  return new Set(rows.map((r: { code: string }) => r.code));
+}
+
 /** Whether an area (by code) is inside the user's scope: it is a scope area or lies under one. */
 export async function isAreaInScope(knex: Knex, user: SessionUser, code: string): Promise<boolean> {
   const { rows } = await knex.raw(
