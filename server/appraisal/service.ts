@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
+import { AREA_LEVELS } from '../areas/levels.js';
 import { WORK_TIME_ZONE } from '../calendar/sql.js';
 import { gridsInScope, sqlAreasInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
+import { chiefsOf, staffById } from '../staff/service.js';
 import { Forbidden, Invalid } from '../http/errors.js';
 import {
   COUNT_FIGURES,
@@ -9,8 +11,6 @@ import {
   sqlAppraisalRows,
   sqlAppraisalSettings,
   sqlAreaNames,
-  sqlChiefsById,
-  sqlChiefsOf,
   sqlMonthSpan,
   type AppraisalScope,
   type CountFigure,
@@ -172,12 +172,12 @@ async function knownRows(knex: Knex, user: SessionUser, kind: RowKind, scope: Ap
   }
   if (kind === 'chief') {
     const grids = await gridsInScope(knex, user);
-    for (const r of (await sqlChiefsOf(knex, grids, month)).rows) out.set(r.key, { code: r.code, name: r.name, grids: r.grids });
+    for (const r of await chiefsOf(knex, grids, month)) out.set(r.key, { code: r.code, name: r.name, grids: r.grids });
     const others = keys.filter((k) => !out.has(k)).map(Number).filter(Number.isInteger);
-    if (others.length) for (const r of (await sqlChiefsById(knex, others, month)).rows) out.set(r.key, { code: r.code, name: r.name, grids: r.grids });
+    if (others.length) for (const r of await staffById(knex, others, month)) out.set(r.key, { code: r.code, name: r.name, grids: r.grids });
     return out;
   }
-  const level = kind === 'grid' ? 3 : 2;
+  const level = kind === 'grid' ? AREA_LEVELS.grid : AREA_LEVELS.community;
   const inScope = ((await sqlAreasInScope(knex, user, level)).rows as { code: string }[]).map((r) => r.code);
   const names = (await sqlAreaNames(knex, [...new Set([...inScope, ...keys])])).rows as { code: string; name: string }[];
   for (const r of names) out.set(r.code, { code: r.code, name: r.name });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { sqlChiefSpans } from '../staff/sql.js';
 
 /**
  * SQL of the monthly appraisal. One statement classifies every incident that matters for the month
@@ -66,8 +67,7 @@ function sqlClassified(kind: RowKind, scope: AppraisalScope, withDetails: boolea
   // A chief's spans of office; an incident goes to the chief of its grid at its report time (hash join, no per-row probe).
   const chiefJoin =
     kind === 'chief'
-      ? `left join (select sa.area_code, sa.valid_from, sa.valid_to, s.id as chief_id
-                      from staff_assignments sa join staff s on s.id = sa.staff_id and s.role = 'chief') ch
+      ? `left join ${sqlChiefSpans()} ch
            on ch.area_code = coalesce(av.code, i.grid_code) and ch.valid_from <= i.reported_at and (ch.valid_to is null or ch.valid_to > i.reported_at)`
       : '';
   const departmentOnly = kind === 'department' ? 'and f.department_code is not null' : '';
@@ -176,30 +176,6 @@ export function sqlAppraisalItems(
 /** Names of areas by code (the latest version of each code). */
 export function sqlAreaNames(knex: Knex, codes: string[]): Knex.Raw {
   return knex.raw(`select distinct on (code) code, name, name_en from areas where code = any(:codes) order by code, valid_from desc`, { codes });
-}
-
-/** The chiefs assigned during the month to any of the grids, with the grids they held. */
-export function sqlChiefsOf(knex: Knex, grids: string[], month: MonthSpan): Knex.Raw {
-  return knex.raw(
-    `select s.id::text as key, s.code, s.name, s.name_en, array_agg(distinct sa.area_code order by sa.area_code) as grids
-       from staff s join staff_assignments sa on sa.staff_id = s.id
-      where s.role = 'chief' and sa.area_code = any(:grids)
-        and sa.valid_from < :end and (sa.valid_to is null or sa.valid_to > :start)
-      group by s.id, s.code, s.name, s.name_en`,
-    { grids, start: month.start, end: month.end },
-  );
-}
-
-/** Chiefs by id, with every grid they held during the month. */
-export function sqlChiefsById(knex: Knex, ids: number[], month: MonthSpan): Knex.Raw {
-  return knex.raw(
-    `select s.id::text as key, s.code, s.name, s.name_en,
-            coalesce(array_agg(distinct sa.area_code order by sa.area_code) filter (where sa.area_code is not null), '{}') as grids
-       from staff s left join staff_assignments sa on sa.staff_id = s.id and sa.valid_from < :end and (sa.valid_to is null or sa.valid_to > :start)
-      where s.id = any(:ids)
-      group by s.id, s.code, s.name, s.name_en`,
-    { ids, start: month.start, end: month.end },
-  );
 }
 
 /** The month [start, end) of a YYYY-MM in a time zone, computed by the database (it knows the zone rules). */

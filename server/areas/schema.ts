@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { crsSchema, pointQuerySchema } from '../geo/crs.js';
-import { LEVELS } from './sql.js';
+import { AREA_LEVEL_LIST } from './levels.js';
 
 /** An ISO 8601 instant in a query string. */
 export const instantSchema = z
@@ -11,7 +11,7 @@ export const instantSchema = z
 
 /** Query of GET /api/areas. */
 export const listAreasQuery = z.object({
-  level: z.enum(Object.keys(LEVELS) as [keyof typeof LEVELS]).optional().meta({ description: 'office, community or grid; all levels when absent' }),
+  level: z.enum(AREA_LEVEL_LIST).optional().meta({ description: 'office, community or grid; all levels when absent' }),
   parent: z.string().trim().min(1).max(64).optional().meta({ description: 'Only the children of this area code' }),
   at: instantSchema.optional().meta({ description: 'Boundaries in force at this instant (ISO 8601); now when absent' }),
 });

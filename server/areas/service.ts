@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { NotFound } from '../http/errors.js';
 import { toWgs84, type InputCrs } from '../geo/crs.js';
-import { LEVEL_NAMES, LEVELS, sqlAreaFeatures, sqlAreaHistory, sqlLocate, type LevelName } from './sql.js';
+import { AREA_LEVEL_NAMES, AREA_LEVELS, type AreaLevelName } from './levels.js';
+import { sqlAreaFeatures, sqlAreaHistory, sqlLocate, sqlRegrid, type GridMove, type RegridSpec } from './sql.js';
 
 interface AreaRow {
   id: number;
@@ -18,7 +19,7 @@ interface AreaRow {
 
 /** An area row as a GeoJSON Feature; the chief only on grids. */
 export function toAreaFeature(row: AreaRow) {
-  const level = LEVEL_NAMES[row.level];
+  const level = AREA_LEVEL_NAMES[row.level];
   return {
     type: 'Feature' as const,
     id: row.code,
@@ -37,9 +38,9 @@ export function toAreaFeature(row: AreaRow) {
 }
 
 /** The areas in force (now or at `at`), optionally of one level or under one parent. */
-export async function listAreas(knex: Knex, filter: { level?: LevelName; parent?: string; at?: Date }) {
+export async function listAreas(knex: Knex, filter: { level?: AreaLevelName; parent?: string; at?: Date }) {
   const rows: AreaRow[] = await sqlAreaFeatures(knex, {
-    level: filter.level ? LEVELS[filter.level] : undefined,
+    level: filter.level ? AREA_LEVELS[filter.level] : undefined,
     parentCode: filter.parent,
     at: filter.at,
   });
@@ -68,7 +69,7 @@ export async function areaHistory(knex: Knex, code: string) {
     code: r.code,
     name: r.name,
     name_en: r.name_en,
-    level: LEVEL_NAMES[r.level],
+    level: AREA_LEVEL_NAMES[r.level],
     parent_code: r.parent_code,
     valid_from: new Date(r.valid_from).toISOString(),
     valid_to: r.valid_to ? new Date(r.valid_to).toISOString() : null,
@@ -109,4 +110,13 @@ export async function locate(knex: Knex, lon: number, lat: number, crs: InputCrs
     chief: r.chief ?? null,
     grid_version_id: r.grid_version_id,
   };
+}
+
+/**
+ * Give rows of a table the grid in force at their point (one statement, see `sqlRegrid`); answers the rows
+ * that changed grid (a row whose grid kept its code but got a new version is updated, not listed).
+ */
+export async function regrid(knex: Knex, spec: RegridSpec): Promise<GridMove[]> {
+  const { rows } = await sqlRegrid(knex, spec);
+  return (rows as GridMove[]).filter((m) => m.from_grid !== m.to_grid);
 }

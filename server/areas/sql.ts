@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
+import { sqlChiefJson } from '../staff/sql.js';
+import { AREA_LEVELS } from './levels.js';
 
-/** Area levels by name and number. */
-export const LEVELS = { office: 1, community: 2, grid: 3 } as const;
-export type LevelName = keyof typeof LEVELS;
-export const LEVEL_NAMES: Record<number, LevelName> = { 1: 'office', 2: 'community', 3: 'grid' };
+const GRID = AREA_LEVELS.grid;
 
 /** Decimal places of coordinates in API output: 7 decimals is about 1 cm. */
 export const API_PRECISION = 7;
@@ -15,18 +14,6 @@ export function sqlInForce(q: Knex.QueryBuilder, at: Date | undefined, alias = '
     .where(`${alias}.valid_from`, '<=', at)
     .andWhere((w) => w.whereNull(`${alias}.valid_to`).orWhere(`${alias}.valid_to`, '>', at));
 }
-
-/** The grid's chief in force: the staff member with role chief assigned to the area. */
-export function sqlChiefOf(knex: Knex, areaCodeColumn: string): Knex.Raw {
-  return knex.raw(`${CHIEF_JSON(areaCodeColumn)} as chief`);
-}
-
-/** Subquery text for the chief of the area in a column (the column name comes from code, never from input). */
-const CHIEF_JSON = (areaCodeColumn: string) =>
-  `(select json_build_object('name', s.name, 'name_en', s.name_en, 'phone', s.phone)
-      from staff s join staff_assignments sa on sa.staff_id = s.id and sa.valid_to is null
-     where s.role = 'chief' and sa.area_code = ${areaCodeColumn}
-     order by s.code limit 1)`;
 
 /** Area rows as GeoJSON-ready records: properties plus the geometry as RFC 7946 JSON (CCW outer rings). */
 export function sqlAreaFeatures(
@@ -43,7 +30,7 @@ export function sqlAreaFeatures(
     'a.valid_from',
     'a.valid_to',
     knex.raw(`ST_AsGeoJSON(ST_ForcePolygonCCW(a.geom), ${API_PRECISION})::json as geometry`),
-    sqlChiefOf(knex, 'a.code'),
+    knex.raw(`${sqlChiefJson('a.code', filter.at ? '?' : null)} as chief`, filter.at ? [filter.at] : []),
   );
   sqlInForce(q, filter.at);
   if (filter.level) q.where('a.level', filter.level);
@@ -61,30 +48,108 @@ export function sqlAreaHistory(knex: Knex, code: string): Knex.QueryBuilder {
     .orderBy('a.valid_from', 'desc');
 }
 
-/** The in-force condition on one alias as SQL text, with `:at` as its only (named) binding. */
-function spanSql(alias: string, at: Date | undefined): string {
-  return at
-    ? `${alias}.valid_from <= :at and (${alias}.valid_to is null or ${alias}.valid_to > :at)`
-    : `${alias}.valid_to is null`;
+/** The in-force condition of an area alias as SQL text: now, or at the named binding `:at` when `at`. */
+export function sqlSpan(alias: string, at: boolean): string {
+  return at ? `${alias}.valid_from <= :at and (${alias}.valid_to is null or ${alias}.valid_to > :at)` : `${alias}.valid_to is null`;
+}
+
+/** SQL text of a grid's office (alias of a grid row): the parent of its community in force (now, or at `:at`). */
+export function sqlOfficeOf(gridAlias: string, at = false): string {
+  return `(select oc.parent_code from areas oc where oc.code = ${gridAlias}.parent_code and ${sqlSpan('oc', at)})`;
 }
 
 /**
- * The grid in force that contains a point, with its community, office and chief. A point on a shared
- * edge lies in both grids: the one with the lowest code wins, so the answer is deterministic.
+ * SQL text of the one rule for the grid at a point: a subquery (for `join lateral`) giving the grid in
+ * force (now, or at `:at`) that contains the point expression, with its version, community and office.
+ * A point on a shared edge lies in both grids: the one with the lowest code wins, so the answer is
+ * deterministic. `point` is an expression from code (e.g. `x.geom`), never from input.
+ */
+export function sqlGridAt(point: string, at = false): string {
+  return `select ga.id as area_version_id, ga.code as grid_code, ga.name as grid_name, ga.name_en as grid_name_en,
+                 ga.parent_code as community_code, ${sqlOfficeOf('ga', at)} as office_code
+            from areas ga
+           where ga.level = ${GRID} and ${sqlSpan('ga', at)} and ST_Intersects(ga.geom, ${point})
+           order by ga.code
+           limit 1`;
+}
+
+/** How a domain's table is placed in grids, for regrids and a plan's impact (identifiers and SQL from code). */
+export interface PlacedTable {
+  /** The table; it has id, office_code, grid_code, area_version_id, updated_at. */
+  table: string;
+  /** The row's point as SQL over alias `x`, e.g. `x.geom` or `ST_PointOnSurface(x.geom)`. */
+  point: string;
+  /** What names a row to a person, as SQL over `x` (its code, case number, address). */
+  label: string;
+  /** Which rows follow a boundary change, as SQL over `x` (`true` for all). */
+  follows: string;
+  /** The table keeps community_code too. */
+  community?: boolean;
+}
+
+/** What a regrid moves: rows of a placed table chosen by a condition over `x` with named bindings. */
+export type RegridSpec = Pick<PlacedTable, 'table' | 'point' | 'community'> & { where: string; bindings?: Record<string, unknown> };
+
+/** A row a regrid gave another grid. */
+export interface GridMove {
+  id: number;
+  office_code: string;
+  from_grid: string | null;
+  to_grid: string;
+}
+
+/**
+ * Give the chosen rows of a table the grid in force at their point (`sqlGridAt`) with its version, in one
+ * set-based statement; rows outside every grid keep theirs. Returns each row changed, with its grids.
+ */
+export function sqlRegrid(knex: Knex, spec: RegridSpec): Knex.Raw {
+  const community = spec.community ? ', community_code = m.community_code' : '';
+  return knex.raw(
+    `with moved as (
+       select x.id, x.grid_code as from_grid, loc.grid_code as to_grid, loc.area_version_id, loc.community_code
+         from ${spec.table} x cross join lateral (${sqlGridAt(spec.point)}) loc
+        where ${spec.where}
+     )
+     update ${spec.table} x
+        set grid_code = m.to_grid, area_version_id = m.area_version_id, updated_at = now()${community}
+       from moved m
+      where x.id = m.id and (x.grid_code is distinct from m.to_grid or x.area_version_id is distinct from m.area_version_id)
+     returning x.id, x.office_code, m.from_grid, m.to_grid`,
+    spec.bindings ?? {},
+  );
+}
+
+/**
+ * The codes of the areas in force (now, or at `at`) under some root areas, the roots included, optionally
+ * of one level: the one area-subtree query, for scopes and area filters.
+ */
+export function sqlAreaSubtree(knex: Knex, roots: string[], opts: { at?: Date; level?: number } = {}): Knex.Raw {
+  const at = opts.at !== undefined;
+  return knex.raw(
+    `with recursive sub as (
+       select r.code, r.level from areas r where r.code = any(:roots::text[]) and ${sqlSpan('r', at)}
+       union
+       select a.code, a.level from areas a join sub on a.parent_code = sub.code where ${sqlSpan('a', at)}
+     )
+     select code from sub${opts.level ? ' where level = :level' : ''}`,
+    { roots, ...(at ? { at: opts.at } : {}), ...(opts.level ? { level: opts.level } : {}) },
+  );
+}
+
+/**
+ * The grid in force that contains a point, with its community, office and chief (see `sqlGridAt`).
  */
 export function sqlLocate(knex: Knex, lon: number, lat: number, at?: Date): Knex.Raw {
   return knex.raw(
     `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g)
-     select g.id as grid_version_id, g.code as grid_code, g.name as grid_name, g.name_en as grid_name_en,
+     select loc.area_version_id as grid_version_id, loc.grid_code, loc.grid_name, loc.grid_name_en,
             c.code as community_code, c.name as community_name, c.name_en as community_name_en,
             o.code as office_code, o.name as office_name, o.name_en as office_name_en,
-            ${CHIEF_JSON('g.code')} as chief
+            ${sqlChiefJson('loc.grid_code', at ? ':at' : null)} as chief
        from pt
-       join areas g on g.level = 3 and ${spanSql('g', at)} and ST_Intersects(g.geom, pt.g)
-       left join areas c on c.code = g.parent_code and ${spanSql('c', at)}
-       left join areas o on o.code = c.parent_code and ${spanSql('o', at)}
-      order by g.code
-      limit 1`,
+       cross join lateral (${sqlGridAt('pt.g', at !== undefined)}) loc
+       left join areas c on c.code = loc.community_code and ${sqlSpan('c', at !== undefined)}
+       left join areas o on o.code = loc.office_code and ${sqlSpan('o', at !== undefined)}`,
     at ? { lon, lat, at } : { lon, lat },
   );
 }

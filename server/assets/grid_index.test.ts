@@ -1,6 +1,8 @@
 import pointInPolygon from 'point-in-polygon-hao';
 import { describe, expect, it } from 'vitest';
-import { GridIndex, type IndexedGrid } from './grid_index.js';
+import { useTestApp } from '../../test/app.js';
+import { sqlGridAt } from '../areas/sql.js';
+import { GridIndex, sqlGridsForIndex, type IndexedGrid } from './grid_index.js';
 
 /** A tiling of skewed quadrilaterals (shared edges and vertices), one grid of two parts, and a grid with a hole. */
 function city(): IndexedGrid[] {
@@ -84,5 +86,40 @@ describe('GridIndex', () => {
     for (const [x, y] of [[5, 0.05], [5, 9.95], [3.3, 5.1], [9.9, 5.2], [5, 5.5], [10, 10], [0, 0]] as [number, number][]) {
       expect(i2.locate(x, y)?.code, `[${x}, ${y}]`).toBe(bruteForce(all, x, y));
     }
+  });
+});
+
+describe('GridIndex against sqlGridAt', () => {
+  const t = useTestApp();
+
+  it('finds the grid, version and office that the SQL rule finds, for random points and every vertex and edge midpoint of the demo grids', async () => {
+    const index = await GridIndex.load(t.db.knex);
+    const { rows: grids } = await sqlGridsForIndex(t.db.knex);
+    let seed = 11;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const points: [number, number][] = [];
+    for (const g of grids as IndexedGrid[]) {
+      const ring = g.geometry.coordinates[0][0];
+      for (let v = 0; v + 1 < ring.length; v += 3) {
+        points.push(ring[v] as [number, number]);
+        points.push([(ring[v][0] + ring[v + 1][0]) / 2, (ring[v][1] + ring[v + 1][1]) / 2]);
+      }
+    }
+    const xs = points.map((p) => p[0]);
+    const ys = points.map((p) => p[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    for (let k = 0; k < 3000; k++) points.push([x0 - 0.005 + random() * (x1 - x0 + 0.01), y0 - 0.005 + random() * (y1 - y0 + 0.01)]);
+    const { rows } = await t.db.knex.raw(
+      `with p as (select (e->>0)::int as i, ST_SetSRID(ST_MakePoint((e->>1)::float8, (e->>2)::float8), 4326) as g
+                    from json_array_elements(:points::json) e)
+       select p.i, loc.grid_code, loc.area_version_id, loc.office_code from p left join lateral (${sqlGridAt('p.g')}) loc on true order by p.i`,
+      { points: JSON.stringify(points.map(([x, y], i) => [i, x, y])) },
+    );
+    const inMemory = points.map(([x, y], i) => {
+      const g = index.locate(x, y);
+      return { i, grid_code: g?.code ?? null, area_version_id: g?.id ?? null, office_code: g?.office_code ?? null };
+    });
+    expect(rows.filter((r: { grid_code: string | null }) => r.grid_code).length).toBeGreaterThan(1000);
+    expect(inMemory).toEqual(rows);
   });
 });

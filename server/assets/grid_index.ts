@@ -1,5 +1,7 @@
 import pointInPolygon from 'point-in-polygon-hao';
 import type { Knex } from 'knex';
+import { AREA_LEVELS } from '../areas/levels.js';
+import { sqlOfficeOf } from '../areas/sql.js';
 
 /** A grid in force, as the in-memory index holds it. */
 export interface IndexedGrid {
@@ -10,13 +12,12 @@ export interface IndexedGrid {
   geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
 }
 
-/** The grids in force with their office, as GeoJSON, ordered by code. */
+/** The grids in force with their office, as GeoJSON at full precision (the index must see the coordinates PostGIS sees), ordered by code. */
 export function sqlGridsForIndex(knex: Knex): Knex.Raw {
   return knex.raw(
-    `select g.id, g.code, coalesce(c.parent_code, g.parent_code) as office_code, ST_AsGeoJSON(g.geom)::json as geometry
+    `select g.id, g.code, ${sqlOfficeOf('g')} as office_code, ST_AsGeoJSON(g.geom, 15)::json as geometry
        from areas g
-       left join areas c on c.level = 2 and c.valid_to is null and c.code = g.parent_code
-      where g.level = 3 and g.valid_to is null
+      where g.level = ${AREA_LEVELS.grid} and g.valid_to is null
       order by g.code`,
   );
 }

@@ -1,18 +1,16 @@
 import type { Knex } from 'knex';
+import type { GridMove, PlacedTable } from '../areas/sql.js';
 
-/**
- * Give every asset that has no grid (or all, when `all`) the grid in force that contains it, with the
- * grid's version. Runs as one set-based statement so a million assets cost one spatial join.
- */
-export function sqlAssignAssetGrids(knex: Knex, opts: { all?: boolean } = {}): Knex.Raw {
+/** How assets are placed in grids: by their position; every asset follows a boundary change. */
+export const ASSET_PLACE: PlacedTable = { table: 'assets', point: 'x.geom', label: 'x.code', follows: 'true' };
+
+/** Log asset moves made by a boundary plan (action `regrid`). */
+export function sqlLogAssetMoves(knex: Knex, moves: GridMove[], by: { planId: number; actor: number }): Knex.Raw {
   return knex.raw(
-    `update assets a
-        set grid_code = g.code, area_version_id = g.id, updated_at = now()
-       from areas g
-      where g.level = 3 and g.valid_to is null
-        and ST_Intersects(g.geom, a.geom)
-        ${opts.all ? '' : 'and a.grid_code is null'}
-        and (a.grid_code is distinct from g.code)`,
+    `insert into asset_events (office_code, asset_id, action, from_grid, to_grid, plan_id, actor_user_id, note)
+     select m->>'office_code', (m->>'id')::int, 'regrid', m->>'from_grid', m->>'to_grid', :plan, :actor, :note
+       from json_array_elements(:moves::json) m`,
+    { moves: JSON.stringify(moves), plan: by.planId, actor: by.actor, note: `Moved by boundary plan ${by.planId}` },
   );
 }
 

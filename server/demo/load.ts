@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { sqlAssignAssetGrids, sqlInsertAssetFeatures } from '../assets/sql.js';
+import { AREA_LEVELS } from '../areas/levels.js';
+import { assignAssetGrids } from '../assets/service.js';
+import { sqlInsertAssetFeatures } from '../assets/sql.js';
 import { hashPassword } from '../auth/service.js';
 import { insertUser, type Role } from '../auth/store.js';
 import type { Db } from '../db/connect.js';
-import { generatePopulation } from '../population/demo.js';
+import { generatePopulation } from './population.js';
 import { idNumberKey } from '../population/pii.js';
 
 /** Where the generated demo office lives (see data/demo/README.md). */
@@ -62,7 +64,7 @@ export async function loadDemoOffice(db: Db, password: string, dir = DEMO_DIR): 
   const staff = readJson(dir, 'staff.json') as DemoStaff[];
   const users = readJson(dir, 'users.json') as DemoUser[];
   const assets = readJson(dir, 'assets.geojson').features as unknown[];
-  const office = areas.find((a) => a.properties.level === 1);
+  const office = areas.find((a) => a.properties.level === AREA_LEVELS.office);
   if (!office) throw new Error(`${dir}/areas.geojson has no office (level 1) feature`);
   // One hash for every demo account: they share the demo password, and hashing 100+ times would slow the first start.
   const passwordHash = await hashPassword(password);
@@ -97,8 +99,8 @@ export async function loadDemoOffice(db: Db, password: string, dir = DEMO_DIR): 
     for (let i = 0; i < assets.length; i += 2000) {
       await sqlInsertAssetFeatures(trx, office.properties.code, assets.slice(i, i + 2000));
     }
-    await sqlAssignAssetGrids(trx);
-    // Synthetic buildings, households, residents and care visits (server/population/demo.ts).
+    await assignAssetGrids(trx);
+    // Synthetic buildings, households, residents and care visits (server/demo/population.ts).
     await generatePopulation(trx, { seed: 7, areaPrefix: office.properties.code, buildingsPerGrid: 6, idKey: idNumberKey() });
   });
   return { areas: areas.length, staff: staff.length, users: users.length, assets: assets.length };

@@ -266,12 +266,12 @@ export function toSummary(r: Record<string, any>) {
 
 /** The incidents a viewer may see, filtered and paginated, newest first, with the total and the overdue count. */
 export async function listIncidents(knex: Knex, viewer: SessionUser, q: ListFilter & { limit: number; offset: number }) {
-  const rows = await sqlWhere(sqlVisibleTo(sqlIncidents(knex), viewer), q)
+  const rows = await sqlWhere(sqlVisibleTo(knex, sqlIncidents(knex), viewer), q)
     .select(sqlIncidentColumns(knex))
     .orderBy([{ column: 'i.reported_at', order: 'desc' }, { column: 'i.id', order: 'desc' }])
     .limit(q.limit)
     .offset(q.offset);
-  const counts = await sqlWhere(sqlVisibleTo(knex('incidents as i'), viewer), q)
+  const counts = await sqlWhere(sqlVisibleTo(knex, knex('incidents as i'), viewer), q)
     .first(knex.raw('count(*) as total'), knex.raw(`count(*) filter (where i.status = 'open' and i.due_at < now()) as overdue`));
   return { items: rows.map(toSummary), total: Number(counts?.total ?? 0), overdue: Number(counts?.overdue ?? 0) };
 }

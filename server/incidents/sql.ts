@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
 import type { Action, Level, Status } from './workflow.js';
+import { AREA_LEVELS } from '../areas/levels.js';
+import { sqlGridAt, type GridMove, type PlacedTable } from '../areas/sql.js';
+import { sqlRowInScope, type Viewer } from '../auth/scope.js';
 import { WORK_TIME_ZONE } from '../calendar/sql.js';
+import { sqlHolderAt, sqlHolderId } from '../staff/sql.js';
 
 /** Columns of an incident as the API shows it, from `incidents i` with its category, areas, department and assignee. */
 export function sqlIncidentColumns(knex: Knex): (string | Knex.Raw)[] {
@@ -27,13 +31,27 @@ export function sqlIncidents(knex: Knex): Knex.QueryBuilder {
     .leftJoin('staff as s', 's.id', 'i.assignee_staff_id');
 }
 
-/** The viewer clause: a department sees what is dispatched to it; everyone else their areas and the grids next to them. */
-export function sqlVisibleTo(q: Knex.QueryBuilder, viewer: { role: string; scope: string[]; department_code: string | null }): Knex.QueryBuilder {
-  if (viewer.role === 'department') return q.where('i.department_code', viewer.department_code ?? '');
-  return q.whereRaw(
-    '(i.grid_code = any(?) or i.community_code = any(?) or i.office_code = any(?) or i.near_grid_codes && ?::text[])',
-    [viewer.scope, viewer.scope, viewer.scope, viewer.scope],
+/** How incidents are placed in grids: by their point; open and handled ones follow a boundary change, finished ones keep the grid they had. */
+export const INCIDENT_PLACE: PlacedTable = { table: 'incidents', point: 'x.geom', label: 'x.case_no', follows: `x.status in ('open', 'handled')`, community: true };
+
+/** Log incident moves made by a boundary plan in their audit trail (action `rerouted`, state unchanged). */
+export function sqlLogIncidentMoves(knex: Knex, moves: GridMove[], by: { planId: number; actor: number }): Knex.Raw {
+  return knex.raw(
+    `insert into incident_events (office_code, incident_id, action, from_status, to_status, from_level, to_level, actor_user_id, note)
+     select i.office_code, i.id, 'rerouted', i.status, i.status, i.level, i.level, :actor,
+            'Boundary plan ' || :plan || ' moved it from grid ' || (m->>'from_grid') || ' to grid ' || (m->>'to_grid')
+       from json_array_elements(:moves::json) m join incidents i on i.id = (m->>'id')::int`,
+    { moves: JSON.stringify(moves), plan: by.planId, actor: by.actor },
   );
+}
+
+/** The columns that place an incident in areas, for the scope rule. */
+const INCIDENT_AREA_COLUMNS = { grid: 'i.grid_code', community: 'i.community_code', office: 'i.office_code', near: 'i.near_grid_codes' };
+
+/** The viewer clause: a department sees what is dispatched to it; everyone else their scope and the grids next to it. */
+export function sqlVisibleTo(knex: Knex, q: Knex.QueryBuilder, viewer: Viewer): Knex.QueryBuilder {
+  if (viewer.role === 'department') return q.where('i.department_code', viewer.department_code ?? '');
+  return q.where(sqlRowInScope(knex, viewer, INCIDENT_AREA_COLUMNS));
 }
 
 /** Filters of the incident list, one clause each; absent filters add nothing. */
@@ -96,7 +114,7 @@ export interface NewIncident {
 
 /**
  * Route and insert an incident and its `report` event in one statement (one round trip): the grid in force
- * at the point (on a shared edge the lowest code, as `sqlLocate`) with its community and office and the
+ * at the point (`sqlGridAt`) with its community and office and the
  * grid version used, the grid's chief as assignee, the category's deadline (working or clock hours, see
  * migration 009), a case number of the office's local date (WORK_TIME_ZONE), the near-edge flag with the
  * neighbouring grids within `nearEdgeMetres` (geography distance, so metres anywhere), and the possible
@@ -109,25 +127,19 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
     `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g),
      cat as (select deadline_hours, deadline_kind from incident_categories where code = :category),
      loc as (
-       (select g.id as version, g.code as grid, g.name as grid_name, c.code as community, c.name as community_name,
-               coalesce(o.code, g.code) as office, 'grid' as level
+       (select g.area_version_id as version, g.grid_code as grid, g.grid_name, g.community_code as community, c.name as community_name,
+               g.office_code as office, 'grid' as level
           from pt
-          join areas g on g.level = 3 and g.valid_to is null and ST_Intersects(g.geom, pt.g)
-          left join areas c on c.code = g.parent_code and c.valid_to is null
-          left join areas o on o.code = c.parent_code and o.valid_to is null
-         where :centre::text is null
-         order by g.code
-         limit 1)
+          cross join lateral (${sqlGridAt('pt.g')}) g
+          left join areas c on c.code = g.community_code and c.valid_to is null
+         where :centre::text is null)
        union all
        select null, null, null, null, null, :centre::text, 'centre' where :centre::text is not null
      ),
-     chief as (select s.id, s.user_id, s.name, s.phone from staff s
-                 join staff_assignments sa on sa.staff_id = s.id and sa.valid_to is null
-                where s.role = 'chief' and sa.area_code = (select grid from loc)
-                order by s.code limit 1),
+     chief as (select h.id, h.user_id, h.name, h.phone from ${sqlHolderAt('chief', '(select grid from loc)')} h),
      edge as (select ST_Distance(ST_Boundary(a.geom)::geography, pt.g::geography) as d from areas a, pt where a.id = (select version from loc)),
      near as (select coalesce(array_agg(a.code order by a.code), '{}') as codes from areas a, pt
-               where a.level = 3 and a.valid_to is null and a.code <> coalesce((select grid from loc), '')
+               where a.level = ${AREA_LEVELS.grid} and a.valid_to is null and a.code <> coalesce((select grid from loc), '')
                  and a.geom && ST_Expand(pt.g, :deg) and ST_DWithin(a.geom::geography, pt.g::geography, :metres)),
      seq as (select nextval('incident_case_no_seq') as n),
      dupes as (
@@ -185,7 +197,7 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
 /** The office in force nearest to a point (for reports outside every grid, when they go to the command centre). */
 export function sqlNearestOffice(knex: Knex, lon: number, lat: number): Knex.Raw {
   return knex.raw(
-    `select code from areas where level = 1 and valid_to is null
+    `select code from areas where level = ${AREA_LEVELS.office} and valid_to is null
       order by geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), code limit 1`,
     { lon, lat },
   );
@@ -199,13 +211,9 @@ export function sqlLockIncident(trx: Knex.Transaction, id: number) {
     .first('id', 'office_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'version', 'category_code', 'due_at');
 }
 
-/** The staff member who works a community's escalated incidents (its grid leader), or null. */
+/** The staff member who works a community's escalated incidents now (its grid leader), or null. */
 export function sqlCommunityAssignee(knex: Knex, communityCode: string | null): Knex.Raw {
-  return knex.raw(
-    `(select s.id from staff s join staff_assignments sa on sa.staff_id = s.id and sa.valid_to is null
-       where s.role = 'grid_leader' and sa.area_code = ? order by s.code limit 1)`,
-    [communityCode],
-  );
+  return knex.raw(sqlHolderId('grid_leader', '?'), [communityCode]);
 }
 
 /** Record one workflow step. */

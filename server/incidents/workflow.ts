@@ -1,3 +1,4 @@
+import { holds, rowInScope, type Viewer } from '../auth/scope.js';
 import { Conflict, Forbidden } from '../http/errors.js';
 
 /** Statuses of an incident: being worked at a level, awaiting the chief's confirmation, or finished. */
@@ -27,20 +28,15 @@ export interface IncidentState {
   near_grid_codes?: string[];
 }
 
-/** What the workflow needs to know about the user acting. */
-export interface Actor {
-  role: string;
-  scope: string[];
-  department_code: string | null;
-}
+/** What the workflow needs to know about the user acting: the scope rule's viewer. */
+export type Actor = Viewer;
 
-const has = (a: Actor, code: string | null) => code !== null && a.scope.includes(code);
 /** The chief of the incident's grid. */
-const gridChief = (s: IncidentState, a: Actor) => a.role === 'chief' && has(a, s.grid_code);
+const gridChief = (s: IncidentState, a: Actor) => a.role === 'chief' && holds(a, s.grid_code);
 /** Community staff over the incident's community. */
-const communityStaff = (s: IncidentState, a: Actor) => a.role === 'community' && (has(a, s.community_code) || has(a, s.office_code));
+const communityStaff = (s: IncidentState, a: Actor) => a.role === 'community' && (holds(a, s.community_code) || holds(a, s.office_code));
 /** The command centre over the incident's office. */
-const centre = (_s: IncidentState, a: Actor) => a.role === 'admin' && has(a, _s.office_code);
+const centre = (_s: IncidentState, a: Actor) => a.role === 'admin' && holds(a, _s.office_code);
 /** The department the incident is dispatched to. */
 const dispatchedDepartment = (s: IncidentState, a: Actor) => a.role === 'department' && a.department_code !== null && a.department_code === s.department_code;
 
@@ -119,5 +115,5 @@ export function isFinished(status: Status): boolean {
 /** Whether the incident is visible to a user: in the user's areas, next to them (near an edge), or dispatched to their department. */
 export function isVisibleTo(s: IncidentState, a: Actor): boolean {
   if (a.role === 'department') return a.department_code !== null && s.department_code === a.department_code;
-  return has(a, s.grid_code) || has(a, s.community_code) || has(a, s.office_code) || (s.near_grid_codes ?? []).some((c) => a.scope.includes(c));
+  return rowInScope(a, s, { near: true });
 }

@@ -107,7 +107,7 @@ export const planImpact = z
     new_grids: z.array(z.string()),
     assets: moveGroup,
     incidents: moveGroup.meta({ description: 'Open (and handled, awaiting confirmation) incidents only; closed ones keep their grid' }),
-    buildings: moveGroup.extend({ households: z.number().int() }).nullable(),
+    buildings: moveGroup.extend({ households: z.number().int() }),
     staff_assignments: z.object({ total: z.number().int(), items: z.array(z.object({ id: z.number().int(), code: z.string(), name: z.string(), role: z.string(), from_grid: z.string() })) }),
   })
   .meta({ id: 'PlanImpact' });

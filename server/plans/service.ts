@@ -4,38 +4,20 @@ import { assertAreaInScope } from '../auth/scope.js';
 import type { Db } from '../db/connect.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { invalidateBoundaries, invalidateTiles } from '../tiles/cache.js';
+import { regridAssets } from '../assets/service.js';
+import { ASSET_PLACE } from '../assets/sql.js';
+import { rerouteIncidents } from '../incidents/reroute.js';
+import { INCIDENT_PLACE } from '../incidents/sql.js';
+import { regridBuildings } from '../population/buildings.js';
+import { countHouseholds } from '../population/households.js';
+import { BUILDING_PLACE } from '../population/sql.js';
+import { assignmentsEnding, endAssignments } from '../staff/service.js';
+import { AREA_LEVEL_NAMES, AREA_LEVELS } from '../areas/levels.js';
+import type { PlacedTable } from '../areas/sql.js';
 import type { PlanSource } from './source.js';
-import {
-  SLIVER_THINNESS,
-  sqlBaseNow,
-  sqlCloseParents,
-  sqlCloseVersions,
-  sqlComputeBase,
-  sqlCrumbs,
-  sqlEndAssignments,
-  sqlEndedAssignments,
-  sqlGaps,
-  sqlInsertPlanGrids,
-  sqlInvalidGrids,
-  sqlLogAssetMoves,
-  sqlLogIncidentMoves,
-  sqlMarkValid,
-  sqlOpenParents,
-  sqlOpenPlanGrids,
-  sqlOutsideParent,
-  sqlOverlaps,
-  sqlParentsWithChildren,
-  sqlPlanOffices,
-  sqlPlannedMoves,
-  sqlPublishLock,
-  sqlRepairGaps,
-  sqlRepairMakeValid,
-  sqlRepairOverlaps,
-  sqlRepairSnap,
-  sqlReroute,
-  sqlTableExists,
-  type RoutedTable,
-} from './sql.js';
+import { SLIVER_THINNESS, sqlComputeBase, sqlCrumbs, sqlGaps, sqlInsertPlanGrids, sqlInvalidGrids, sqlMarkValid, sqlOutsideParent, sqlOverlaps, sqlPlanOffices } from './sql_check.js';
+import { sqlBaseNow, sqlCloseParents, sqlCloseVersions, sqlOpenParents, sqlOpenPlanGrids, sqlParentsWithChildren, sqlPlannedMoves, sqlPublishLock, type ParentLevel } from './sql_publish.js';
+import { sqlRepairGaps, sqlRepairMakeValid, sqlRepairOverlaps, sqlRepairSnap } from './sql_repair.js';
 
 type LonLat = [number, number];
 
@@ -316,17 +298,14 @@ export async function planImpact(knex: Knex, id: number) {
   const row = await planRow(knex, id);
   const report = row.report ?? (await checkPlan(knex, id));
   const replaces = (await knex('plans').where({ id }).first('replaces')).replaces as number[];
-  const moves = async (table: RoutedTable) => toMoveGroup((await sqlPlannedMoves(knex, table, id, replaces)).rows);
-  const assets = await moves('assets');
-  const incidents = await moves('incidents');
-  const hasBuildings = (await sqlTableExists(knex, 'buildings')).rows[0].ok === true;
-  const buildings = hasBuildings ? await moves('buildings') : null;
-  let households = 0;
-  if (buildings && buildings.items.length) {
-    const r = await knex('households').whereIn('building_id', buildings.items.map((b) => b.id)).count({ n: '*' });
-    households = Number(r[0].n);
-  }
-  const staff = (await sqlEndedAssignments(knex, id, replaces)).rows;
+  const moves = async (place: PlacedTable) => toMoveGroup((await sqlPlannedMoves(knex, place, id, replaces)).rows);
+  const assets = await moves(ASSET_PLACE);
+  const incidents = await moves(INCIDENT_PLACE);
+  const buildings = await moves(BUILDING_PLACE);
+  const households = await countHouseholds(knex, buildings.items.map((b) => b.id));
+  const replacedCodes = (await knex('areas').whereIn('id', replaces).distinct('code').pluck('code')) as string[];
+  const kept = (await knex('plan_grids').where({ plan_id: id }).pluck('code')) as string[];
+  const staff = await assignmentsEnding(knex, { codes: replacedCodes, keep: kept });
   const proposed = new Set((await knex('plan_grids').where({ plan_id: id }).pluck('code')) as string[]);
   return {
     plan_id: id,
@@ -336,7 +315,7 @@ export async function planImpact(knex: Knex, id: number) {
     new_grids: [...proposed].filter((c) => !report.replaces.includes(c)).sort(),
     assets,
     incidents,
-    buildings: buildings ? { ...buildings, households } : null,
+    buildings: { ...buildings, households },
     staff_assignments: { total: staff.length, items: staff },
   };
 }
@@ -369,20 +348,15 @@ export async function publishPlan(db: Db, user: SessionUser, id: number) {
 
     const planCommunities = (await trx('plan_grids').where({ plan_id: id }).distinct('parent_code').pluck('parent_code')) as string[];
     const communities = [...new Set([...closed.map((c) => c.parent_code), ...planCommunities])].sort();
-    await reshapeParents(trx, 2, communities, id);
-    const offices = (await trx('areas').where({ level: 2 }).whereNull('valid_to').whereIn('code', communities).distinct('parent_code').pluck('parent_code')) as string[];
-    await reshapeParents(trx, 1, offices, id);
+    await reshapeParents(trx, AREA_LEVELS.community, communities, id);
+    const offices = (await trx('areas').where({ level: AREA_LEVELS.community }).whereNull('valid_to').whereIn('code', communities).distinct('parent_code').pluck('parent_code')) as string[];
+    await reshapeParents(trx, AREA_LEVELS.office, offices, id);
 
-    const oldCodes = [...new Set(closed.map((c) => c.code))];
-    const assetMoves = (await sqlReroute(trx, 'assets', oldCodes)).rows.filter((m: { from_grid: string; to_grid: string }) => m.from_grid !== m.to_grid);
-    if (assetMoves.length) await sqlLogAssetMoves(trx, assetMoves, id, user.id);
-    const incidentMoves = (await sqlReroute(trx, 'incidents', oldCodes)).rows.filter((m: { from_grid: string; to_grid: string }) => m.from_grid !== m.to_grid);
-    if (incidentMoves.length) await sqlLogIncidentMoves(trx, incidentMoves, user.id, id);
-    let buildingMoves = 0;
-    if ((await sqlTableExists(trx, 'buildings')).rows[0].ok === true) {
-      buildingMoves = (await sqlReroute(trx, 'buildings', oldCodes)).rows.filter((m: { from_grid: string; to_grid: string }) => m.from_grid !== m.to_grid).length;
-    }
-    await sqlEndAssignments(trx, oldCodes);
+    // Each domain moves its own rows to the grids now in force, and logs the moves in its own trail.
+    const codes = [...new Set(closed.map((c) => c.code))];
+    const by = { codes, planId: id, actor: user.id };
+    const moved = { assets: await regridAssets(trx, by), incidents: await rerouteIncidents(trx, by), buildings: await regridBuildings(trx, by) };
+    await endAssignments(trx, { codes });
     await trx('plans').where({ id }).update({ status: 'published', published_at: trx.fn.now(), published_by: user.id, updated_at: trx.fn.now() });
     return {
       id,
@@ -391,7 +365,7 @@ export async function publishPlan(db: Db, user: SessionUser, id: number) {
       opened_versions: opened.length,
       communities,
       offices,
-      moved: { assets: assetMoves.length, incidents: incidentMoves.length, buildings: buildingMoves },
+      moved,
     };
   });
   invalidateBoundaries();
@@ -401,13 +375,13 @@ export async function publishPlan(db: Db, user: SessionUser, id: number) {
 }
 
 /** Close and reopen parent areas as the union of their children; the union must come back for each. */
-async function reshapeParents(trx: Knex, level: 1 | 2, codes: string[], planId: number): Promise<void> {
+async function reshapeParents(trx: Knex, level: ParentLevel, codes: string[], planId: number): Promise<void> {
   if (codes.length === 0) return;
   const expected = Number((await sqlParentsWithChildren(trx, level, codes)).rows[0].n);
   await sqlCloseParents(trx, level, codes);
   const opened = (await sqlOpenParents(trx, level, codes, planId)).rows;
   if (opened.length !== expected) {
-    throw new Error(`publish of plan ${planId}: ${opened.length} of ${expected} ${level === 2 ? 'community' : 'office'} shapes came back from the union`);
+    throw new Error(`publish of plan ${planId}: ${opened.length} of ${expected} ${AREA_LEVEL_NAMES[level]} shapes came back from the union`);
   }
 }
 

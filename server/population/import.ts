@@ -5,7 +5,7 @@ import type { SessionUser } from '../auth/store.js';
 import { Invalid, Unprocessable, UnsupportedMedia } from '../http/errors.js';
 import { storedIdNumber } from './pii.js';
 import { IMPORT_COLUMNS, IMPORT_ROWS, type ImportKind } from './schema.js';
-import { populationGrids } from './service.js';
+import { populationGrids } from './access.js';
 import { sqlGridsAtPoints, sqlLogAccess, sqlWhereGrid } from './sql.js';
 
 /** Most rows one import may hold. */

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, useTestApp } from '../../test/app.js';
 import { hmacIdNumber, idNumberKey } from './pii.js';
-import { reassignBuildingGrids } from './service.js';
+import { regridBuildings } from './buildings.js';
 import { GRID_01, GRID_02, GRID_OTHER_COMMUNITY, makeResident, pointIn, uniqueIdNumber } from './test_support.js';
 
 const t = useTestApp();
@@ -74,14 +74,18 @@ describe('buildings', () => {
   });
 });
 
-describe('reassignBuildingGrids', () => {
-  it('moves a building whose recorded grid is not the grid in force at its position', async () => {
+describe('regridBuildings', () => {
+  it('moves a building of the given grids to the grid in force at its position, and logs the move', async () => {
     const ids = await makeResident(t.app, t.db, chief01, GRID_01, { id_number: null });
+    const chiefId = (await t.db.knex('users').where({ username: 'chief01' }).first('id')).id;
     await t.db.knex('buildings').where({ id: ids.building }).update({ grid_code: GRID_02, area_version_id: null });
-    expect(await reassignBuildingGrids(t.db.knex)).toBeGreaterThanOrEqual(1);
+    const moved = await t.db.knex.transaction((trx) => regridBuildings(trx, { codes: [GRID_02], planId: 4242, actor: chiefId }));
+    expect(moved).toBeGreaterThanOrEqual(1);
     const row = await t.db.knex('buildings').where({ id: ids.building }).first();
     const version = await t.db.knex('areas').where({ code: GRID_01 }).whereNull('valid_to').first('id');
     expect([row.grid_code, row.area_version_id]).toEqual([GRID_01, version.id]);
+    const events = await t.db.knex('building_events').where({ building_id: ids.building }).select('action', 'from_grid', 'to_grid', 'plan_id', 'actor_user_id');
+    expect(events).toEqual([{ action: 'regrid', from_grid: GRID_02, to_grid: GRID_01, plan_id: 4242, actor_user_id: chiefId }]);
   });
 });
 

@@ -32,27 +32,11 @@ import {
   visitListQuery,
   visitOut,
 } from './schema.js';
-import {
-  accessLog,
-  createBuilding,
-  createHousehold,
-  createResident,
-  createVisit,
-  deleteBuilding,
-  deleteHousehold,
-  deleteResident,
-  getBuilding,
-  getHousehold,
-  getResident,
-  listBuildings,
-  listHouseholds,
-  listResidents,
-  listVisits,
-  patchBuilding,
-  patchHousehold,
-  patchResident,
-  populationSummary,
-} from './service.js';
+import { createBuilding, deleteBuilding, getBuilding, listBuildings, patchBuilding } from './buildings.js';
+import { createHousehold, deleteHousehold, getHousehold, listHouseholds, patchHousehold } from './households.js';
+import { accessLog, createResident, deleteResident, getResident, listResidents, patchResident } from './residents.js';
+import { populationSummary } from './summary.js';
+import { createVisit, listVisits } from './visits.js';
 
 /** Largest import file. */
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;

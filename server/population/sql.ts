@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { API_PRECISION } from '../areas/sql.js';
+import { AREA_LEVELS } from '../areas/levels.js';
+import { API_PRECISION, sqlGridAt, type GridMove, type PlacedTable } from '../areas/sql.js';
 
 /** A filter on the grid of a building: the grids of the viewer's scope, optionally one grid. */
 export interface GridFilter {
@@ -28,49 +29,38 @@ export function sqlGeometryCheck(knex: Knex, geojson: string): Knex.Raw {
   );
 }
 
-/**
- * The grid in force at the point on surface of a geometry, with its version and office. On a shared
- * edge the lowest code wins, like /api/locate.
- */
-export function sqlGridAt(knex: Knex, geojson: string): Knex.Raw {
+/** The grid in force at the point on surface of a geometry (`sqlGridAt`), with its version and office. */
+export function sqlGridOfGeometry(knex: Knex, geojson: string): Knex.Raw {
   return knex.raw(
     `with p as (select ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326)) as g)
-     select g.id as area_version_id, g.code as grid_code, c.parent_code as office_code
-       from p join areas g on g.level = 3 and g.valid_to is null and ST_Intersects(g.geom, p.g)
-       left join areas c on c.code = g.parent_code and c.valid_to is null
-      order by g.code limit 1`,
+     select loc.area_version_id, loc.grid_code, loc.office_code from p cross join lateral (${sqlGridAt('p.g')}) loc`,
     { geojson },
   );
 }
 
-/** For many points at once (an import): the grid in force at each, by ordinal; points outside get no row. */
+/** For many points at once (an import): the grid in force at each (`sqlGridAt`), by ordinal; points outside get no row. */
 export function sqlGridsAtPoints(knex: Knex, points: { i: number; lon: number; lat: number }[]): Knex.Raw {
   return knex.raw(
     `with p as (
        select (e->>'i')::int as i, ST_SetSRID(ST_MakePoint((e->>'lon')::float8, (e->>'lat')::float8), 4326) as g
          from json_array_elements(:points::json) e)
-     select distinct on (p.i) p.i, g.id as area_version_id, g.code as grid_code, c.parent_code as office_code
-       from p join areas g on g.level = 3 and g.valid_to is null and ST_Intersects(g.geom, p.g)
-       left join areas c on c.code = g.parent_code and c.valid_to is null
-      order by p.i, g.code`,
+     select p.i, loc.area_version_id, loc.grid_code, loc.office_code
+       from p cross join lateral (${sqlGridAt('p.g')}) loc
+      order by p.i`,
     { points: JSON.stringify(points) },
   );
 }
 
-/**
- * Give every building the grid in force containing its point on surface (all, or only those without a
- * grid), with the grid's version; one set-based statement, for demo loads and after a boundary publish.
- */
-export function sqlAssignBuildingGrids(knex: Knex, opts: { all?: boolean } = {}): Knex.Raw {
+/** How buildings are placed in grids: by the point on their footprint; every building follows a boundary change. */
+export const BUILDING_PLACE: PlacedTable = { table: 'buildings', point: 'ST_PointOnSurface(x.geom)', label: 'x.address', follows: 'true' };
+
+/** Log building moves made by a boundary plan (action `regrid`). */
+export function sqlLogBuildingMoves(knex: Knex, moves: GridMove[], by: { planId: number; actor: number }): Knex.Raw {
   return knex.raw(
-    `update buildings b
-        set grid_code = g.code, area_version_id = g.id, updated_at = now()
-       from areas g
-      where g.level = 3 and g.valid_to is null
-        and ST_Intersects(g.geom, ST_PointOnSurface(b.geom))
-        ${opts.all ? '' : 'and b.grid_code is null'}
-        and (b.grid_code is distinct from g.code or b.area_version_id is distinct from g.id)
-     returning b.id`,
+    `insert into building_events (office_code, building_id, action, from_grid, to_grid, plan_id, actor_user_id, note)
+     select m->>'office_code', (m->>'id')::int, 'regrid', m->>'from_grid', m->>'to_grid', :plan, :actor, :note
+       from json_array_elements(:moves::json) m`,
+    { moves: JSON.stringify(moves), plan: by.planId, actor: by.actor, note: `Moved by boundary plan ${by.planId}` },
   );
 }
 
@@ -169,7 +159,7 @@ export function sqlSummary(knex: Knex, filter: { grid?: string; community?: stri
        left join per_building pb on pb.grid_code = g.code
        left join per_resident pr on pr.grid_code = g.code
        left join per_visit pv on pv.grid_code = g.code
-      where g.level = 3 and g.valid_to is null ${where}
+      where g.level = ${AREA_LEVELS.grid} and g.valid_to is null ${where}
       order by g.code`,
     { ...(filter.grid ? { grid: filter.grid } : {}), ...(filter.community ? { community: filter.community } : {}) },
   );

@@ -2,11 +2,11 @@ import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import GeoJSONVT, { type LegacyFeature } from 'geojson-vt';
 import type { Knex } from 'knex';
 import { fromGeojsonVt, type VtFeature } from 'vt-pbf';
+import { AREA_LEVEL_NAMES } from '../areas/levels.js';
 import { LABEL_SUFFIX } from './layers.js';
 import { sqlBoundaryFeatures } from './sql.js';
 import { EXTENT, type TileAddress } from './tile_math.js';
 
-const LEVEL_NAMES = { 1: 'office', 2: 'community', 3: 'grid' } as const;
 
 interface BoundaryRow {
   id: number;
@@ -32,7 +32,7 @@ const VT_OPTIONS = { maxZoom: 18, indexMaxZoom: 5, indexMaxPoints: 100_000, tole
 /** Read the areas of a level in force and index them with geojson-vt. */
 export async function buildBoundaryIndex(knex: Knex, level: 1 | 2 | 3): Promise<BoundaryIndex> {
   const { rows } = (await sqlBoundaryFeatures(knex, level)) as { rows: BoundaryRow[] };
-  const props = (r: BoundaryRow) => ({ code: r.code, name: r.name, name_en: r.name_en, level: LEVEL_NAMES[r.level], ...(r.parent_code ? { parent_code: r.parent_code } : {}) });
+  const props = (r: BoundaryRow) => ({ code: r.code, name: r.name, name_en: r.name_en, level: AREA_LEVEL_NAMES[r.level], ...(r.parent_code ? { parent_code: r.parent_code } : {}) });
   const polygons: FeatureCollection = {
     type: 'FeatureCollection',
     features: rows.map((r): Feature => ({ type: 'Feature', id: r.id, properties: props(r), geometry: r.geometry })),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { hash32, mulberry32, pick } from '../demo/synthetic.js';
-import { idCheckChar, storedIdNumber } from './pii.js';
+import { AREA_LEVELS } from '../areas/levels.js';
+import { hash32, mulberry32, pick } from './synthetic.js';
+import { idCheckChar, storedIdNumber } from '../population/pii.js';
 
 /**
  * Synthetic population for the demo office and the generated city: buildings placed at random inside
@@ -67,7 +68,7 @@ function sqlInsertDemoBuildings(knex: Knex, prefix: string, n: number, seed: num
        from areas g
        join areas c on c.code = g.parent_code and c.valid_to is null
        cross join lateral ST_Dump(ST_GeneratePoints(g.geom, :n, :seed)) d
-      where g.level = 3 and g.valid_to is null and g.code like :prefix
+      where g.level = ${AREA_LEVELS.grid} and g.valid_to is null and g.code like :prefix
       order by g.code, d.path[1]
      returning id, office_code, grid_code, (regexp_match(address, ' (\\d+)号楼$'))[1]::int as k`,
     { prefix: `${prefix}%`, n, seed: Math.max(1, seed) },
@@ -88,7 +89,7 @@ export async function generatePopulation(knex: Knex, options: PopulationOptions)
   const batch = options.batch ?? 2000;
   const { rows } = await sqlInsertDemoBuildings(knex, options.areaPrefix ?? '', options.buildingsPerGrid, seed);
   const buildings = (rows as NewBuilding[]).sort((a, b) => a.grid_code.localeCompare(b.grid_code) || a.k - b.k);
-  const expected = (await knex('areas').where({ level: 3 }).whereNull('valid_to').where('code', 'like', `${options.areaPrefix ?? ''}%`).count<{ n: number }[]>({ n: '*' }))[0].n;
+  const expected = (await knex('areas').where({ level: AREA_LEVELS.grid }).whereNull('valid_to').where('code', 'like', `${options.areaPrefix ?? ''}%`).count<{ n: number }[]>({ n: '*' }))[0].n;
   // Zero rows from a statement that must return some is a swallowed GEOS error on the embedded build.
   if (Number(expected) > 0 && buildings.length === 0) throw new Error('no demo buildings could be placed: check the grid geometries (ST_IsValid)');
 
