@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { crsSchema, pointQuerySchema } from '../geo/crs.js';
+import { staffContactSchema } from '../staff/schema.js';
 import { AREA_LEVEL_LIST } from './levels.js';
 
 /** An ISO 8601 instant in a query string. */
@@ -26,7 +27,6 @@ export const getAreaQuery = z.object({ at: listAreasQuery.shape.at });
 export const locateQuery = pointQuerySchema;
 export { crsSchema };
 
-const contact = z.object({ name: z.string(), name_en: z.string().optional(), phone: z.string().nullable() });
 
 /** An area as a GeoJSON Feature. */
 export const areaFeature = z
@@ -41,7 +41,7 @@ export const areaFeature = z
       parent_code: z.string().nullable(),
       valid_from: z.string(),
       valid_to: z.string().nullable(),
-      chief: contact.nullable().optional().meta({ description: 'Grids only: the public contact of the grid chief' }),
+      chief: staffContactSchema.nullable().optional().meta({ description: 'Grids only: the public contact of the grid chief' }),
     }),
     geometry: z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.unknown()) }),
   })
@@ -75,6 +75,6 @@ export const locateResponse = z
     grid: ref,
     community: ref.nullable(),
     office: ref.nullable(),
-    chief: contact.nullable(),
+    chief: staffContactSchema.nullable(),
   })
   .meta({ id: 'LocateResponse' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { staffRoleSchema } from '../staff/schema.js';
 
 const lonLat = z.tuple([z.number(), z.number()]).meta({ description: 'WGS84 [lon, lat]' });
 
@@ -108,7 +109,7 @@ export const planImpact = z
     assets: moveGroup,
     incidents: moveGroup.meta({ description: 'Open (and handled, awaiting confirmation) incidents only; closed ones keep their grid' }),
     buildings: moveGroup.extend({ households: z.number().int() }),
-    staff_assignments: z.object({ total: z.number().int(), items: z.array(z.object({ id: z.number().int(), code: z.string(), name: z.string(), role: z.string(), from_grid: z.string() })) }),
+    staff_assignments: z.object({ total: z.number().int(), items: z.array(z.object({ id: z.number().int(), code: z.string(), name: z.string(), role: staffRoleSchema, from_grid: z.string() })) }),
   })
   .meta({ id: 'PlanImpact' });
 
