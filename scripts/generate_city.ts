@@ -19,6 +19,7 @@ import { makeRng, personName, pick } from '../server/demo/synthetic.js';
 import { finishBulkLoad, newCellPyramid, shouldLoadInBulk, startBulkLoad } from '../server/assets/bulk.js';
 import type { CellPyramid } from '../server/assets/cell_pyramid.js';
 import { copyAssets, toAssetCopyLine } from '../server/assets/copy.js';
+import { AREA_LEVELS, type AreaLevel } from '../server/areas/levels.js';
 
 /** Leading digits of every area code of the synthetic city; 99 is no Chinese province, so no real office starts so. */
 export const CITY_PREFIX = '9901';
@@ -102,7 +103,7 @@ export interface CityOptions {
 /** One area of the city, its boundary one counter-clockwise ring of [lon, lat]. */
 export interface CityArea {
   code: string;
-  level: 1 | 2 | 3;
+  level: AreaLevel;
   name: string;
   name_en: string;
   parent_code: string | null;
@@ -330,7 +331,7 @@ export function planCity(options: CityOptions): CityPlan {
         grids.push({
           area: {
             code,
-            level: 3,
+            level: AREA_LEVELS.grid,
             name: `${communityName.zh}社区第${p + 1}网格`,
             name_en: `${communityName.en} Community Grid ${p + 1}`,
             parent_code: communityCode,
@@ -348,7 +349,7 @@ export function planCity(options: CityOptions): CityPlan {
       }
       communities.push({
         code: communityCode,
-        level: 2,
+        level: AREA_LEVELS.community,
         name: `${communityName.zh}社区`,
         name_en: `${communityName.en} Community`,
         parent_code: officeCode,
@@ -358,7 +359,7 @@ export function planCity(options: CityOptions): CityPlan {
     }
     offices.push({
       code: officeCode,
-      level: 1,
+      level: AREA_LEVELS.office,
       name: `${officeName.zh}街道`,
       name_en: `${officeName.en} Subdistrict`,
       parent_code: null,
@@ -624,7 +625,7 @@ function sqlVerifyAssetGrids(knex: Knex, step: number): Knex.Raw {
        cross join lateral (
          select count(*)::int as hits, min(g.code) as code, min(g.id) as id
            from areas g
-          where g.level = 3 and g.valid_to is null and ST_Intersects(g.geom, s.geom)) m`,
+          where g.level = ${AREA_LEVELS.grid} and g.valid_to is null and ST_Intersects(g.geom, s.geom)) m`,
     { like, step },
   );
 }

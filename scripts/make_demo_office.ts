@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { openDatabase } from '../server/db/connect.js';
 import { importBoundary, type BoundaryReport } from '../server/areas/boundary.js';
 import { mulberry32, personName, pick, type Rng } from '../server/demo/synthetic.js';
+import { AREA_LEVELS, type AreaLevel } from '../server/areas/levels.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_BOUNDARY = 'data/source/shenhe-district.geojson';
@@ -107,7 +108,7 @@ interface AreaRecord {
   code: string;
   name: string;
   name_en: string;
-  level: 1 | 2 | 3;
+  level: AreaLevel;
   parent_code: string | null;
 }
 
@@ -488,7 +489,7 @@ function sqlUnionChildren(knex: Knex, code: string, level: number, parent: strin
 function sqlFillGridUtm(knex: Knex): Knex.Raw {
   return knex.raw(
     `insert into demo_grid_utm (code, geom)
-     select code, ST_Multi(ST_Transform(geom, ${UTM_SRID})) from demo_areas where level = 3 order by code
+     select code, ST_Multi(ST_Transform(geom, ${UTM_SRID})) from demo_areas where level = ${AREA_LEVELS.grid} order by code
      returning code`,
   );
 }
@@ -564,15 +565,15 @@ async function oneRow(raw: Knex.Raw, what: string): Promise<Record<string, numbe
 async function verifyAreas(knex: Knex, sourceAreaM2: number): Promise<Record<string, number>> {
   const facts = await oneRow(
     knex.raw(
-      `select count(*) filter (where level = 1) as offices, count(*) filter (where level = 2) as communities,
-              count(*) filter (where level = 3) as grids,
+      `select count(*) filter (where level = ${AREA_LEVELS.office}) as offices, count(*) filter (where level = ${AREA_LEVELS.community}) as communities,
+              count(*) filter (where level = ${AREA_LEVELS.grid}) as grids,
               count(*) filter (where not ST_IsValid(geom)) as invalid,
               count(*) filter (where GeometryType(geom) <> 'MULTIPOLYGON') as not_multi,
-              sum(ST_Area(geom::geography)) filter (where level = 1) as office_m2,
-              sum(ST_Area(geom::geography)) filter (where level = 2) as communities_m2,
-              sum(ST_Area(geom::geography)) filter (where level = 3) as grids_m2,
-              min(ST_Area(geom::geography)) filter (where level = 3) as min_grid_m2,
-              max(ST_Area(geom::geography)) filter (where level = 3) as max_grid_m2
+              sum(ST_Area(geom::geography)) filter (where level = ${AREA_LEVELS.office}) as office_m2,
+              sum(ST_Area(geom::geography)) filter (where level = ${AREA_LEVELS.community}) as communities_m2,
+              sum(ST_Area(geom::geography)) filter (where level = ${AREA_LEVELS.grid}) as grids_m2,
+              min(ST_Area(geom::geography)) filter (where level = ${AREA_LEVELS.grid}) as min_grid_m2,
+              max(ST_Area(geom::geography)) filter (where level = ${AREA_LEVELS.grid}) as max_grid_m2
          from demo_check`,
     ),
     'area facts',
@@ -591,7 +592,7 @@ async function verifyAreas(knex: Knex, sourceAreaM2: number): Promise<Record<str
       `select count(*) as pairs, coalesce(max(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) as max_m2
          from demo_check a join demo_check b
            on a.level = :level and b.level = :level and a.code < b.code and ST_Intersects(a.geom, b.geom)`,
-      { level: 3 },
+      { level: AREA_LEVELS.grid },
     ),
     'grid overlaps',
   );
@@ -601,7 +602,7 @@ async function verifyAreas(knex: Knex, sourceAreaM2: number): Promise<Record<str
       `select count(*) as pairs, coalesce(max(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) as max_m2
          from demo_check a join demo_check b
            on a.level = :level and b.level = :level and a.code < b.code and ST_Intersects(a.geom, b.geom)`,
-      { level: 2 },
+      { level: AREA_LEVELS.community },
     ),
     'community overlaps',
   );
@@ -623,7 +624,7 @@ async function verifyAreas(knex: Knex, sourceAreaM2: number): Promise<Record<str
   const gap = await oneRow(
     knex.raw(
       `select ST_Area(ST_SymDifference(o.geom, r.geom)) * :m_per_deg * :m_per_deg * cos(radians(ST_Y(ST_Centroid(r.geom)))) as m2
-         from demo_check o, demo_regions r where o.level = 1 and r.key = :key`,
+         from demo_check o, demo_regions r where o.level = ${AREA_LEVELS.office} and r.key = :key`,
       { key: 'office', m_per_deg: M_PER_DEGREE },
     ),
     'office against the repaired boundary',
@@ -677,12 +678,12 @@ async function verifyAssets(knex: Knex, assets: AssetRecord[]): Promise<Record<s
                     from json_array_elements(cast(:points as json)) e),
             hits as (select p.grid, p.pt, count(g.code) as n, min(g.code) as in_grid,
                             min(ST_Distance(p.pt::geography, ST_Boundary(g.geom)::geography)) as edge_m
-                       from p left join demo_check g on g.level = 3 and ST_Intersects(g.geom, p.pt)
+                       from p left join demo_check g on g.level = ${AREA_LEVELS.grid} and ST_Intersects(g.geom, p.pt)
                       group by p.grid, p.pt)
        select count(*) as points, count(*) filter (where n <> 1) as not_in_one_grid,
               count(*) filter (where in_grid is distinct from grid) as wrong_grid,
               min(edge_m) as min_edge_m,
-              count(*) filter (where not ST_Contains((select geom from demo_check where level = 1), pt)) as outside_office
+              count(*) filter (where not ST_Contains((select geom from demo_check where level = ${AREA_LEVELS.office}), pt)) as outside_office
          from hits`,
       { points: JSON.stringify(assets.map((a) => ({ grid: a.grid, p: a.lonlat }))) },
     ),
@@ -777,14 +778,14 @@ async function cutRegion(knex: Knex, key: string, n: number, iterations: number,
 async function buildAreas(knex: Knex, officeGeoJson: string) {
   if ((await sqlPutRegion(knex, 'office', officeGeoJson)).rows.length !== 1) fail('could not store the office boundary');
   const communityCut = await cutRegion(knex, 'office', COMMUNITY_COUNT, COMMUNITY_LLOYD_ITERATIONS, 3);
-  const records: AreaRecord[] = [{ ...OFFICE, level: 1, parent_code: null }];
+  const records: AreaRecord[] = [{ ...OFFICE, level: AREA_LEVELS.office, parent_code: null }];
   const shares = allocate(communityCut.cells.map((c) => c.area_m2), GRID_COUNT, MIN_GRIDS_PER_COMMUNITY);
   const grids: GridInfo[] = [];
   let strayMoves = communityCut.moves;
   for (const [ci, cell] of communityCut.cells.entries()) {
     const code = `${OFFICE.code}${pad(ci + 1, 3)}`;
     const [zh, py] = COMMUNITY_NAMES[ci];
-    records.push({ code, name: `${zh}社区`, name_en: `${py} Community`, level: 2, parent_code: OFFICE.code });
+    records.push({ code, name: `${zh}社区`, name_en: `${py} Community`, level: AREA_LEVELS.community, parent_code: OFFICE.code });
     if ((await sqlPutRegionFromCell(knex, code, 'office', cell.seed_idx)).rows.length !== 1) fail(`could not store community ${code}`);
     const n = shares[ci];
     const gridCut = await cutRegion(knex, code, n, GRID_LLOYD_ITERATIONS, Math.max(2, Math.round(Math.sqrt(n))));
@@ -792,13 +793,13 @@ async function buildAreas(knex: Knex, officeGeoJson: string) {
     for (const [gi, g] of gridCut.cells.entries()) {
       const gridCode = `${code}${pad(gi + 1, 3)}`;
       const no = pad(gi + 1, 2);
-      records.push({ code: gridCode, name: `${zh}社区第${no}网格`, name_en: `${py} Community Grid ${no}`, level: 3, parent_code: code });
+      records.push({ code: gridCode, name: `${zh}社区第${no}网格`, name_en: `${py} Community Grid ${no}`, level: AREA_LEVELS.grid, parent_code: code });
       if ((await sqlCellToArea(knex, code, g.seed_idx, gridCode, 3, code)).rows.length !== 1) fail(`could not store grid ${gridCode}`);
       grids.push({ code: gridCode, communityCode: code, areaM2: g.area_m2 });
     }
   }
   await checkedCleanCoverage(knex, 3, GRID_COUNT);
-  for (const r of records.filter((a) => a.level === 2)) await checkedUnion(knex, r.code, 2, OFFICE.code);
+  for (const r of records.filter((a) => a.level === AREA_LEVELS.community)) await checkedUnion(knex, r.code, 2, OFFICE.code);
   await checkedCoverage(knex, 2, COMMUNITY_COUNT);
   await checkedUnion(knex, OFFICE.code, 1, null);
   records.sort((a, b) => a.level - b.level || a.code.localeCompare(b.code));
@@ -955,8 +956,8 @@ async function buildAssets(knex: Knex, grids: GridInfo[]): Promise<AssetRecord[]
 function buildStaff(areas: AreaRecord[]): StaffRecord[] {
   const rng = rngFor('staff');
   const taken = new Set<string>();
-  const communities = areas.filter((a) => a.level === 2).map((a) => a.code);
-  const grids = areas.filter((a) => a.level === 3).map((a) => a.code);
+  const communities = areas.filter((a) => a.level === AREA_LEVELS.community).map((a) => a.code);
+  const grids = areas.filter((a) => a.level === AREA_LEVELS.grid).map((a) => a.code);
   const gridGroups = communities.map((c) => grids.filter((g) => g.startsWith(c)));
   const staff: StaffRecord[] = [];
   const phoneSeq = new Map<string, number>();
@@ -991,7 +992,7 @@ function buildUsers(areas: AreaRecord[], staff: StaffRecord[]): UserRecord[] {
     { username: 'planner', display_name: '网格规划员', role: 'planner', scope: [OFFICE.code] },
   ];
   areas
-    .filter((a) => a.level === 2)
+    .filter((a) => a.level === AREA_LEVELS.community)
     .forEach((c, i) => users.push({ username: `community${pad(i + 1, 2)}`, display_name: `${c.name}工作人员`, role: 'community', scope: [c.code] }));
   staff
     .filter((s) => s.role === 'chief')

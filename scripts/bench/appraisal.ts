@@ -16,6 +16,7 @@ import { ROW_KINDS } from '../../server/appraisal/sql.js';
 import { openDatabase } from '../../server/db/connect.js';
 import { migrate } from '../../server/db/migrate.js';
 import { CITY_PREFIX, generateCity } from '../generate_city.js';
+import { AREA_LEVELS } from '../../server/areas/levels.js';
 
 const MONTH = '2026-10';
 const MONTH_START = '2026-09-30T16:00:00Z'; // 1 October 2026, 00:00 in Asia/Shanghai
@@ -50,7 +51,7 @@ const INCIDENTS_SQL = `
   create temporary table g as
     select (row_number() over (order by a.code) - 1)::int as k, a.id, a.code, a.parent_code, c.parent_code as office_code, ST_PointOnSurface(a.geom) as p
       from areas a join areas c on c.code = a.parent_code and c.valid_to is null
-     where a.level = 3 and a.valid_to is null and a.code like '${CITY_PREFIX}%';
+     where a.level = ${AREA_LEVELS.grid} and a.valid_to is null and a.code like '${CITY_PREFIX}%';
   create temporary table r as
     select n, random() as r1, random() as r2, random() as r3, random() as r4, random() as r5, random() as r6 from generate_series(1, :count) n;
   insert into incidents (office_code, case_no, category_code, source, status, level, grid_code, community_code, area_version_id,
@@ -93,7 +94,7 @@ async function main() {
   const db = await openDatabase({ url });
   try {
     await migrate(db);
-    const have = (await db.knex('areas').where({ level: 3 }).whereNull('valid_to').where('code', 'like', `${CITY_PREFIX}%`).count<{ n: number }[]>({ n: '*' }))[0].n;
+    const have = (await db.knex('areas').where({ level: AREA_LEVELS.grid }).whereNull('valid_to').where('code', 'like', `${CITY_PREFIX}%`).count<{ n: number }[]>({ n: '*' }))[0].n;
     if (Number(have) !== grids) {
       const t0 = performance.now();
       await generateCity(db, { grids, assets: grids, seed: 1, replace: Number(have) > 0 });
@@ -114,7 +115,7 @@ async function main() {
       await db.knex.raw('vacuum analyze incidents, incident_events, staff, staff_assignments, areas');
       console.log(`${count.toLocaleString('en')} incidents generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    const offices = (await db.knex('areas').where({ level: 1 }).whereNull('valid_to').where('code', 'like', `${CITY_PREFIX}%`).pluck('code')) as string[];
+    const offices = (await db.knex('areas').where({ level: AREA_LEVELS.office }).whereNull('valid_to').where('code', 'like', `${CITY_PREFIX}%`).pluck('code')) as string[];
     const user: SessionUser = { id: 0, username: 'bench', display_name: 'bench', role: 'admin', department_code: null, scope: offices };
     const stats = await db.knex.raw(
       `select count(*) as incidents, (select count(*) from incident_events ev join incidents i on i.id = ev.incident_id where i.case_no like 'BENCH%') as events

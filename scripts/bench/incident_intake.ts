@@ -33,6 +33,7 @@ import { openDatabase } from '../../server/db/connect.js';
 import { migrate } from '../../server/db/migrate.js';
 import { loadDemoOffice } from '../../server/demo/load.js';
 import { sqlLocate } from '../../server/areas/sql.js';
+import { AREA_LEVELS } from '../../server/areas/levels.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -106,7 +107,7 @@ async function cpuMeter(admin: Knex, serverPid: number) {
 async function cityAvailable(): Promise<number> {
   const k = knexFactory({ client: 'pg', connection: CITY_URL, pool: { min: 0, max: 1 } });
   try {
-    const { rows } = await k.raw(`select count(*) as n from areas where level = 3 and valid_to is null`);
+    const { rows } = await k.raw(`select count(*) as n from areas where level = ${AREA_LEVELS.grid} and valid_to is null`);
     return Number(rows[0].n);
   } catch {
     return 0;
@@ -224,19 +225,19 @@ async function main() {
     if (grids >= 10_000) await copyCity(db.knex);
     else await loadDemoOffice(db, PASSWORD);
     await db.knex.raw('analyze');
-    const office = await db.knex('areas').where({ level: 1 }).whereNull('valid_to').orderBy('code').select('code');
+    const office = await db.knex('areas').where({ level: AREA_LEVELS.office }).whereNull('valid_to').orderBy('code').select('code');
     await insertUser(db.knex, { username: 'bench', password_hash: await hashPassword(PASSWORD), display_name: 'Bench', role: 'admin', scope: office.map((o) => o.code) });
     await db.knex.raw('select setseed(0.42)');
     const { rows: pts } = await db.knex.raw(
       `select ST_X(p) as lon, ST_Y(p) as lat from (
-         select (ST_Dump(ST_GeneratePoints(geom, 1, id))).geom as p from areas where level = 3 and valid_to is null order by random() limit 4000) t`,
+         select (ST_Dump(ST_GeneratePoints(geom, 1, id))).geom as p from areas where level = ${AREA_LEVELS.grid} and valid_to is null order by random() limit 4000) t`,
     );
     const points: [number, number][] = pts.map((r: { lon: number; lat: number }) => [Number(r.lon), Number(r.lat)]);
     console.log(`source: ${source}; scratch database ${BENCH_DB} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${points.length} sample points`);
 
     // The floor: the same queries straight over a pg pool of the server's size, at the same concurrency.
     const pool = new pg.Pool({ connectionString: benchUrl.toString(), max: 10 });
-    const bare = `select code from areas where level = 3 and valid_to is null and ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) order by code limit 1`;
+    const bare = `select code from areas where level = ${AREA_LEVELS.grid} and valid_to is null and ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) order by code limit 1`;
     const locateSql = sqlLocate(db.knex, 0, 0).toSQL().toNative().sql;
     const closedLoop = async (seconds: number, concurrency: number, one: (i: number) => Promise<boolean>) => {
       const ms: number[] = [];

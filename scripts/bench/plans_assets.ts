@@ -20,6 +20,7 @@ import { migrate } from '../../server/db/migrate.js';
 import { checkPlan, createPlan, publishPlan } from '../../server/plans/service.js';
 import { readGeoJson } from '../../server/plans/source.js';
 import { CITY_PREFIX, generateCity, gridAssets, planCity } from '../generate_city.js';
+import { AREA_LEVELS } from '../../server/areas/levels.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -50,7 +51,7 @@ function writeCsv(file: string): void {
 }
 
 async function ensureCity(db: Db): Promise<void> {
-  const { rows } = await db.knex.raw(`select count(*) as n from areas where level = 3 and valid_to is null and code like :p`, { p: `${CITY_PREFIX}%` });
+  const { rows } = await db.knex.raw(`select count(*) as n from areas where level = ${AREA_LEVELS.grid} and valid_to is null and code like :p`, { p: `${CITY_PREFIX}%` });
   if (Number(rows[0].n) >= GRIDS) return;
   console.log('generating the 10,000-grid city (seed 1, 1,000 assets)…');
   await generateCity(db, { grids: GRIDS, assets: 1000, seed: SEED, replace: true });
@@ -88,7 +89,7 @@ async function benchImport(db: Db, file: string): Promise<void> {
     await knex.raw('alter table bench_ogr add column grid_code text');
     await checkpoint(knex);
     t0 = performance.now();
-    await knex.raw(`update bench_ogr b set grid_code = g.code from areas g where g.level = 3 and g.valid_to is null and ST_Intersects(g.geom, b.geom)`);
+    await knex.raw(`update bench_ogr b set grid_code = g.code from areas g where g.level = ${AREA_LEVELS.grid} and g.valid_to is null and ST_Intersects(g.geom, b.geom)`);
     ogrJoin = secs(t0);
     missed = (await knex.raw('select count(*) as n from bench_ogr where grid_code is null')).rows[0].n;
     await knex.raw('drop table bench_ogr');
@@ -113,7 +114,7 @@ async function benchImport(db: Db, file: string): Promise<void> {
 }
 
 async function benchUser(db: Db): Promise<SessionUser> {
-  const offices = (await db.knex('areas').where({ level: 1 }).whereNull('valid_to').pluck('code')) as string[];
+  const offices = (await db.knex('areas').where({ level: AREA_LEVELS.office }).whereNull('valid_to').pluck('code')) as string[];
   let row = await db.knex('users').where({ username: 'bench_planner' }).first('id');
   if (!row) row = { id: await insertUser(db.knex, { username: 'bench_planner', password_hash: 'x', display_name: 'bench', role: 'planner', scope: offices }) };
   return { id: row.id, username: 'bench_planner', display_name: 'bench', role: 'planner', department_code: null, scope: offices };
@@ -124,7 +125,7 @@ async function benchValidate(db: Db, user: SessionUser): Promise<void> {
   const { rows } = await db.knex.raw(
     `select json_build_object('type', 'Feature', 'properties', json_build_object('code', code, 'name', name, 'name_en', name_en, 'parent_code', parent_code),
                               'geometry', ST_AsGeoJSON(geom)::json) as f
-       from areas where level = 3 and valid_to is null and code like :p order by code`,
+       from areas where level = ${AREA_LEVELS.grid} and valid_to is null and code like :p order by code`,
     { p: `${CITY_PREFIX}%` },
   );
   const source = readGeoJson({ type: 'FeatureCollection', features: rows.map((r: { f: unknown }) => r.f) });
@@ -145,12 +146,12 @@ async function benchValidate(db: Db, user: SessionUser): Promise<void> {
 async function benchPublish(db: Db, user: SessionUser): Promise<void> {
   // 25 adjacent pairs of one office no plan has touched yet, each redrawn as its union cut in two by a north-south line.
   const { rows: pairs } = await db.knex.raw(
-    `with office as (select o.code from areas o where o.level = 1 and o.valid_to is null and o.code like :p and o.plan_id is null order by o.code limit 1)
+    `with office as (select o.code from areas o where o.level = ${AREA_LEVELS.office} and o.valid_to is null and o.code like :p and o.plan_id is null order by o.code limit 1)
      select a.code as a, b.code as b
-       from areas a join areas b on b.level = 3 and b.valid_to is null and a.code < b.code and b.parent_code = a.parent_code
+       from areas a join areas b on b.level = ${AREA_LEVELS.grid} and b.valid_to is null and a.code < b.code and b.parent_code = a.parent_code
                                 and a.geom && b.geom and ST_Intersects(a.geom, b.geom)
        join areas c on c.code = a.parent_code and c.valid_to is null
-      where a.level = 3 and a.valid_to is null and c.parent_code = (select code from office)
+      where a.level = ${AREA_LEVELS.grid} and a.valid_to is null and c.parent_code = (select code from office)
         and ST_Length(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 2)::geography) > 200
       order by a.code, b.code`,
     { p: `${CITY_PREFIX}%` },
@@ -167,7 +168,7 @@ async function benchPublish(db: Db, user: SessionUser): Promise<void> {
   const features: unknown[] = [];
   for (const [a, b] of chosen) {
     const { rows } = await db.knex.raw(
-      `with g as (select code, name, parent_code, geom from areas where level = 3 and valid_to is null and code in (:a, :b)),
+      `with g as (select code, name, parent_code, geom from areas where level = ${AREA_LEVELS.grid} and valid_to is null and code in (:a, :b)),
             u as (select ST_Union(geom) as g from g),
             m as (select g, ST_XMin(g) - 1 as x0, ST_YMin(g) - 1 as y0, ST_XMax(g) + 1 as x1, ST_YMax(g) + 1 as y1, (ST_XMin(g) + ST_XMax(g)) / 2 as xm from u)
        select ST_AsGeoJSON(ST_CollectionExtract(ST_Intersection(m.g, ST_MakeEnvelope(x0, y0, xm, y1, 4326)), 3), 15)::json as west,

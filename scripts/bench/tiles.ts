@@ -20,6 +20,7 @@ import { pointTileMvtSql } from '../../server/tiles/service.js';
 import { invalidateTiles } from '../../server/tiles/cache.js';
 import { LAYERS } from '../../server/tiles/layers.js';
 import { tileBounds } from '../../server/tiles/tile_math.js';
+import { AREA_LEVELS } from '../../server/areas/levels.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -48,7 +49,7 @@ function tileOf(lon: number, lat: number, z: number) {
 async function main() {
   const db = await openDatabase({ url: URL_ });
   if (!db.capabilities.asMvt) throw new Error('this benchmark needs native PostGIS with ST_AsMVT');
-  const counts = await db.knex.raw(`select (select count(*) from areas where level = 3 and valid_to is null) as grids, (select count(*) from assets) as assets`);
+  const counts = await db.knex.raw(`select (select count(*) from areas where level = ${AREA_LEVELS.grid} and valid_to is null) as grids, (select count(*) from assets) as assets`);
   const { grids, assets } = counts.rows[0];
   const app = createApp({ db, config: parseConfig({ NODE_ENV: 'test' }, []), logger: pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
@@ -83,7 +84,7 @@ async function main() {
   const fetchTile = (layer: string, t: { z: number; x: number; y: number }, headers?: Record<string, string>) => get(`/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt`, headers);
   const gridsSql = `select ST_AsMVT(q, 'grids', 4096, 'geom') as mvt from (
               select code, name, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(?, ?, ?), 4096, 64, true) as geom
-                from areas where level = 3 and valid_to is null and geom && ST_Transform(ST_TileEnvelope(?, ?, ?, margin => 64.0 / 4096), 4326)) q`;
+                from areas where level = ${AREA_LEVELS.grid} and valid_to is null and geom && ST_Transform(ST_TileEnvelope(?, ?, ?, margin => 64.0 / 4096), 4326)) q`;
   /** The bare SQL of a tile, timed alone (assets: after the server's local settings, in a transaction as the server runs it). */
   const bare = async (layer: string, t: { z: number; x: number; y: number }): Promise<{ ms: number; bytes: number }> => {
     if (layer === 'grids') {
