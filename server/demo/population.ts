@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { AREA_LEVELS } from '../areas/levels.js';
+import { chiefsNow } from '../staff/service.js';
 import { hash32, mulberry32, pick } from './synthetic.js';
 import { idCheckChar, storedIdNumber } from '../population/pii.js';
 
@@ -93,16 +94,7 @@ export async function generatePopulation(knex: Knex, options: PopulationOptions)
   // Zero rows from a statement that must return some is a swallowed GEOS error on the embedded build.
   if (Number(expected) > 0 && buildings.length === 0) throw new Error('no demo buildings could be placed: check the grid geometries (ST_IsValid)');
 
-  const chiefs = new Map<string, { name: string; user_id: number | null }>(
-    (
-      await knex('staff as s')
-        .join('staff_assignments as sa', 'sa.staff_id', 's.id')
-        .where('s.role', 'chief')
-        .whereNull('sa.valid_to')
-        .where('sa.area_code', 'like', `${options.areaPrefix ?? ''}%`)
-        .select('sa.area_code', 's.name', 's.user_id')
-    ).map((r: { area_code: string; name: string; user_id: number | null }) => [r.area_code, { name: r.name, user_id: r.user_id }]),
-  );
+  const chiefs = await chiefsNow(knex, options.areaPrefix ?? '');
 
   const result: PopulationResult = { buildings: buildings.length, households: 0, residents: 0, vulnerable: 0, visits: 0 };
   const usedIds = new Set<string>();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sqlAssignmentsOn, sqlChiefsOf, sqlEndAssignments, sqlStaffById, type Span } from './sql.js';
+import { sqlAssignmentsOn, sqlChiefsNow, sqlChiefsOf, sqlEndAssignments, sqlStaffById, type Span } from './sql.js';
 
 /** A staff member as the appraisal lists them, with the areas they held in a span. */
 export interface StaffHeld {
@@ -22,6 +22,12 @@ export interface EndingAssignment {
 /** The chiefs who held any of some grids at some time in a span. */
 export async function chiefsOf(knex: Knex, grids: string[], span: Span): Promise<StaffHeld[]> {
   return (await sqlChiefsOf(knex, grids, span)).rows;
+}
+
+/** The chief of each grid in force under a code prefix, now, by grid code. */
+export async function chiefsNow(knex: Knex, codePrefix = ''): Promise<Map<string, { id: number; user_id: number | null; name: string }>> {
+  const { rows } = await sqlChiefsNow(knex, codePrefix);
+  return new Map(rows.map((r: { area_code: string; id: number; user_id: number | null; name: string }) => [r.area_code, r]));
 }
 
 /** Staff by id, with what they held in a span. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { AREA_LEVELS } from '../areas/levels.js';
 
 /** Roles of the staff table, as its check constraint allows them. */
 export const STAFF_ROLES = ['chief', 'grid_leader', 'cleaner', 'cadre', 'party_member', 'volunteer', 'police'] as const;
@@ -43,6 +44,17 @@ export function sqlHolderId(role: StaffRole, areaCode: string, at: InstantSql = 
 export function sqlChiefSpans(): string {
   return `(select sa.area_code, sa.valid_from, sa.valid_to, s.id as chief_id
              from staff_assignments sa join staff s on s.id = sa.staff_id and s.role = 'chief')`;
+}
+
+/** The chief of each grid in force whose code starts with a prefix, now (grids without one are left out). */
+export function sqlChiefsNow(knex: Knex, codePrefix: string): Knex.Raw {
+  return knex.raw(
+    `select g.code as area_code, h.id, h.user_id, h.name
+       from areas g cross join lateral ${sqlHolderAt('chief', 'g.code')} h
+      where g.level = ${AREA_LEVELS.grid} and g.valid_to is null and g.code like :prefix
+      order by g.code`,
+    { prefix: `${codePrefix}%` },
+  );
 }
 
 /** A span of time [start, end). */
