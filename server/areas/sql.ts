@@ -119,6 +119,28 @@ export function sqlRegrid(knex: Knex, spec: RegridSpec): Knex.Raw {
   );
 }
 
+/** Who moved rows to other grids: a boundary plan published by a user. */
+export interface MovedBy {
+  planId: number;
+  actor: number;
+}
+
+/** What a plan's publish asks a domain to move: its rows in the grid codes that closed. */
+export type PlanMoves = MovedBy & { codes: string[] };
+
+/**
+ * Log regrid moves in a domain's event table (one with office_code, the row's id column, action, from_grid,
+ * to_grid, plan_id, actor_user_id and note, as asset_events and building_events have); identifiers from code.
+ */
+export function sqlLogGridMoves(knex: Knex, log: { table: string; idColumn: string }, moves: GridMove[], by: MovedBy): Knex.Raw {
+  return knex.raw(
+    `insert into ${log.table} (office_code, ${log.idColumn}, action, from_grid, to_grid, plan_id, actor_user_id, note)
+     select m->>'office_code', (m->>'id')::int, 'regrid', m->>'from_grid', m->>'to_grid', :plan, :actor, :note
+       from json_array_elements(:moves::json) m`,
+    { moves: JSON.stringify(moves), plan: by.planId, actor: by.actor, note: `Moved by boundary plan ${by.planId}` },
+  );
+}
+
 /**
  * The codes of the areas in force (now, or at `at`) under some root areas, the roots included, optionally
  * of one level: the one area-subtree query, for scopes and area filters.

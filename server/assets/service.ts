@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import { regrid } from '../areas/service.js';
+import { sqlLogGridMoves, type PlanMoves } from '../areas/sql.js';
 import { isAreaInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
 import type { Db } from '../db/connect.js';
 import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { invalidateTiles } from '../tiles/cache.js';
 import { importAssets } from './importer.js';
-import { ASSET_PLACE, sqlAssetEvents, sqlCountAssets, sqlGetAsset, sqlListAssets, sqlLogAssetMoves, type AssetFilter, type AssetStatus } from './sql.js';
+import { ASSET_PLACE, sqlAssetEvents, sqlCountAssets, sqlGetAsset, sqlListAssets, type AssetFilter, type AssetStatus } from './sql.js';
 
 interface AssetRow {
   id: number;
@@ -144,8 +145,8 @@ export async function assignAssetGrids(trx: Knex): Promise<number> {
  * Move the assets of some grid codes to the grid in force at their position (a boundary plan's publish,
  * inside its transaction), and log each move; answers how many changed grid.
  */
-export async function regridAssets(trx: Knex, { codes, planId, actor }: { codes: string[]; planId: number; actor: number }): Promise<number> {
+export async function regridAssets(trx: Knex, { codes, planId, actor }: PlanMoves): Promise<number> {
   const moves = await regrid(trx, { ...ASSET_PLACE, where: `x.grid_code = any(:codes::text[]) and ${ASSET_PLACE.follows}`, bindings: { codes } });
-  if (moves.length) await sqlLogAssetMoves(trx, moves, { planId, actor });
+  if (moves.length) await sqlLogGridMoves(trx, { table: 'asset_events', idColumn: 'asset_id' }, moves, { planId, actor });
   return moves.length;
 }

@@ -1,18 +1,9 @@
 import type { Knex } from 'knex';
-import type { GridMove, PlacedTable } from '../areas/sql.js';
+import type { PlacedTable } from '../areas/sql.js';
 
 /** How assets are placed in grids: by their position; every asset follows a boundary change. */
 export const ASSET_PLACE: PlacedTable = { table: 'assets', point: 'x.geom', label: 'x.code', follows: 'true' };
 
-/** Log asset moves made by a boundary plan (action `regrid`). */
-export function sqlLogAssetMoves(knex: Knex, moves: GridMove[], by: { planId: number; actor: number }): Knex.Raw {
-  return knex.raw(
-    `insert into asset_events (office_code, asset_id, action, from_grid, to_grid, plan_id, actor_user_id, note)
-     select m->>'office_code', (m->>'id')::int, 'regrid', m->>'from_grid', m->>'to_grid', :plan, :actor, :note
-       from json_array_elements(:moves::json) m`,
-    { moves: JSON.stringify(moves), plan: by.planId, actor: by.actor, note: `Moved by boundary plan ${by.planId}` },
-  );
-}
 
 /**
  * Insert assets from a JSON array of GeoJSON Point features in one statement

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Action, Level, Status } from './workflow.js';
 import { AREA_LEVELS } from '../areas/levels.js';
-import { sqlGridAt, type GridMove, type PlacedTable } from '../areas/sql.js';
+import { sqlGridAt, type GridMove, type MovedBy, type PlacedTable } from '../areas/sql.js';
 import { sqlRowInScope, type Viewer } from '../auth/scope.js';
 import { WORK_TIME_ZONE } from '../calendar/sql.js';
 import { sqlHolderAt, sqlHolderId } from '../staff/sql.js';
@@ -35,7 +35,7 @@ export function sqlIncidents(knex: Knex): Knex.QueryBuilder {
 export const INCIDENT_PLACE: PlacedTable = { table: 'incidents', point: 'x.geom', label: 'x.case_no', follows: `x.status in ('open', 'handled')`, community: true };
 
 /** Log incident moves made by a boundary plan in their audit trail (action `rerouted`, state unchanged). */
-export function sqlLogIncidentMoves(knex: Knex, moves: GridMove[], by: { planId: number; actor: number }): Knex.Raw {
+export function sqlLogIncidentMoves(knex: Knex, moves: GridMove[], by: MovedBy): Knex.Raw {
   return knex.raw(
     `insert into incident_events (office_code, incident_id, action, from_status, to_status, from_level, to_level, actor_user_id, note)
      select i.office_code, i.id, 'rerouted', i.status, i.status, i.level, i.level, :actor,

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { regrid } from '../areas/service.js';
+import { sqlLogGridMoves, type PlanMoves } from '../areas/sql.js';
 import type { SessionUser } from '../auth/store.js';
 import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { iso, populationGrids, type Page } from './access.js';
-import { BUILDING_PLACE, sqlBuildings, sqlGeometryCheck, sqlGridOfGeometry, sqlLimitOffset, sqlLogBuildingMoves, sqlWhereGrid, type GridFilter } from './sql.js';
+import { BUILDING_PLACE, sqlBuildings, sqlGeometryCheck, sqlGridOfGeometry, sqlLimitOffset, sqlWhereGrid, type GridFilter } from './sql.js';
 
 interface BuildingRow {
   id: number;
@@ -127,8 +128,8 @@ export async function deleteBuilding(knex: Knex, user: SessionUser, id: number):
  * plan's publish, inside its transaction), and log each move; households and residents follow their
  * building. Answers how many buildings changed grid.
  */
-export async function regridBuildings(trx: Knex, { codes, planId, actor }: { codes: string[]; planId: number; actor: number }): Promise<number> {
+export async function regridBuildings(trx: Knex, { codes, planId, actor }: PlanMoves): Promise<number> {
   const moves = await regrid(trx, { ...BUILDING_PLACE, where: `x.grid_code = any(:codes::text[]) and ${BUILDING_PLACE.follows}`, bindings: { codes } });
-  if (moves.length) await sqlLogBuildingMoves(trx, moves, { planId, actor });
+  if (moves.length) await sqlLogGridMoves(trx, { table: 'building_events', idColumn: 'building_id' }, moves, { planId, actor });
   return moves.length;
 }

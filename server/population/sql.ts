@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AREA_LEVELS } from '../areas/levels.js';
-import { API_PRECISION, sqlGridAt, type GridMove, type PlacedTable } from '../areas/sql.js';
+import { API_PRECISION, sqlGridAt, type PlacedTable } from '../areas/sql.js';
 
 /** A filter on the grid of a building: the grids of the viewer's scope, optionally one grid. */
 export interface GridFilter {
@@ -54,15 +54,6 @@ export function sqlGridsAtPoints(knex: Knex, points: { i: number; lon: number; l
 /** How buildings are placed in grids: by the point on their footprint; every building follows a boundary change. */
 export const BUILDING_PLACE: PlacedTable = { table: 'buildings', point: 'ST_PointOnSurface(x.geom)', label: 'x.address', follows: 'true' };
 
-/** Log building moves made by a boundary plan (action `regrid`). */
-export function sqlLogBuildingMoves(knex: Knex, moves: GridMove[], by: { planId: number; actor: number }): Knex.Raw {
-  return knex.raw(
-    `insert into building_events (office_code, building_id, action, from_grid, to_grid, plan_id, actor_user_id, note)
-     select m->>'office_code', (m->>'id')::int, 'regrid', m->>'from_grid', m->>'to_grid', :plan, :actor, :note
-       from json_array_elements(:moves::json) m`,
-    { moves: JSON.stringify(moves), plan: by.planId, actor: by.actor, note: `Moved by boundary plan ${by.planId}` },
-  );
-}
 
 /** Buildings as answered, with their household count. */
 export function sqlBuildings(knex: Knex): Knex.QueryBuilder {
