@@ -16,9 +16,9 @@ import pino from 'pino';
 import { createApp } from '../../server/app.js';
 import { parseConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/connect.js';
-import { pointTileMvtSql } from '../../server/tiles/service.js';
+import { TILE_LAYERS } from '../../server/tiles/layers.js';
 import { invalidateTiles } from '../../server/tiles/cache.js';
-import { LAYERS } from '../../server/tiles/layers.js';
+import { pointTileMvtSql } from '../../server/tiles/point_source.js';
 import { tileBounds } from '../../server/tiles/tile_math.js';
 
 const args = process.argv.slice(2);
@@ -31,7 +31,7 @@ const PER_ZOOM = Number(arg('tiles', '30'));
 const ZOOMS = [10, 12, 14, 16];
 const CACHED_REPEATS = 5;
 const HITS = Number(arg('hits', '500'));
-const CLUSTER_MAX_ZOOM = LAYERS.assets.clusterMaxZoom ?? -1;
+const CLUSTER_MAX_ZOOM = TILE_LAYERS.assets.clusterMaxZoom;
 const REPEATS = Number(arg('repeats', '3'));
 
 /** Percentile of sorted numbers. */

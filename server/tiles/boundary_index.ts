@@ -2,11 +2,10 @@ import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import GeoJSONVT, { type LegacyFeature } from 'geojson-vt';
 import type { Knex } from 'knex';
 import { fromGeojsonVt, type VtFeature } from 'vt-pbf';
+import { LEVEL_NAMES } from '../areas/sql.js';
+import { sqlBoundaryFeatures } from './boundary_sql.js';
 import { LABEL_SUFFIX } from './layers.js';
-import { sqlBoundaryFeatures } from './sql.js';
 import { EXTENT, type TileAddress } from './tile_math.js';
-
-const LEVEL_NAMES = { 1: 'office', 2: 'community', 3: 'grid' } as const;
 
 interface BoundaryRow {
   id: number;

@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { testApp, useTestApp } from '../../test/app.js';
 import { invalidateTiles } from './cache.js';
-import { TileService } from './service.js';
 import { decode, features, tileOf } from './test_helpers.js';
 import { tileBounds } from './tile_math.js';
 
