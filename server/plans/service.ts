@@ -3,7 +3,7 @@ import type { SessionUser } from '../auth/store.js';
 import { assertAreaInScope } from '../auth/scope.js';
 import type { Db } from '../db/connect.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
-import { invalidateBoundaries, invalidateTiles } from '../tiles/cache.js';
+import type { TileInvalidation } from '../tiles/service.js';
 import type { PlanSource } from './source.js';
 import {
   SLIVER_THINNESS,
@@ -342,7 +342,7 @@ export async function planImpact(knex: Knex, id: number) {
 }
 
 /** Publish a valid, current plan in one transaction; 409 with the report when invalid, 409 when stale. */
-export async function publishPlan(db: Db, user: SessionUser, id: number) {
+export async function publishPlan(db: Db, tiles: TileInvalidation, user: SessionUser, id: number) {
   const result = await db.knex.transaction(async (trx) => {
     await sqlPublishLock(trx);
     const row = await planRow(trx, id, true);
@@ -394,9 +394,7 @@ export async function publishPlan(db: Db, user: SessionUser, id: number) {
       moved: { assets: assetMoves.length, incidents: incidentMoves.length, buildings: buildingMoves },
     };
   });
-  invalidateBoundaries();
-  invalidateTiles('assets');
-  invalidateTiles('incidents');
+  tiles.invalidate(['offices', 'communities', 'grids', 'assets', 'incidents']);
   return result;
 }
 

@@ -3,7 +3,6 @@ import { PbfReader } from 'pbf';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
-import { invalidateTiles } from './cache.js';
 import { CLUSTER_CELLS } from './point_source.js';
 import { sqlClusterRows, sqlPointStamp, sqlRawClusterRows, usesAssetCells } from './point_sql.js';
 import { TileService } from './service.js';
@@ -184,7 +183,7 @@ describe('asset clusters from the cell pyramid', () => {
     const before = await stamp();
     await ctx.db.knex.raw(`delete from assets where id = ?`, [doomed]);
     expect(await stamp()).not.toBe(before);
-    invalidateTiles('assets');
+    service.invalidate(['assets']);
     const second = await service.getTile('assets', t, {});
     expect(second.etag).not.toBe(first.etag);
     const [a, b] = [first, second].map((x) => {

@@ -6,7 +6,7 @@ import { problem } from '../http/schemas.js';
 import { gzipOf, type CachedTile } from './cache.js';
 import { LAYER_NAMES, isLayerName, type LayerName } from './layers.js';
 import { mapConfigSchema, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
-import { TileService, filterKey, type TileServiceOptions } from './service.js';
+import { filterKey } from './service.js';
 import { MAX_ZOOM, isValidTile, type TileAddress } from './tile_math.js';
 
 /** Media type of Mapbox vector tiles. */
@@ -44,10 +44,10 @@ function sendTile(req: Request, res: Response, tile: CachedTile, cacheControl: s
   res.send(tile.body);
 }
 
-/** Vector tile routes: `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0). */
-export function tileRoutes(ctx: AppContext, registry: RouteRegistry, opts: TileServiceOptions = {}): Router {
+/** Vector tile routes: `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0), over the app's tiles. */
+export function tileRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
-  const tiles = new TileService(ctx.db, opts);
+  const { tiles } = ctx;
 
   registry.add(router, {
     method: 'get',

@@ -1,11 +1,14 @@
-/** The tiles of an app: a source per layer and one cache in front of them. */
+/**
+ * The tiles of one app (`ctx.tiles`): a source per layer, one cache in front of them, and the
+ * invalidation the writing services call. Nothing here is shared between apps.
+ */
 import type { Db } from '../db/connect.js';
 import { BoundarySource } from './boundary_source.js';
-import { TileCache, registerTileCache, type CachedTile } from './cache.js';
+import { TileCache, type CachedTile } from './cache.js';
 import { LAYER_NAMES, TILE_LAYERS, type TileLayer, type LayerName } from './layers.js';
 import { PointSource } from './point_source.js';
 import type { TileFilters, TileSource } from './source.js';
-import type { TileAddress } from './tile_math.js';
+import type { Bbox, TileAddress } from './tile_math.js';
 
 /** How a tile service makes tiles. */
 export interface TileServiceOptions {
@@ -16,13 +19,23 @@ export interface TileServiceOptions {
   cacheBytes?: number;
 }
 
+/** What a service that writes needs of the app's tiles: dropping the tiles its write made stale. */
+export interface TileInvalidation {
+  /**
+   * Drop the cached tiles of these layers, only those over `bbox` (WGS84 [w, s, e, n]) when given; without
+   * a bbox a boundary layer also rebuilds its index on its next tile. Cached tiles also expire by themselves
+   * within a second of a change their source's version shows, so a missed call costs freshness, not correctness.
+   */
+  invalidate(layers: readonly LayerName[], bbox?: Bbox): void;
+}
+
 /** The source of a layer, by its kind: the one place that knows the kinds. */
 function sourceOf(db: Db, layer: TileLayer, opts: TileServiceOptions): TileSource {
   return layer.kind === 'boundary' ? new BoundarySource(db.knex, layer) : new PointSource(db.knex, layer, db.capabilities.asMvt && !opts.forceJs);
 }
 
 /** Makes and caches vector tiles of every layer over one database. */
-export class TileService {
+export class TileService implements TileInvalidation {
   readonly cache: TileCache;
   private readonly sources: Record<LayerName, TileSource>;
   private readonly versions = new Map<LayerName, { version?: string; checkedAt: number; pending?: Promise<void> }>();
@@ -32,10 +45,6 @@ export class TileService {
     this.stampIntervalMs = opts.stampIntervalMs ?? 1000;
     this.cache = new TileCache(opts.cacheBytes);
     this.sources = Object.fromEntries(LAYER_NAMES.map((name) => [name, sourceOf(db, TILE_LAYERS[name], opts)])) as Record<LayerName, TileSource>;
-    this.cache.onLayerChange = (layer) => {
-      for (const name of LAYER_NAMES) if (!layer || layer === name) this.sources[name].reset?.();
-    };
-    registerTileCache(this.cache);
   }
 
   /** The source of a layer. */
@@ -60,6 +69,14 @@ export class TileService {
     return this.cache.set(key, layer, t, bytes && bytes.length ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : null, generation);
   }
 
+  /** Drop cached tiles after a write (see TileInvalidation). */
+  invalidate(layers: readonly LayerName[], bbox?: Bbox): void {
+    for (const layer of layers) {
+      this.cache.invalidate(layer, bbox);
+      if (!bbox) this.sources[layer].reset?.();
+    }
+  }
+
   /** Look at a source's version at most once per interval; a change drops the cached tiles it feeds. */
   private async checkVersion(layer: LayerName): Promise<void> {
     const now = Date.now();
@@ -70,7 +87,7 @@ export class TileService {
     s.pending = (async () => {
       try {
         const version = await this.sources[layer].version();
-        if (s.version !== undefined && s.version !== version) this.cache.invalidate(layer);
+        if (s.version !== undefined && s.version !== version) this.invalidate([layer]);
         s.version = version;
         s.checkedAt = Date.now();
       } finally {
