@@ -24,14 +24,18 @@ import { openApiRoutes } from './http/openapi.js';
 import { handleErrors, handleUnknownRoute } from './http/problem.js';
 import { RouteRegistry } from './http/route.js';
 import { tileRoutes } from './tiles/routes.js';
+import { TileService } from './tiles/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
-/** Build the express app from its dependencies; it never listens (main.ts does, tests use supertest). */
-export function createApp({ db, config, logger }: { db: Db; config: Config; logger?: Logger }): express.Express {
+/**
+ * Build the express app from its dependencies; it never listens (main.ts does, tests use supertest). The
+ * app has its own tiles (sources and cache) unless `tiles` hands it some to watch from outside.
+ */
+export function createApp({ db, config, logger, tiles }: { db: Db; config: Config; logger?: Logger; tiles?: TileService }): express.Express {
   const log = logger ?? pino({ level: config.logLevel });
-  const ctx: AppContext = { db, config, logger: log };
+  const ctx: AppContext = { db, config, logger: log, tiles: tiles ?? new TileService(db) };
   const registry = new RouteRegistry();
   const app = express();
   app.disable('x-powered-by');

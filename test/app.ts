@@ -5,6 +5,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { createApp } from '../server/app.js';
 import { parseConfig, type Config } from '../server/config.js';
 import { openDatabase, type Db } from '../server/db/connect.js';
+import { TileService } from '../server/tiles/service.js';
 
 /** Password of every demo account in tests. */
 export const TEST_PASSWORD = 'gridwork-demo';
@@ -17,18 +18,19 @@ export async function openTestDb(): Promise<Db> {
   return openDatabase({ memory: true, loadDataDir: new Blob([bytes]) });
 }
 
-/** The app over a test database, with config overrides; close the db when done. */
-export function testApp(db: Db, overrides: Partial<Config> = {}) {
+/** The app over a test database, with config overrides and optionally tiles to watch; close the db when done. */
+export function testApp(db: Db, overrides: Partial<Config> = {}, tiles?: TileService) {
   const config = { ...parseConfig({ NODE_ENV: 'test' }, []), ...overrides };
-  return createApp({ db, config, logger: pino({ level: 'silent' }) });
+  return createApp({ db, config, logger: pino({ level: 'silent' }), tiles });
 }
 
-/** Open a test database and an app over it for the whole file (beforeAll/afterAll); read them from the result. */
-export function useTestApp(overrides: Partial<Config> = {}): { db: Db; app: ReturnType<typeof testApp> } {
-  const ctx = {} as { db: Db; app: ReturnType<typeof testApp> };
+/** Open a test database and an app over it for the whole file (beforeAll/afterAll), with the app's tiles; read them from the result. */
+export function useTestApp(overrides: Partial<Config> = {}): { db: Db; app: ReturnType<typeof testApp>; tiles: TileService } {
+  const ctx = {} as { db: Db; app: ReturnType<typeof testApp>; tiles: TileService };
   beforeAll(async () => {
     ctx.db = await openTestDb();
-    ctx.app = testApp(ctx.db, overrides);
+    ctx.tiles = new TileService(ctx.db);
+    ctx.app = testApp(ctx.db, overrides, ctx.tiles);
   });
   afterAll(async () => {
     await ctx.db?.close();

@@ -16,9 +16,9 @@ import pino from 'pino';
 import { createApp } from '../../server/app.js';
 import { parseConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/connect.js';
-import { pointTileMvtSql } from '../../server/tiles/service.js';
-import { invalidateTiles } from '../../server/tiles/cache.js';
-import { LAYERS } from '../../server/tiles/layers.js';
+import { TILE_LAYERS } from '../../server/tiles/layers.js';
+import { pointTileMvtSql } from '../../server/tiles/point_source.js';
+import { TileService } from '../../server/tiles/service.js';
 import { tileBounds } from '../../server/tiles/tile_math.js';
 import { AREA_LEVELS } from '../../server/areas/levels.js';
 
@@ -32,7 +32,7 @@ const PER_ZOOM = Number(arg('tiles', '30'));
 const ZOOMS = [10, 12, 14, 16];
 const CACHED_REPEATS = 5;
 const HITS = Number(arg('hits', '500'));
-const CLUSTER_MAX_ZOOM = LAYERS.assets.clusterMaxZoom ?? -1;
+const CLUSTER_MAX_ZOOM = TILE_LAYERS.assets.clusterMaxZoom;
 const REPEATS = Number(arg('repeats', '3'));
 
 /** Percentile of sorted numbers. */
@@ -51,7 +51,8 @@ async function main() {
   if (!db.capabilities.asMvt) throw new Error('this benchmark needs native PostGIS with ST_AsMVT');
   const counts = await db.knex.raw(`select (select count(*) from areas where level = ${AREA_LEVELS.grid} and valid_to is null) as grids, (select count(*) from assets) as assets`);
   const { grids, assets } = counts.rows[0];
-  const app = createApp({ db, config: parseConfig({ NODE_ENV: 'test' }, []), logger: pino({ level: 'silent' }) });
+  const tileService = new TileService(db);
+  const app = createApp({ db, config: parseConfig({ NODE_ENV: 'test' }, []), logger: pino({ level: 'silent' }), tiles: tileService });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -111,7 +112,7 @@ async function main() {
   await fetchTile('assets', tileOf(points[0][0], points[0][1], 16));
 
   const rows: string[][] = [];
-  for (const layer of ['grids', 'assets']) {
+  for (const layer of ['grids', 'assets'] as const) {
     for (const z of ZOOMS) {
       const seen = new Set<string>();
       const tiles = points.map(([lon, lat]) => tileOf(lon, lat, z)).filter((t) => !seen.has(`${t.x}/${t.y}`) && seen.add(`${t.x}/${t.y}`)).slice(0, PER_ZOOM);
@@ -129,7 +130,7 @@ async function main() {
         // bbox, which leaves the boundary index alone) makes the next request a miss again.
         const [w, s, e, n] = tileBounds(t);
         for (let r = 0; r < REPEATS; r++) {
-          invalidateTiles(layer, [w + 1e-9, s + 1e-9, e - 1e-9, n - 1e-9]);
+          tileService.invalidate([layer], [w + 1e-9, s + 1e-9, e - 1e-9, n - 1e-9]);
           serverMs.length = 0;
           const miss = await fetchTile(layer, t);
           uncached.push(miss.ms);

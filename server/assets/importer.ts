@@ -294,7 +294,6 @@ export function readRows(text: string, format: AssetFormat): Generator<RawRow> {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === null || v === undefined ? '' : String(v).trim());
-const STATUSES = new Set<string>(ASSET_STATUSES);
 /** The attributes of every row that has none (one object for all of them: a million rows hold no garbage). */
 const NO_ATTRS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 const KNOWN = new Set(['code', 'category_code', 'category', 'status', 'department_code', 'attrs']);
@@ -347,7 +346,7 @@ function badReason(raw: RawRow, f: RowFields, ctx: CheckContext): string | undef
   if (f.code.length > 64) return 'code is longer than 64 characters';
   if (!f.category) return 'no category_code';
   if (!ctx.categories.has(f.category)) return `unknown category ${f.category}; see GET /api/asset-categories`;
-  if (!STATUSES.has(f.status)) return `unknown status ${f.status}; use one of ${ASSET_STATUSES.join(', ')}`;
+  if (!(ASSET_STATUSES as readonly string[]).includes(f.status)) return `unknown status ${f.status}; use one of ${ASSET_STATUSES.join(', ')}`;
   if (f.department && !ctx.departments.has(f.department)) return `unknown department ${f.department}`;
   if (!raw.position) return 'bad coordinates: no position (give lon and lat, a WKT POINT, or a Point geometry)';
   const [x, y] = raw.position;

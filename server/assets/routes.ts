@@ -7,10 +7,9 @@ import { Invalid, Unprocessable } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { uploadOne } from '../plans/routes.js';
-import { invalidateTiles } from '../tiles/cache.js';
-import { decodeImportFile, detectFormat, importAssets } from './importer.js';
+import { decodeImportFile, detectFormat } from './importer.js';
 import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, newAssetBody, patchAssetBody } from './schema.js';
-import { createAsset, getAsset, listAssets, listCategories, patchAsset } from './service.js';
+import { createAsset, getAsset, importAssetFile, listAssets, listCategories, patchAsset } from './service.js';
 
 /** Largest import upload (a million rows of CSV or GeoJSONSeq fit). */
 export const MAX_IMPORT_BYTES = 400 * 1024 * 1024;
@@ -62,8 +61,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       422: problem('Unknown category or status, bad coordinates, or outside every grid'),
     },
     handler: async ({ body }, req, res) => {
-      const asset = await createAsset(db, await officesInScope(db.knex, userOf(req)), body);
-      invalidateTiles('assets');
+      const asset = await createAsset(db, ctx.tiles, await officesInScope(db.knex, userOf(req)), body);
       res.status(201).json(asset);
     },
   });
@@ -95,7 +93,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       403: problem('The asset is outside your scope'),
       404: problem('No such asset'),
     },
-    handler: ({ params, body }, req) => patchAsset(db.knex, userOf(req), params.id, body),
+    handler: ({ params, body }, req) => patchAsset(db.knex, ctx.tiles, userOf(req), params.id, body),
   });
 
   registry.add(router, {
@@ -136,14 +134,13 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       const user = userOf(req);
       const offices = await officesInScope(db.knex, user);
       const format = query.format ?? detectFormat(name, mediaType, text.slice(0, 2000));
-      const result = await importAssets(db, text, { format, crs: query.crs, skipInvalid: query.skip_invalid || query.dry_run, offices, dryRun: query.dry_run });
+      const result = await importAssetFile(db, ctx.tiles, text, { format, crs: query.crs, skipInvalid: query.skip_invalid || query.dry_run, offices, dryRun: query.dry_run });
       if (result.error_count && !query.skip_invalid && !query.dry_run) {
         throw new Unprocessable(
           `${result.error_count} of ${result.rows} rows are bad, so nothing was imported; fix the rows listed (by line) and send the file again, or add skip_invalid=true.`,
           { ...result },
         );
       }
-      if (result.imported) invalidateTiles('assets');
       res.status(query.dry_run ? 200 : 201).json(result);
     },
   });

@@ -5,8 +5,8 @@ import { isAreaInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
 import type { Db } from '../db/connect.js';
 import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../http/errors.js';
-import { invalidateTiles } from '../tiles/cache.js';
-import { importAssets } from './importer.js';
+import type { TileInvalidation } from '../tiles/service.js';
+import { importAssets, type ImportOptions } from './importer.js';
 import { ASSET_PLACE, sqlAssetEvents, sqlCountAssets, sqlGetAsset, sqlListAssets, type AssetFilter, type AssetStatus } from './sql.js';
 
 interface AssetRow {
@@ -69,7 +69,7 @@ export async function getAsset(knex: Knex, id: number) {
  * Add one asset, a GeoJSON Point Feature, checked as every imported row is (code, category, status, position,
  * grid, the user's offices) and given its grid; answers it as GET /api/assets/{id} does.
  */
-export async function createAsset(db: Db, offices: Set<string> | undefined, feature: { properties: { code: string } }) {
+export async function createAsset(db: Db, tiles: TileInvalidation, offices: Set<string> | undefined, feature: { properties: { code: string } }) {
   const result = await importAssets(db, JSON.stringify(feature), { format: 'geojsonseq', offices, bulk: false });
   const error = result.errors[0];
   if (error) {
@@ -77,11 +77,19 @@ export async function createAsset(db: Db, offices: Set<string> | undefined, feat
     if (error.reason.startsWith('outside your scope')) throw new Forbidden(`The asset cannot be added: ${error.reason}.`);
     throw new Unprocessable(`The asset cannot be added: ${error.reason}.`);
   }
+  tiles.invalidate(['assets']);
   // Codes are unique per office: in the user's offices, the newest asset of this code is the one just written.
   const q = db.knex('assets').where({ code: feature.properties.code });
   if (offices) q.whereIn('office_code', [...offices]);
   const row = await q.orderBy('id', 'desc').first('id');
   return getAsset(db.knex, row.id);
+}
+
+/** Import a file of assets (see importAssets); the asset tiles are dropped when rows were written. */
+export async function importAssetFile(db: Db, tiles: TileInvalidation, text: string, options: ImportOptions) {
+  const result = await importAssets(db, text, options);
+  if (result.imported) tiles.invalidate(['assets']);
+  return result;
 }
 
 /** The category dictionary, by class. */
@@ -109,7 +117,7 @@ async function assertMayChange(knex: Knex, user: SessionUser, row: AssetRow): Pr
 }
 
 /** Change an asset's status, department or attributes; a status change is logged with who, when and why. */
-export async function patchAsset(knex: Knex, user: SessionUser, id: number, patch: AssetPatch) {
+export async function patchAsset(knex: Knex, tiles: TileInvalidation, user: SessionUser, id: number, patch: AssetPatch) {
   await knex.transaction(async (trx) => {
     const row = (await sqlGetAsset(trx, id).forUpdate('a')) as AssetRow | undefined;
     if (!row) throw new NotFound(`There is no asset ${id}.`);
@@ -132,7 +140,7 @@ export async function patchAsset(knex: Knex, user: SessionUser, id: number, patc
       });
     }
   });
-  invalidateTiles('assets');
+  tiles.invalidate(['assets']);
   return getAsset(knex, id);
 }
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
 import { HAS_GDAL, ogr2ogr, ogrLayerInfo } from './gdal_test_utils.js';
-import { LAYERS, PUBLIC_LAYER_IDS, type LayerId } from './layers.js';
+import { FEATURE_LAYERS, PUBLIC_LAYER_IDS, type LayerId } from '../features/catalogue.js';
 
 const t = useTestApp();
 const OFFICE = `T-GDAL-${process.pid}`;
@@ -14,11 +14,11 @@ const BBOX = '20,20,20.5,20.5';
 let dir = '';
 
 /** The export filter that makes a layer's count stable: area layers whole, the rest in this file's box. */
-const filterOf = (layer: LayerId) => (LAYERS[layer].table === 'areas' ? '' : `?bbox=${BBOX}`);
+const filterOf = (layer: LayerId) => (FEATURE_LAYERS[layer].table === 'areas' ? '' : `?bbox=${BBOX}`);
 
 /** Rows of a layer the export should hold. */
 async function expectedCount(layer: LayerId): Promise<number> {
-  const def = LAYERS[layer];
+  const def = FEATURE_LAYERS[layer];
   const { rows } =
     def.table === 'areas'
       ? await t.db.knex.raw('select count(*)::int as n from areas where level = ? and valid_to is null', [def.level!])
@@ -72,15 +72,15 @@ describe.skipIf(!HAS_GDAL)('ogrinfo reads every export', () => {
     const file = await download(layer, format);
     const info = await ogrLayerInfo(file);
     expect(info.featureCount).toBe(await expectedCount(layer));
-    const names = LAYERS[layer].properties.map((p) => p.name);
-    const geometry = LAYERS[layer].geometryType === 'Point' ? 'Point' : 'Multi Polygon';
+    const names = FEATURE_LAYERS[layer].properties.map((p) => p.name);
+    const geometry = FEATURE_LAYERS[layer].geometryType === 'Point' ? 'Point' : 'Multi Polygon';
     if (format === 'csv') {
       expect(Object.keys(info.fields)).toEqual(['WKT', ...names]);
       // The WKT column is read as the geometry; CSV declares no geometry type, so GDAL says "any".
       expect(info.geometry).toBe('Unknown (any)');
     } else {
       // GDAL keeps a string feature id (area codes, case numbers) as an "id" field; integer ids become FIDs.
-      expect(Object.keys(info.fields)).toEqual(LAYERS[layer].featureId.type === 'string' ? ['id', ...names] : names);
+      expect(Object.keys(info.fields)).toEqual(FEATURE_LAYERS[layer].featureId.type === 'string' ? ['id', ...names] : names);
       expect(info.geometry).toBe(geometry);
     }
   });

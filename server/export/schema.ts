@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { instantSchema } from '../areas/schema.js';
-import { LAYER_IDS, type BBox } from './layers.js';
+import { LAYER_IDS } from '../features/catalogue.js';
+import type { BBox } from '../features/sql.js';
 
 /** Export formats and their media types. */
 export const EXPORT_FORMATS = {

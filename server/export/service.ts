@@ -2,9 +2,10 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import type { SessionUser } from '../auth/store.js';
 import { Invalid, Unauthorized } from '../http/errors.js';
-import { csvColumns, LAYERS, type FeatureFilter, type FilterName, type LayerDef, type LayerId, type RowShape } from './layers.js';
+import { csvColumns, FEATURE_LAYERS, type FeatureLayer, type FilterName, type LayerId } from '../features/catalogue.js';
+import type { FeatureFilter, RowShape } from '../features/sql.js';
+import { rowBatches, type Row } from '../features/stream.js';
 import { EXPORT_FORMATS, type ExportFormat, type ExportQuery } from './schema.js';
-import { rowBatches, type Row } from './stream.js';
 
 /** Filters as they arrive from a query, before they are checked against a layer. */
 export type FilterInput = Partial<{
@@ -31,14 +32,14 @@ const FILTER_OF_PARAM: Record<keyof FilterInput, FilterName> = {
 
 /** Which layers take a filter, for messages. */
 function layersTaking(name: FilterName): string {
-  return Object.values(LAYERS).filter((l) => l.filters.has(name)).map((l) => l.id).join(', ');
+  return Object.values(FEATURE_LAYERS).filter((l) => l.filters.has(name)).map((l) => l.id).join(', ');
 }
 
 /**
  * Check the filters against a layer (each must apply, statuses must exist, area codes must be areas of
  * the right level) and turn them into a FeatureFilter. Throws Invalid naming what to change.
  */
-export async function parseFilter(knex: Knex, layer: LayerDef, input: FilterInput): Promise<FeatureFilter> {
+export async function parseFilter(knex: Knex, layer: FeatureLayer, input: FilterInput): Promise<FeatureFilter> {
   for (const [param, name] of Object.entries(FILTER_OF_PARAM) as [keyof FilterInput, FilterName][]) {
     if (input[param] !== undefined && !layer.filters.has(name)) {
       throw new Invalid(`${param}= does not apply to the ${layer.id} layer; it filters ${layersTaking(name)}.`);
@@ -101,7 +102,7 @@ export async function openExport(
   query: ExportQuery,
   user: SessionUser | undefined,
 ): Promise<ExportBody> {
-  const layer = LAYERS[layerId];
+  const layer = FEATURE_LAYERS[layerId];
   if (layer.access === 'scoped' && !user) {
     throw new Unauthorized(`The ${layerId} layer holds personal data: log in (POST /api/auth/login) and send the token; you get the rows in your scope.`);
   }
@@ -136,7 +137,7 @@ function* slices<T>(batch: T[]): Generator<T[]> {
 
 /** The body of an export in its format, in chunks of a few hundred rows. */
 async function* formatChunks(
-  layer: LayerDef,
+  layer: FeatureLayer,
   format: ExportFormat,
   first: IteratorResult<Row[]>,
   rest: AsyncGenerator<Row[]>,

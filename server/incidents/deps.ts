@@ -22,6 +22,7 @@ export function incidentContext(ctx: AppContext): IncidentContext {
       config: ctx.config,
       storage: diskStorageIn(ctx.config.dataDir),
       bus: new IncidentBus(ctx.db.relay, ctx.logger),
+      tiles: ctx.tiles,
       publicLimit: rateLimit({
         windowMs: 60 * 60 * 1000,
         limit: ctx.config.publicReportsPerHour,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { instantSchema } from '../areas/schema.js';
 import { checkLonLat, crsSchema } from '../geo/crs.js';
-import { ACTIONS, LEVELS, SOURCES, STATUSES } from './workflow.js';
+import { ACTIONS, INCIDENT_LEVELS, INCIDENT_STATUSES, SOURCES } from './workflow.js';
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** Empty form fields count as absent (multipart forms send every field, filled or not). */
@@ -123,8 +123,8 @@ const csv = <T extends readonly [string, ...string[]]>(values: T, name: string) 
 
 /** Query of GET /api/incidents. */
 export const listQuery = z.object({
-  status: csv(STATUSES, 'status').optional().meta({ description: `Comma-separated: ${STATUSES.join(', ')}` }),
-  level: csv(LEVELS, 'level').optional().meta({ description: `Comma-separated: ${LEVELS.join(', ')}` }),
+  status: csv(INCIDENT_STATUSES, 'status').optional().meta({ description: `Comma-separated: ${INCIDENT_STATUSES.join(', ')}` }),
+  level: csv(INCIDENT_LEVELS, 'level').optional().meta({ description: `Comma-separated: ${INCIDENT_LEVELS.join(', ')}` }),
   grid: z.string().trim().min(1).max(64).optional(),
   community: z.string().trim().min(1).max(64).optional(),
   category: z.string().trim().min(1).max(16).optional(),
@@ -161,8 +161,8 @@ export const reportResponse = z
   .object({
     id: z.number().int(),
     case_no: z.string(),
-    status: z.enum(STATUSES),
-    level: z.enum(LEVELS),
+    status: z.enum(INCIDENT_STATUSES),
+    level: z.enum(INCIDENT_LEVELS),
     grid: ref.nullable(),
     community: ref.nullable(),
     assignee: person.nullable(),
@@ -180,8 +180,8 @@ export const incidentSummary = z
   .object({
     id: z.number().int(),
     case_no: z.string(),
-    status: z.enum(STATUSES),
-    level: z.enum(LEVELS),
+    status: z.enum(INCIDENT_STATUSES),
+    level: z.enum(INCIDENT_LEVELS),
     category: z.object({ code: z.string(), name: z.string(), name_en: z.string() }),
     description: z.string(),
     source: z.enum(SOURCES),
@@ -238,8 +238,8 @@ export const incidentDetail = incidentSummary
 export const publicView = z
   .object({
     case_no: z.string(),
-    status: z.enum(STATUSES),
-    level: z.enum(LEVELS),
+    status: z.enum(INCIDENT_STATUSES),
+    level: z.enum(INCIDENT_LEVELS),
     category: z.object({ code: z.string(), name: z.string(), name_en: z.string() }),
     grid: ref.nullable(),
     reported_at: z.string(),

@@ -7,7 +7,7 @@ import { toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { processPhoto, type ProcessedPhoto } from '../photos/process.js';
 import type { PhotoStorage } from '../photos/storage.js';
-import { invalidateTiles } from '../tiles/cache.js';
+import type { TileInvalidation } from '../tiles/service.js';
 import type { IncidentBus, IncidentChange } from './events.js';
 import {
   nextPhotoNumber,
@@ -29,12 +29,13 @@ import {
 } from './sql.js';
 import { allowedActions, assertAllowed, isVisibleTo, levelAbove, type Action, type IncidentState, type Level, type Source, type Status } from './workflow.js';
 
-/** What the incident services need: the database, settings, the photo store and the live-update bus. */
+/** What the incident services need: the database, settings, the photo store, the live-update bus and the app's tiles. */
 export interface IncidentDeps {
   knex: Knex;
   config: Config;
   storage: PhotoStorage;
   bus: IncidentBus;
+  tiles: TileInvalidation;
 }
 
 /** An uploaded file as the services see it. */
@@ -186,7 +187,7 @@ export async function reportIncident(
   } else {
     inserted = await insertRouted(deps, knex, row);
   }
-  invalidateTiles('incidents', [x, y, x, y]);
+  deps.tiles.invalidate(['incidents'], [x, y, x, y]);
   deps.bus.publish(toChange('created', 'report', { ...inserted, department_code: null, category_code: input.category, version: 1 }));
   return {
     id: inserted.id as number,
@@ -370,7 +371,7 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
     if (numbers.length) await trx('incident_events').where({ id: ev.id }).update({ photos: JSON.stringify(numbers) });
     return u;
   });
-  invalidateTiles('incidents');
+  deps.tiles.invalidate(['incidents']);
   deps.bus.publish(toChange('updated', input.action, changed));
   return getIncident(knex, viewer, id);
 }

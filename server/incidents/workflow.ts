@@ -2,12 +2,12 @@ import { holds, rowInScope, type Viewer } from '../auth/scope.js';
 import { Conflict, Forbidden } from '../http/errors.js';
 
 /** Statuses of an incident: being worked at a level, awaiting the chief's confirmation, or finished. */
-export const STATUSES = ['open', 'handled', 'closed', 'cancelled', 'merged'] as const;
-export type Status = (typeof STATUSES)[number];
+export const INCIDENT_STATUSES = ['open', 'handled', 'closed', 'cancelled', 'merged'] as const;
+export type Status = (typeof INCIDENT_STATUSES)[number];
 
 /** Levels an open incident can sit at, bottom up. */
-export const LEVELS = ['grid', 'community', 'centre', 'department'] as const;
-export type Level = (typeof LEVELS)[number];
+export const INCIDENT_LEVELS = ['grid', 'community', 'centre', 'department'] as const;
+export type Level = (typeof INCIDENT_LEVELS)[number];
 
 /** Where a report came from. */
 export const SOURCES = ['patrol', 'resident', 'hotline', 'superior', 'media'] as const;

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import type { AppContext } from '../context.js';
-import { LAYERS, PUBLIC_LAYER_IDS, type LayerId } from '../export/layers.js';
+import { FEATURE_LAYERS, PUBLIC_LAYER_IDS, type LayerId } from '../features/catalogue.js';
 import { NotFound } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
@@ -138,7 +138,7 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       const result = await items(knex, href, id, query, html);
       if (html) {
         const counts = `${result.numberReturned} shown${result.numberMatched === undefined ? '' : ` of ${result.numberMatched}`}`;
-        return void res.type('html').send(page(`${LAYERS[id].title}: items`, counts, result.links, featureTable(result.features)));
+        return void res.type('html').send(page(`${FEATURE_LAYERS[id].title}: items`, counts, result.links, featureTable(result.features)));
       }
       res.type(GEOJSON).send(itemsText(result));
     },
@@ -157,7 +157,7 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       const id = layerOf(params.collectionId);
       const html = wantsHtml(req, query.f);
       const result = await item(knex, baseOf(req), id, params.featureId, html);
-      if (html) return void res.type('html').send(page(`${LAYERS[id].title} ${params.featureId}`, '', result.links, featureTable([result.feature])));
+      if (html) return void res.type('html').send(page(`${FEATURE_LAYERS[id].title} ${params.featureId}`, '', result.links, featureTable([result.feature])));
       res.type(GEOJSON).send(result.feature);
     },
   });

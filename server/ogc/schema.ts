@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PUBLIC_LAYER_IDS, type Interval } from '../export/layers.js';
+import { PUBLIC_LAYER_IDS } from '../features/catalogue.js';
+import type { Interval } from '../features/sql.js';
 import { bboxSchema, filterQueryShape } from '../export/schema.js';
 
 /** Items per page when `limit` is absent, and the most a page may hold. */

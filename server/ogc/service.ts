@@ -1,12 +1,13 @@
 /**
- * OGC API – Features Part 1 Core over the export layers: landing page, conformance, collections,
- * items and single features. The SQL is the export's (server/export/layers.ts); this module adds the
- * paging, the counts and the links.
+ * OGC API – Features Part 1 Core over the feature catalogue: landing page, conformance, collections,
+ * items and single features. The SQL is the catalogue's (server/features/), as the export's is; this
+ * module adds the paging, the counts and the links.
  */
 import type { Knex } from 'knex';
-import { LAYERS, PUBLIC_LAYER_IDS, sqlCount, sqlExtent, sqlFeatureById, sqlFeatures, toRaw, type LayerDef, type LayerId } from '../export/layers.js';
 import { DEFAULT_PRECISION } from '../export/schema.js';
 import { parseFilter } from '../export/service.js';
+import { FEATURE_LAYERS, PUBLIC_LAYER_IDS, type FeatureLayer, type LayerId } from '../features/catalogue.js';
+import { sqlCount, sqlExtent, sqlFeatureById, sqlFeatures, toRaw } from '../features/sql.js';
 import { NotFound } from '../http/errors.js';
 import type { ItemsQuery } from './schema.js';
 
@@ -83,7 +84,7 @@ export class ExtentCache {
   constructor(private readonly knex: Knex) {}
 
   /** The extent of a layer, from the cache when fresh. */
-  async get(layer: LayerDef): Promise<Extent> {
+  async get(layer: FeatureLayer): Promise<Extent> {
     const hit = this.cache.get(layer.id);
     if (hit && Date.now() - hit.at < EXTENT_TTL_MS) return hit.extent;
     const { rows } = await toRaw(this.knex, sqlExtent(layer));
@@ -99,7 +100,7 @@ export class ExtentCache {
 
 /** One collection's description with its extent in CRS84. */
 export async function collection(extents: ExtentCache, base: string, id: LayerId, asHtml: boolean) {
-  const layer = LAYERS[id];
+  const layer = FEATURE_LAYERS[id];
   const extent = await extents.get(layer);
   const href = `${base}/collections/${id}`;
   return {
@@ -145,7 +146,7 @@ export interface ItemsPage {
  * numberMatched is counted unless the request came from such a link (the first page has it).
  */
 export async function items(knex: Knex, href: string, id: LayerId, query: ItemsQuery, asHtml: boolean): Promise<ItemsPage> {
-  const layer = LAYERS[id];
+  const layer = FEATURE_LAYERS[id];
   const filter = await parseFilter(knex, layer, query);
   const { limit, offset, after } = query;
   const page = toRaw(
@@ -191,7 +192,7 @@ export function itemsText(page: ItemsPage): string {
 
 /** One feature as text with its links, or NotFound. */
 export async function item(knex: Knex, base: string, id: LayerId, featureId: string, asHtml: boolean): Promise<{ feature: string; links: Link[] }> {
-  const layer = LAYERS[id];
+  const layer = FEATURE_LAYERS[id];
   if (layer.featureId.type === 'integer' && !/^\d{1,9}$/.test(featureId)) {
     throw new NotFound(`There is no feature ${featureId} in ${id}; its feature ids are whole numbers.`);
   }

@@ -163,7 +163,7 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       404: problem('No such plan'),
       409: problem('The plan is invalid (the report is included), stale (the boundaries changed since it was checked) or already published'),
     },
-    handler: ({ params }, req) => publishPlan(db, userOf(req), params.id),
+    handler: ({ params }, req) => publishPlan(db, ctx.tiles, userOf(req), params.id),
   });
 
   return router;

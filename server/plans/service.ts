@@ -3,7 +3,7 @@ import type { SessionUser } from '../auth/store.js';
 import { assertAreaInScope } from '../auth/scope.js';
 import type { Db } from '../db/connect.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
-import { invalidateBoundaries, invalidateTiles } from '../tiles/cache.js';
+import type { TileInvalidation } from '../tiles/service.js';
 import { regridAssets } from '../assets/service.js';
 import { ASSET_PLACE } from '../assets/sql.js';
 import { rerouteIncidents } from '../incidents/reroute.js';
@@ -321,7 +321,7 @@ export async function planImpact(knex: Knex, id: number) {
 }
 
 /** Publish a valid, current plan in one transaction; 409 with the report when invalid, 409 when stale. */
-export async function publishPlan(db: Db, user: SessionUser, id: number) {
+export async function publishPlan(db: Db, tiles: TileInvalidation, user: SessionUser, id: number) {
   const result = await db.knex.transaction(async (trx) => {
     await sqlPublishLock(trx);
     const row = await planRow(trx, id, true);
@@ -368,9 +368,7 @@ export async function publishPlan(db: Db, user: SessionUser, id: number) {
       moved,
     };
   });
-  invalidateBoundaries();
-  invalidateTiles('assets');
-  invalidateTiles('incidents');
+  tiles.invalidate(['offices', 'communities', 'grids', 'assets', 'incidents']);
   return result;
 }
 

@@ -3,9 +3,10 @@ import { PbfReader } from 'pbf';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
-import { invalidateTiles } from './cache.js';
-import { CLUSTER_CELLS, TileService } from './service.js';
-import { sqlClusterRows, sqlRawClusterRows, sqlStamp, usesAssetCells, type PointFilters } from './sql.js';
+import { CLUSTER_CELLS } from './point_source.js';
+import { sqlClusterRows, sqlPointStamp, sqlRawClusterRows, usesAssetCells } from './point_sql.js';
+import { TileService } from './service.js';
+import type { TileFilters } from './source.js';
 import { lonLatToTilePixel, tileBounds, type TileAddress } from './tile_math.js';
 
 const ctx = useTestApp();
@@ -24,12 +25,12 @@ function tileOf(lon: number, lat: number, z: number): TileAddress {
   return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n) };
 }
 
-async function fromCells(t: TileAddress, f: PointFilters = {}): Promise<Cluster[]> {
+async function fromCells(t: TileAddress, f: TileFilters = {}): Promise<Cluster[]> {
   expect(usesAssetCells('assets', t, CLUSTER_CELLS, f)).toBe(true);
   return (await sqlClusterRows(ctx.db.knex, 'assets', t, tileBounds(t), CLUSTER_CELLS, f)).rows;
 }
 
-async function fromPoints(t: TileAddress, f: PointFilters = {}): Promise<Cluster[]> {
+async function fromPoints(t: TileAddress, f: TileFilters = {}): Promise<Cluster[]> {
   return (await sqlRawClusterRows(ctx.db.knex, 'assets', t, tileBounds(t), CLUSTER_CELLS, f)).rows;
 }
 
@@ -176,13 +177,13 @@ describe('asset clusters from the cell pyramid', () => {
     // newest id and the newest updated_at as they were.
     const doomed = await insertAsset(centre[0] + 0.001, centre[1]);
     await insertAsset(centre[0] - 0.001, centre[1]);
-    const stamp = async () => (await sqlStamp(ctx.db.knex, 'assets')).rows[0].stamp as string;
+    const stamp = async () => (await sqlPointStamp(ctx.db.knex, 'assets')).rows[0].stamp as string;
     const service = new TileService(ctx.db);
     const first = await service.getTile('assets', t, {});
     const before = await stamp();
     await ctx.db.knex.raw(`delete from assets where id = ?`, [doomed]);
     expect(await stamp()).not.toBe(before);
-    invalidateTiles('assets');
+    service.invalidate(['assets']);
     const second = await service.getTile('assets', t, {});
     expect(second.etag).not.toBe(first.etag);
     const [a, b] = [first, second].map((x) => {

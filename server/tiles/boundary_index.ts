@@ -3,10 +3,9 @@ import GeoJSONVT, { type LegacyFeature } from 'geojson-vt';
 import type { Knex } from 'knex';
 import { fromGeojsonVt, type VtFeature } from 'vt-pbf';
 import { AREA_LEVEL_NAMES } from '../areas/levels.js';
+import { sqlBoundaryFeatures } from './boundary_sql.js';
 import { LABEL_SUFFIX } from './layers.js';
-import { sqlBoundaryFeatures } from './sql.js';
 import { EXTENT, type TileAddress } from './tile_math.js';
-
 
 interface BoundaryRow {
   id: number;

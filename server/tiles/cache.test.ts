@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TileCache, etagOf, gzipOf, invalidateTiles, registerTileCache, unregisterTileCache } from './cache.js';
+import { TileCache, etagOf, gzipOf } from './cache.js';
 import { tileBounds } from './tile_math.js';
 
 const t1 = { z: 14, x: 13810, y: 6130 };
@@ -23,15 +23,6 @@ describe('tile cache', () => {
     expect(c.get('a1')).toBeUndefined();
     expect(c.get('a2')).toBeDefined();
     expect(c.get('g1')).toBeDefined();
-  });
-
-  it('reaches every registered cache through invalidateTiles', () => {
-    const c = new TileCache();
-    registerTileCache(c);
-    c.set('i1', 'incidents', t1, Buffer.from('1'));
-    invalidateTiles('incidents');
-    expect(c.size).toBe(0);
-    unregisterTileCache(c);
   });
 
   it('evicts the least recently used tile beyond its byte budget', () => {

@@ -30,15 +30,13 @@ export function gzipOf(tile: CachedTile): Buffer | null {
 
 /**
  * An LRU cache of tiles by layer, address and filters, bounded in bytes. Entries are dropped by
- * `invalidate` (a layer, optionally only the tiles over a bbox) and, per layer, when `onLayerChange` runs.
+ * `invalidate` (a layer, optionally only the tiles over a bbox).
  */
 export class TileCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   /** Invalidations so far, of every layer ('') and per layer: a tile made across one may be stale. */
   private readonly generations = new Map<string, number>();
-  /** Called when a layer is invalidated, so owners of derived state (boundary indexes) can rebuild. */
-  onLayerChange: (layer: string | undefined) => void = () => {};
 
   constructor(readonly maxBytes = 64 * 1024 * 1024) {}
 
@@ -89,7 +87,6 @@ export class TileCache {
       this.delete(k);
       dropped++;
     }
-    if (!bbox) this.onLayerChange(layer);
     return dropped;
   }
 
@@ -104,33 +101,4 @@ export class TileCache {
     this.entries.delete(key);
     this.bytes -= e.bytes;
   }
-}
-
-// Every tile cache of this process (one per app), so that other domains can invalidate without a handle.
-const caches = new Set<TileCache>();
-
-/** Register a cache so that `invalidateTiles` reaches it. */
-export function registerTileCache(cache: TileCache): void {
-  caches.add(cache);
-}
-
-/** Stop `invalidateTiles` from reaching a cache (when its app is closed). */
-export function unregisterTileCache(cache: TileCache): void {
-  caches.delete(cache);
-}
-
-/**
- * Drop cached tiles after a write: call with the layer that changed (`assets`, `incidents`, `grids`…)
- * and, when known, the WGS84 bbox [w, s, e, n] of what changed; with no layer, every layer. Boundary
- * layers (`grids`, `communities`, `offices`) also rebuild their in-memory index on the next request.
- * Cached tiles also expire by themselves within a second of a change seen in the database, so a missed
- * call costs freshness, not correctness.
- */
-export function invalidateTiles(layer?: string, bbox?: Bbox): void {
-  for (const c of caches) c.invalidate(layer, bbox);
-}
-
-/** After boundaries change (a published plan): drop every boundary tile and rebuild the indexes on next use. */
-export function invalidateBoundaries(): void {
-  for (const layer of ['offices', 'communities', 'grids']) invalidateTiles(layer);
 }

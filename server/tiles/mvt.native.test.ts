@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
-import { TileService, pointTileMvtSql } from './service.js';
+import { pointTileMvtSql } from './point_source.js';
+import { TileService } from './service.js';
 import { decode, features, tileOf } from './test_helpers.js';
 
 const ctx = useTestApp();

@@ -4,10 +4,9 @@ import { Invalid, NotFound } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { gzipOf, type CachedTile } from './cache.js';
-import { LAYER_NAMES, LAYERS, isLayerName, type LayerName } from './layers.js';
-import { LAYER_STATUSES, mapConfigSchema, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
-import { TileService, filterKey, type TileServiceOptions } from './service.js';
-import type { PointFilters } from './sql.js';
+import { LAYER_NAMES, isLayerName, type LayerName } from './layers.js';
+import { mapConfigSchema, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
+import { filterKey } from './service.js';
 import { MAX_ZOOM, isValidTile, type TileAddress } from './tile_math.js';
 
 /** Media type of Mapbox vector tiles. */
@@ -24,15 +23,6 @@ export function parseTileAddress(t: TileAddress): TileAddress {
   if (t.z > MAX_ZOOM) throw new Invalid(`z must be between 0 and ${MAX_ZOOM}, got ${t.z}.`);
   if (!isValidTile(t)) throw new Invalid(`At zoom ${t.z}, x and y must be between 0 and ${2 ** t.z - 1}; got x=${t.x}, y=${t.y}.`);
   return t;
-}
-
-/** The filters a layer accepts, checked against its statuses. */
-export function parseFilters(layer: LayerName, q: PointFilters): PointFilters {
-  if (LAYERS[layer].kind === 'boundary') return {};
-  const known: readonly string[] = LAYER_STATUSES[layer as 'assets' | 'incidents'];
-  const bad = q.status?.filter((s) => !known.includes(s)) ?? [];
-  if (bad.length) throw new Invalid(`Unknown ${layer} status ${bad.join(', ')}; use one or more of ${known.join(', ')}.`);
-  return { category: q.category, status: q.status, grid: q.grid };
 }
 
 /** Send a tile: 204 when empty, 304 when the client has it, gzip when asked. */
@@ -54,10 +44,10 @@ function sendTile(req: Request, res: Response, tile: CachedTile, cacheControl: s
   res.send(tile.body);
 }
 
-/** Vector tile routes: `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0). */
-export function tileRoutes(ctx: AppContext, registry: RouteRegistry, opts: TileServiceOptions = {}): Router {
+/** Vector tile routes: `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0), over the app's tiles. */
+export function tileRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
-  const tiles = new TileService(ctx.db, opts);
+  const { tiles } = ctx;
 
   registry.add(router, {
     method: 'get',
@@ -75,10 +65,10 @@ export function tileRoutes(ctx: AppContext, registry: RouteRegistry, opts: TileS
       404: problem('No such layer'),
     },
     handler: async ({ params, query }, req, res) => {
-      const layer = parseLayer(params.layer);
+      const source = tiles.source(parseLayer(params.layer));
       const t = parseTileAddress({ z: params.z, x: params.x, y: params.y });
-      const tile = await tiles.getTile(layer, t, parseFilters(layer, query));
-      sendTile(req, res, tile, LAYERS[layer].cacheControl);
+      const tile = await tiles.getTile(source.layer.name, t, source.parseFilters(query));
+      sendTile(req, res, tile, source.layer.cacheControl);
     },
   });
 
@@ -106,10 +96,10 @@ export function tileRoutes(ctx: AppContext, registry: RouteRegistry, opts: TileS
     query: tileQuery,
     responses: { 200: { description: 'TileJSON', schema: tileJsonSchema }, 400: problem('Bad filter'), 404: problem('No such layer') },
     handler: async ({ params, query }, req, res) => {
-      const layer = parseLayer(params.layer);
-      const filters = parseFilters(layer, query);
+      const source = tiles.source(parseLayer(params.layer));
+      const filters = source.parseFilters(query);
       res.set('Cache-Control', 'public, max-age=60');
-      return tiles.tileJson(layer, `${req.protocol}://${req.get('host')}`, filterKey(filters));
+      return source.tileJson(`${req.protocol}://${req.get('host')}`, filterKey(filters));
     },
   });
   return router;

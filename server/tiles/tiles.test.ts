@@ -3,8 +3,6 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { testApp, useTestApp } from '../../test/app.js';
-import { invalidateTiles } from './cache.js';
-import { TileService } from './service.js';
 import { decode, features, tileOf } from './test_helpers.js';
 import { tileBounds } from './tile_math.js';
 
@@ -207,7 +205,7 @@ describe('GET /tiles/incidents/{z}/{x}/{y}.mvt', () => {
     const path = `/tiles/incidents/${t.z}/${t.x}/${t.y}.mvt`;
     await getTile(path);
     const id = await insertIncident('open', '-1 hour');
-    invalidateTiles('incidents', [asset.lon, asset.lat, asset.lon + 0.001, asset.lat + 0.001]);
+    ctx.tiles.invalidate(['incidents'], [asset.lon, asset.lat, asset.lon + 0.001, asset.lat + 0.001]);
     const res = await getTile(path);
     expect(res.status).toBe(200);
     const f = features(decode(res.body).layers.incidents).find((x) => x.id === id)!;
@@ -219,7 +217,7 @@ describe('GET /tiles/incidents/{z}/{x}/{y}.mvt', () => {
   it('leaves closed incidents out unless asked for', async () => {
     const id = await insertIncident('closed', '1 hour');
     const t = tileOf(asset.lon + 0.0001, asset.lat + 0.0001, 15);
-    invalidateTiles('incidents');
+    ctx.tiles.invalidate(['incidents']);
     const dflt = await getTile(`/tiles/incidents/${t.z}/${t.x}/${t.y}.mvt`);
     const ids = dflt.status === 200 ? features(decode(dflt.body).layers.incidents).map((f) => f.id) : [];
     expect(ids).not.toContain(id);

@@ -8,7 +8,8 @@ import type { Knex } from 'knex';
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { Db } from '../db/connect.js';
-import { sqlFeatures, toRaw, type FeatureQuery, type LayerDef } from './layers.js';
+import type { FeatureLayer } from './catalogue.js';
+import { sqlFeatures, toRaw, type FeatureQuery } from './sql.js';
 
 /** Rows per batch: large enough to amortise round trips, small enough to keep memory flat. */
 export const BATCH_SIZE = 1000;
@@ -17,12 +18,12 @@ export const BATCH_SIZE = 1000;
 export type Row = [number, string];
 
 /** Batches of rows of a feature query, in id order. */
-export function rowBatches(db: Db, layer: LayerDef, query: FeatureQuery, batchSize = BATCH_SIZE): AsyncGenerator<Row[]> {
+export function rowBatches(db: Db, layer: FeatureLayer, query: FeatureQuery, batchSize = BATCH_SIZE): AsyncGenerator<Row[]> {
   return db.kind === 'postgis' ? cursorBatches(db.knex, layer, query, batchSize) : keysetBatches(db.knex, layer, query, batchSize);
 }
 
 /** Native: one statement read through a cursor; closing the generator closes the cursor. */
-async function* cursorBatches(knex: Knex, layer: LayerDef, query: FeatureQuery, batchSize: number): AsyncGenerator<Row[]> {
+async function* cursorBatches(knex: Knex, layer: FeatureLayer, query: FeatureQuery, batchSize: number): AsyncGenerator<Row[]> {
   const native = toRaw(knex, sqlFeatures(layer, query)).toSQL().toNative();
   const conn = (await knex.client.acquireConnection()) as pg.PoolClient;
   const stream = new QueryStream(native.sql, native.bindings as unknown[], { batchSize, highWaterMark: batchSize, rowMode: 'array' });
@@ -50,7 +51,7 @@ async function* cursorBatches(knex: Knex, layer: LayerDef, query: FeatureQuery, 
 }
 
 /** Embedded: one short statement per batch, each starting after the last id seen. */
-async function* keysetBatches(knex: Knex, layer: LayerDef, query: FeatureQuery, batchSize: number): AsyncGenerator<Row[]> {
+async function* keysetBatches(knex: Knex, layer: FeatureLayer, query: FeatureQuery, batchSize: number): AsyncGenerator<Row[]> {
   let after = query.after;
   let remaining = query.limit ?? Infinity;
   let offset = query.offset;
