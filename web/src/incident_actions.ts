@@ -1,26 +1,17 @@
-import { ApiError, getJson, postJson } from './api.js';
+import { ApiError, getJson, postJson, type Schema } from './api.js';
 import { fill, h, when } from './dom.js';
 import { nameOf, t, type Key } from './i18n.js';
-
-interface Detail {
-  id: number;
-  version: number;
-  status: string;
-  description: string;
-  allowed_actions: string[];
-  history: { action: string; actor: string | null; note: string | null; at: string }[];
-}
 
 /** Actions whose form needs a department, a note, or hours. */
 const NEEDS_NOTE = ['handle', 'cancel', 'reject', 'defer'];
 
 /** A panel that loads one incident and offers the workflow steps the viewer may take. */
-export function incidentActions(id: number, departments: { code: string; name: string; name_en: string }[], onDone: () => void): HTMLElement {
+export function incidentActions(id: number, departments: Schema<'Department'>[], onDone: () => void): HTMLElement {
   const box = h('div', { class: 'actions' }, '…');
   void (async () => {
-    let d: Detail;
+    let d: Schema<'Incident'>;
     try {
-      d = await getJson<Detail>(`/api/incidents/${id}`);
+      d = await getJson('/api/incidents/{id}', { path: { id } });
     } catch (err) {
       fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
       return;
@@ -49,7 +40,7 @@ export function incidentActions(id: number, departments: { code: string; name: s
               return;
             }
             try {
-              await postJson(`/api/incidents/${id}/actions`, body);
+              await postJson('/api/incidents/{id}/actions', { path: { id }, body });
               onDone();
             } catch (err) {
               msg.textContent = err instanceof ApiError ? err.detail : String(err);

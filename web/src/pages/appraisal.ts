@@ -1,5 +1,5 @@
 import type { ExpressionSpecification } from 'maplibre-gl';
-import { getJson } from '../api.js';
+import { getJson, type Answer, type Params, type Schema } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { t, type Key } from '../i18n.js';
 import { createMap } from '../map/map_view.js';
@@ -8,50 +8,17 @@ import { requireRole } from '../page.js';
 import './appraisal.css';
 
 /** Row kinds of GET /api/appraisal. */
-const KINDS = ['chief', 'grid', 'community', 'department'] as const;
-type By = (typeof KINDS)[number];
+type By = Schema<'Appraisal'>['by'];
+const KINDS: readonly By[] = ['chief', 'grid', 'community', 'department'];
 
 /** Figures that list their incidents at /api/appraisal/items. */
-type CountFigure = 'reported' | 'found' | 'missed' | 'handled' | 'due' | 'deferred' | 'closed' | 'closed_on_time' | 'rework' | 'overdue';
+type CountFigure = Params<'/api/appraisal/items', 'get'>['query']['figure'];
 
-/** One row of GET /api/appraisal (the figures this page shows). */
-interface Row {
-  rank: number;
-  key: string;
-  code: string;
-  name: string;
-  grids?: string[];
-  found: number | null;
-  missed: number | null;
-  handled: number;
-  closed: number;
-  closed_on_time: number;
-  closure_rate: number | null;
-  on_time_rate: number | null;
-  rework: number;
-  overdue: number;
-  target_met: boolean | null;
-  items: Record<string, string>;
-}
-
-interface Appraisal {
-  month: string;
-  by: By;
-  rows: Row[];
-  definitions: Record<string, string>;
-}
-
-interface Items {
-  figure: string;
-  definition: string;
-  total: number;
-  items: { id: number; case_no: string; status: string; grid_code: string | null; reported_at: string; due_at?: string | null; closed_at?: string | null }[];
-}
-
+/** One row of GET /api/appraisal. */
+type Row = Schema<'AppraisalRow'>;
+type Appraisal = Schema<'Appraisal'>;
+type Trend = Answer<'/api/appraisal/trend', 'get'>;
 type Figures = Pick<Row, 'found' | 'missed' | 'handled' | 'closure_rate' | 'on_time_rate' | 'rework' | 'overdue'>;
-interface Trend {
-  months: (Figures & { month: string; target_met: boolean | null })[];
-}
 
 /** The figures a score can be: rates are 0–1; for counts marked `lowerIsBetter`, fewer is better. */
 type ScoreFigure = keyof Figures;
@@ -228,13 +195,14 @@ export const appraisalPage: Page = async (root, { query }) => {
   async function load(): Promise<void> {
     const month = monthInput.value;
     if (!/^\d{4}-\d{2}$/.test(month)) return;
-    const q = new URLSearchParams({ month, by: bySelect.value });
+    const query = { month, by: bySelect.value as By };
+    const q = new URLSearchParams(query);
     history.replaceState(null, '', `#/appraisal?${q}`);
     csv.setAttribute('href', `/api/appraisal/export.csv?${q}`);
     xlsx.setAttribute('href', `/api/appraisal/export.xlsx?${q}`);
     status.textContent = t('loading');
     try {
-      data = await getJson<Appraisal>(`/api/appraisal?${q}`);
+      data = await getJson('/api/appraisal', { query });
       status.textContent = `${data.month} · ${data.rows.length} ${t('rowsCount')}`;
     } catch (err) {
       data = null;
@@ -310,18 +278,17 @@ export const appraisalPage: Page = async (root, { query }) => {
   async function showItems(r: Row, figure: CountFigure, label: string): Promise<void> {
     itemsBox.hidden = false;
     fill(itemsBox, h('p', {}, t('loading')));
-    const url = r.items[figure] ?? `/api/appraisal/items?${new URLSearchParams({ month: monthInput.value, by: bySelect.value, key: r.key, figure })}`;
     const close = h('button', { type: 'button', class: 'link' }, t('close'));
     close.addEventListener('click', () => (itemsBox.hidden = true));
     try {
-      const res = await getJson<Items>(`${url}&limit=200`);
+      const res = await getJson('/api/appraisal/items', { query: { month: monthInput.value, by: bySelect.value as By, key: r.key, figure, limit: 200 } });
       fill(itemsBox,
         h('h3', {}, `${r.name} · ${label} · ${t('itemsBehind')} (${res.total}) `, close),
         h('p', { class: 'note' }, res.definition),
         res.items.length
           ? h('ul', { class: 'incident-list' }, ...res.items.map((i) => h('li', { 'data-case': i.case_no },
             h('a', { href: `#/track/${encodeURIComponent(i.case_no)}` }, i.case_no), ` · ${t(i.status as Key) ?? i.status} · ${i.grid_code ?? ''} · `,
-            h('small', {}, `${t('reportedAt')} ${when(i.reported_at)}${i.due_at ? ` · ${t('dueAt')} ${when(i.due_at)}` : ''}`))))
+            h('small', {}, `${t('reportedAt')} ${when(i.reported_at)}${typeof i.due_at === 'string' ? ` · ${t('dueAt')} ${when(i.due_at)}` : ''}`))))
           : h('p', {}, t('none')));
     } catch (err) {
       fill(itemsBox, h('p', { class: 'error' }, `${t('error')}: ${(err as Error).message}`), close);
@@ -340,9 +307,8 @@ export const appraisalPage: Page = async (root, { query }) => {
       return;
     }
     const seq = ++trendSeq;
-    const q = new URLSearchParams({ to: monthInput.value, months: '6', by: bySelect.value, key: row.key });
     try {
-      const trend = await getJson<Trend>(`/api/appraisal/trend?${q}`);
+      const trend = await getJson('/api/appraisal/trend', { query: { to: monthInput.value, months: 6, by: bySelect.value as By, key: row.key } });
       if (seq !== trendSeq) return;
       fill(trendBox, lineChart(trend, score()), h('figcaption', {}, `${row.name} · ${t(score().label)}`));
     } catch (err) {

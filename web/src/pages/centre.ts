@@ -1,4 +1,4 @@
-import { getJson, type IncidentSummary } from '../api.js';
+import { getJson, type Schema } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { nameOf, t, type Key } from '../i18n.js';
 import { incidentActions } from '../incident_actions.js';
@@ -25,15 +25,12 @@ export const centrePage: Page = async (root) => {
   root.append(mapEl, side);
   const map = createMap(mapEl);
   side.append(layerToggles(map), legend());
-  const departments = await getJson<{ code: string; name: string; name_en: string }[]>('/api/departments').catch(() => []);
+  const departments = await getJson('/api/departments').catch(() => []);
 
   const tileQuery = () => `status=${status.value}`;
   async function load() {
-    const q = new URLSearchParams({ status: status.value, limit: '200' });
-    if (level.value) q.set('level', level.value);
-    if (overdue.checked) q.set('overdue', 'true');
     try {
-      const page = await getJson<{ items: IncidentSummary[]; total: number }>(`/api/incidents?${q}`);
+      const page = await getJson('/api/incidents', { query: { status: status.value, level: level.value || undefined, overdue: overdue.checked ? 'true' : undefined, limit: 200 } });
       const items = [...page.items].sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.due_at ?? '').localeCompare(b.due_at ?? ''));
       fill(list, ...(items.length ? items.map(item) : [h('li', {}, t('none'))]));
     } catch (err) {
@@ -41,7 +38,7 @@ export const centrePage: Page = async (root) => {
     }
     refreshPoints(map, 'incidents', tileQuery());
   }
-  function item(i: IncidentSummary): HTMLElement {
+  function item(i: Schema<'IncidentSummary'>): HTMLElement {
     const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no },
       h('button', { type: 'button', class: 'link' }, `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status} · ${i.level}${i.overdue ? ` · ${t('overdue')}` : ''}`),
       h('small', {}, ` ${i.grid?.name ?? ''} · ${t('dueAt')} ${when(i.due_at)}`));

@@ -1,38 +1,25 @@
 import type { GeoJSONSource, GeoJSONSourceSpecification } from 'maplibre-gl';
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
-import { ApiError, getJson, postJson } from '../api.js';
+import { ApiError, getJson, postJson, type Schema } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { t } from '../i18n.js';
 import { createMap, refreshBoundaries } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 
-type LonLat = [number, number];
+/** The validation report of a plan (see /api/plans/{id}/report). */
+type PlanReport = Schema<'PlanReport'>;
 
-/** A grid as /api/areas and a plan's features answer it. */
+/** A grid as /api/areas and a plan's features answer it: the document types its coordinates loosely, as unknown[]. */
 interface GridFeature {
   properties: { code: string; name: string; parent_code: string | null };
-  geometry: { type: string; coordinates: number[][][] | number[][][][] };
+  geometry: { type: string; coordinates: unknown[] };
 }
 
-/** The validation report of a plan (see /api/plans/{id}/report). */
-interface PlanReport {
-  valid: boolean;
-  grids: number;
-  invalid: { code: string; reason: string; location: LonLat | null }[];
-  overlaps: { a: string; b: string; area_m2: number; location: LonLat }[];
-  gaps: { area_m2: number; location: LonLat }[];
-  outside_parent: { code: string; area_m2: number; location: LonLat }[];
-}
-
-interface PlanSummary {
-  id: number;
-  title: string;
-  status: string;
-  valid: boolean;
-  grids: number;
-  created_at: string;
+/** A plan as GET /api/plans/{id} answers it: the document gives that answer no schema, so the page says what it reads. */
+interface PlanDetail {
+  features: { features: GridFeature[] };
 }
 
 const PROBLEM_COLOURS = { invalid: '#d62728', overlap: '#ff7f0e', gap: '#9467bd', outside: '#8c564b' };
@@ -81,7 +68,7 @@ export const plannerPage: Page = async (root) => {
   });
 
   async function loadGrids() {
-    edit((await getJson<{ features: GridFeature[] }>('/api/areas?level=grid')).features);
+    edit((await getJson('/api/areas', { query: { level: 'grid' } })).features);
   }
 
   /** Put grids in the editor, one polygon each part (a plan's parts of one code are merged back by planFeatures). */
@@ -99,7 +86,7 @@ export const plannerPage: Page = async (root) => {
 
   /** A plan's proposed grids into the editor (after a repair, or opened from the list). */
   async function loadPlan(id: number) {
-    edit((await getJson<{ features: { features: GridFeature[] } }>(`/api/plans/${id}`)).features.features);
+    edit(((await getJson('/api/plans/{id}', { path: { id } })) as PlanDetail).features.features);
   }
 
   /** The drawn polygons as a plan: parts of one code merged back into a MultiPolygon. */
@@ -116,10 +103,10 @@ export const plannerPage: Page = async (root) => {
     return [...byCode.values()].map((e) => ({ type: 'Feature', properties: e.props, geometry: { type: 'MultiPolygon', coordinates: e.polys } }));
   }
 
-  async function submit(body: unknown) {
+  async function submit(body: FormData | { type: 'FeatureCollection'; features: ReturnType<typeof planFeatures> }) {
     msg.textContent = '';
     try {
-      const created = await postJson<{ id: number; report: PlanReport }>(`/api/plans${title.value ? `?title=${encodeURIComponent(title.value)}` : ''}`, body);
+      const created = await postJson('/api/plans', { query: { title: title.value || undefined }, body });
       showReport(created.id, created.report, true);
       await listPlans();
     } catch (err) {
@@ -171,8 +158,9 @@ export const plannerPage: Page = async (root) => {
     const run = async () => {
       repairMsg.textContent = '';
       try {
-        const r = await postJson<PlanReport>(`/api/plans/${id}/repair`, {
-          ...(makeValid.checked ? { make_valid: true } : {}), snap_m: amount(snap), gaps_max_m2: amount(gaps), overlaps_max_m2: amount(overlaps),
+        const r = await postJson('/api/plans/{id}/repair', {
+          path: { id },
+          body: { ...(makeValid.checked ? { make_valid: true } : {}), snap_m: amount(snap), gaps_max_m2: amount(gaps), overlaps_max_m2: amount(overlaps) },
         });
         await loadPlan(id);
         showReport(id, r, true);
@@ -193,7 +181,7 @@ export const plannerPage: Page = async (root) => {
 
   async function showImpact(id: number, box: HTMLElement) {
     try {
-      const i = await getJson<{ changed_grids: string[]; new_grids: string[]; retired_grids: string[]; assets: { total: number }; incidents: { total: number }; staff_assignments: { total: number } }>(`/api/plans/${id}/impact`);
+      const i = await getJson('/api/plans/{id}/impact', { path: { id } });
       fill(box, h('dl', {},
         h('dt', {}, t('impactGrids')), h('dd', {}, `${i.changed_grids.length} / ${i.new_grids.length} / ${i.retired_grids.length}`),
         h('dt', {}, t('assets')), h('dd', {}, String(i.assets.total)),
@@ -206,7 +194,7 @@ export const plannerPage: Page = async (root) => {
 
   async function publish(id: number) {
     try {
-      await postJson(`/api/plans/${id}/publish`);
+      await postJson('/api/plans/{id}/publish', { path: { id } });
       msg.textContent = `#${id} ${t('published')}`;
       refreshBoundaries(map);
       await listPlans();
@@ -217,11 +205,11 @@ export const plannerPage: Page = async (root) => {
 
   async function listPlans() {
     try {
-      const list = await getJson<PlanSummary[]>('/api/plans');
+      const list = await getJson('/api/plans');
       fill(plans, ...list.map((p) => h('li', {}, h('button', {
         type: 'button', class: 'link',
         onclick: async () => {
-          showReport(p.id, await getJson<PlanReport>(`/api/plans/${p.id}/report`), p.status === 'draft');
+          showReport(p.id, await getJson('/api/plans/{id}/report', { path: { id: p.id } }), p.status === 'draft');
           await loadPlan(p.id);
         },
       }, `#${p.id} ${p.title || ''} · ${p.status} · ${p.valid ? '✔' : '✖'} · ${when(p.created_at)}`))));

@@ -3,18 +3,6 @@ import { fill, h, when } from '../dom.js';
 import { nameOf, t, type Key } from '../i18n.js';
 import type { Page } from '../page.js';
 
-interface PublicView {
-  case_no: string;
-  status: string;
-  level: string;
-  category: { name: string; name_en: string };
-  grid: { code: string; name: string } | null;
-  reported_at: string;
-  due_at: string | null;
-  closed_at: string | null;
-  history: { action: string; to_status: string | null; to_level: string | null; at: string }[];
-}
-
 /** Follow a report by its case number (public, no personal data). */
 export const trackPage: Page = async (root, { arg }) => {
   const input = h('input', { name: 'case_no', inputmode: 'numeric', placeholder: t('trackPrompt'), value: arg });
@@ -27,7 +15,7 @@ export const trackPage: Page = async (root, { arg }) => {
   root.append(form);
   if (!arg) return;
   try {
-    const v = await getJson<PublicView>(`/api/public/incidents/${encodeURIComponent(arg)}`);
+    const v = await getJson('/api/public/incidents/{case_no}', { path: { case_no: arg } });
     fill(out,
       h('dl', {},
         h('dt', {}, t('caseNo')), h('dd', { class: 'case-no' }, v.case_no),
