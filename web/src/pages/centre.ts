@@ -1,7 +1,7 @@
 import { getJson, type Schema } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { nameOf, t, type Key } from '../i18n.js';
-import { incidentActions } from '../incident_actions.js';
+import { incidentActions } from '../components/incident_actions.js';
 import { createMap, layerToggles, legend, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';

@@ -1,8 +1,8 @@
 import { getJson, type Schema } from '../api.js';
-import { assetListItem } from '../asset_details.js';
+import { assetListItem } from '../components/asset_details.js';
 import { fill, h, when } from '../dom.js';
 import { assetStatus, nameOf, t, type Key } from '../i18n.js';
-import { incidentActions } from '../incident_actions.js';
+import { incidentActions } from '../components/incident_actions.js';
 import { createMap, refreshPoints, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';

@@ -1,8 +1,8 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
-import { ApiError, getJson, patchJson, type Answer } from './api.js';
-import { fill, h, when } from './dom.js';
-import { ASSET_STATUSES, assetStatus, t } from './i18n.js';
-import { refreshPoints } from './map/map_view.js';
+import { ApiError, getJson, patchJson, type Answer } from '../api.js';
+import { fill, h, when } from '../dom.js';
+import { ASSET_STATUSES, assetStatus, t } from '../i18n.js';
+import { refreshPoints } from '../map/map_view.js';
 
 /** One asset as GET /api/assets/{id} answers: its fields and its change log. */
 type AssetDetail = Answer<'/api/assets/{id}', 'get'>;

@@ -1,6 +1,6 @@
-import { ApiError, getJson, postJson, type Schema } from './api.js';
-import { fill, h, when } from './dom.js';
-import { nameOf, t, type Key } from './i18n.js';
+import { ApiError, getJson, postJson, type Schema } from '../api.js';
+import { fill, h, when } from '../dom.js';
+import { nameOf, t, type Key } from '../i18n.js';
 
 /** Actions whose form needs a department, a note, or hours. */
 const NEEDS_NOTE = ['handle', 'cancel', 'reject', 'defer'];
