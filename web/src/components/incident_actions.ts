@@ -1,3 +1,4 @@
+import type { Map as MapLibreMap } from 'maplibre-gl';
 import { ApiError, getJson, postJson, type Schema } from '../api.js';
 import { fill, h, when } from '../dom.js';
 import { nameOf, t, type Key } from '../i18n.js';
@@ -58,4 +59,28 @@ export function incidentActions(id: number, departments: Schema<'Department'>[],
       msg);
   })();
   return box;
+}
+
+/**
+ * A row of an incident list: case number, category, status (and level, when asked), overdue, and a note
+ * under it; a tap shows the incident on the map and opens (or closes) its steps, `onDone` running after one.
+ */
+export function incidentListItem(
+  i: Schema<'IncidentSummary'>,
+  note: string,
+  map: MapLibreMap,
+  departments: Schema<'Department'>[],
+  onDone: () => void,
+  { level = false }: { level?: boolean } = {},
+): HTMLElement {
+  const label = `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status}${level ? ` · ${i.level}` : ''}${i.overdue ? ` · ${t('overdue')}` : ''}`;
+  const button = h('button', { type: 'button', class: 'link' }, label);
+  const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no, 'data-grid': i.grid?.code ?? '' }, button, h('small', {}, ` ${note}`));
+  button.addEventListener('click', () => {
+    map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
+    const open = li.querySelector('.actions');
+    if (open) open.remove();
+    else li.append(incidentActions(i.id, departments, onDone));
+  });
+  return li;
 }

@@ -1,7 +1,7 @@
 import { getJson, type Schema } from '../api.js';
+import { incidentListItem } from '../components/incident_actions.js';
 import { fill, h, when } from '../dom.js';
-import { nameOf, t, type Key } from '../i18n.js';
-import { incidentActions } from '../components/incident_actions.js';
+import { t, type Key } from '../i18n.js';
 import { createMap, layerToggles, legend, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
@@ -32,23 +32,12 @@ export const centrePage: Page = async (root) => {
     try {
       const page = await getJson('/api/incidents', { query: { status: status.value, level: level.value || undefined, overdue: overdue.checked ? 'true' : undefined, limit: 200 } });
       const items = [...page.items].sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.due_at ?? '').localeCompare(b.due_at ?? ''));
-      fill(list, ...(items.length ? items.map(item) : [h('li', {}, t('none'))]));
+      const note = (i: Schema<'IncidentSummary'>) => `${i.grid?.name ?? ''} · ${t('dueAt')} ${when(i.due_at)}`;
+      fill(list, ...(items.length ? items.map((i) => incidentListItem(i, note(i), map, departments, () => void load(), { level: true })) : [h('li', {}, t('none'))]));
     } catch (err) {
       fill(list, h('li', { class: 'error' }, `${t('unavailable')}: ${(err as Error).message}`));
     }
     refreshPoints(map, 'incidents', tileQuery());
-  }
-  function item(i: Schema<'IncidentSummary'>): HTMLElement {
-    const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no },
-      h('button', { type: 'button', class: 'link' }, `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status} · ${i.level}${i.overdue ? ` · ${t('overdue')}` : ''}`),
-      h('small', {}, ` ${i.grid?.name ?? ''} · ${t('dueAt')} ${when(i.due_at)}`));
-    li.querySelector('button')!.addEventListener('click', () => {
-      map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
-      const open = li.querySelector('.actions');
-      if (open) open.remove();
-      else li.append(incidentActions(i.id, departments, () => void load()));
-    });
-    return li;
   }
   for (const el of [status, level, overdue]) el.addEventListener('change', () => void load());
   await load();

@@ -1,8 +1,8 @@
-import { getJson, type Schema } from '../api.js';
+import { getJson } from '../api.js';
 import { assetListItem } from '../components/asset_details.js';
+import { incidentListItem } from '../components/incident_actions.js';
 import { fill, h, when } from '../dom.js';
-import { assetStatus, nameOf, t, type Key } from '../i18n.js';
-import { incidentActions } from '../components/incident_actions.js';
+import { assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
@@ -30,19 +30,11 @@ export const chiefPage: Page = async (root) => {
   async function loadIncidents() {
     const pages = await Promise.all(rows.map((grid) => getJson('/api/incidents', { query: { grid, status: 'open,handled', limit: 200 } })));
     const items = pages.flatMap((p) => p.items).sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.reported_at.localeCompare(b.reported_at));
-    fill(list, ...(items.length ? items.map((i) => incidentItem(i)) : [h('li', {}, t('none'))]));
-  }
-  function incidentItem(i: Schema<'IncidentSummary'>): HTMLElement {
-    const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no, 'data-grid': i.grid?.code ?? '' },
-      h('button', { type: 'button', class: 'link' }, `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status}${i.overdue ? ` · ${t('overdue')}` : ''}`),
-      h('small', {}, ` ${i.grid?.code ?? ''} · ${when(i.reported_at)}`));
-    li.querySelector('button')!.addEventListener('click', () => {
-      map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
-      const open = li.querySelector('.actions');
-      if (open) open.remove();
-      else li.append(incidentActions(i.id, departments, () => { void loadIncidents(); refreshPoints(map, 'incidents', gridQuery); }));
-    });
-    return li;
+    const onDone = () => {
+      void loadIncidents();
+      refreshPoints(map, 'incidents', gridQuery);
+    };
+    fill(list, ...(items.length ? items.map((i) => incidentListItem(i, `${i.grid?.code ?? ''} · ${when(i.reported_at)}`, map, departments, onDone)) : [h('li', {}, t('none'))]));
   }
   await loadIncidents().catch((err) => fill(list, h('li', { class: 'error' }, String(err.message ?? err))));
   const assetPages = await Promise.all(rows.map((grid) => getJson('/api/assets', { query: { grid, limit: 100 } }).catch(() => null)));
