@@ -29,6 +29,8 @@ const STRINGS = {
   closed: ['已结案', 'Closed'],
   cancelled: ['不予立案', 'Cancelled'],
   merged: ['已合并', 'Merged'],
+  rerouted: ['随网格调整改派', 'Re-routed to the new grid'],
+  grid: ['网格', 'Grid'],
   overdue: ['超期', 'Overdue'],
   assetNormal: ['完好', 'Normal'],
   assetDamaged: ['损坏', 'Damaged'],
@@ -211,6 +213,11 @@ export function assetStatus(status: string | null | undefined): string {
   if (!status) return '';
   const key = `asset${status[0].toUpperCase()}${status.slice(1)}`;
   return key in STRINGS ? t(key as Key) : status;
+}
+
+/** The label of a status, level or workflow step by its code (`open`, `centre`, `dispatch`); an unknown code as it is. */
+export function word(code: string): string {
+  return Object.hasOwn(STRINGS, code) ? t(code as Key) : code;
 }
 
 /** Pick the Chinese or English name of a thing that has both. */

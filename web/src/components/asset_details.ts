@@ -1,6 +1,7 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import { ApiError, getJson, patchJson, type Answer } from '../api.js';
-import { fill, h, when } from '../dom.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
 import { ASSET_STATUSES, assetStatus, t } from '../i18n.js';
 import { refreshPoints } from '../map/map_view.js';
 

@@ -1,7 +1,8 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import { ApiError, getJson, postJson, type Schema } from '../api.js';
-import { fill, h, when } from '../dom.js';
-import { nameOf, t, type Key } from '../i18n.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
+import { nameOf, t, word } from '../i18n.js';
 
 /** Actions whose form needs a department, a note, or hours. */
 const NEEDS_NOTE = ['handle', 'cancel', 'reject', 'defer'];
@@ -47,11 +48,11 @@ export function incidentActions(id: number, departments: Schema<'Department'>[],
               msg.textContent = err instanceof ApiError ? err.detail : String(err);
             }
           },
-        }, t(a as Key) || a),
+        }, word(a)),
       );
     fill(box,
       d.description ? h('p', {}, d.description) : null,
-      h('ol', { class: 'history' }, ...d.history.map((s) => h('li', {}, when(s.at), ' · ', t(s.action as Key) || s.action, s.actor ? ` · ${s.actor}` : '', s.note ? ` · ${s.note}` : ''))),
+      h('ol', { class: 'history' }, ...d.history.map((s) => h('li', {}, when(s.at), ' · ', word(s.action), s.actor ? ` · ${s.actor}` : '', s.note ? ` · ${s.note}` : ''))),
       buttons.length ? h('div', { class: 'row' }, note, photo) : h('p', {}, t('none')),
       d.allowed_actions.includes('dispatch') ? h('label', {}, t('department'), dept) : null,
       d.allowed_actions.includes('defer') ? h('label', {}, 'h', hours) : null,
@@ -73,7 +74,7 @@ export function incidentListItem(
   onDone: () => void,
   { level = false }: { level?: boolean } = {},
 ): HTMLElement {
-  const label = `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status}${level ? ` · ${i.level}` : ''}${i.overdue ? ` · ${t('overdue')}` : ''}`;
+  const label = `${i.case_no} · ${nameOf(i.category)} · ${word(i.status)}${level ? ` · ${word(i.level)}` : ''}${i.overdue ? ` · ${t('overdue')}` : ''}`;
   const button = h('button', { type: 'button', class: 'link' }, label);
   const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no, 'data-grid': i.grid?.code ?? '' }, button, h('small', {}, ` ${note}`));
   button.addEventListener('click', () => {

@@ -4,7 +4,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { ApiError, boundsOf, getJson, type Schema } from '../api.js';
 import { h } from '../dom.js';
-import { assetStatus, nameOf, t, type Key } from '../i18n.js';
+import { assetStatus, nameOf, t, word, type Key } from '../i18n.js';
 import { CLASS_COLOURS, ICON_PREFIX, addAssetIcons, iconSvg } from './icons.js';
 import { STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
 
@@ -97,7 +97,7 @@ async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
     if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('overdue', p.overdue));
     return h('div', { class: 'popup', 'data-incident': String(f.id) },
       h('h3', {}, t('incidents'), ' #', String(f.id)),
-      row('category', p.category_code), row('status', t(p.status as Key) ?? p.status), row('level', p.level),
+      row('category', p.category_code), row('status', word(p.status)), row('level', word(p.level)),
       row('overdue', p.overdue ? '✔' : '—'), row('ageHours', p.age_hours), row('grids', p.grid_code));
   }
   return h('div', { class: 'popup' }, h('h3', {}, nameOf({ name: p.name, name_en: p.name_en })), h('small', {}, p.code));

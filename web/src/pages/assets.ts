@@ -1,6 +1,7 @@
 import { ApiError, getJson, postForm, postJson, queryString, type Answer, type Params, type Schema } from '../api.js';
 import { assetListItem } from '../components/asset_details.js';
-import { fill, h, when } from '../dom.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
 import { ASSET_STATUSES, assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';

@@ -1,7 +1,8 @@
 import { getJson, type Schema } from '../api.js';
 import { incidentListItem } from '../components/incident_actions.js';
-import { fill, h, when } from '../dom.js';
-import { t, type Key } from '../i18n.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
+import { t, word } from '../i18n.js';
 import { createMap, layerToggles, legend, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
@@ -12,8 +13,8 @@ export const centrePage: Page = async (root) => {
   if (!user) return;
   const status = h('select', { name: 'status' },
     h('option', { value: 'open,handled' }, `${t('open')} + ${t('handled')}`),
-    ...['open', 'handled', 'closed', 'cancelled'].map((s) => h('option', { value: s }, t(s as Key))));
-  const level = h('select', { name: 'level' }, h('option', { value: '' }, t('allLevels')), ...['grid', 'community', 'centre', 'department'].map((l) => h('option', { value: l }, l)));
+    ...['open', 'handled', 'closed', 'cancelled'].map((s) => h('option', { value: s }, word(s))));
+  const level = h('select', { name: 'level' }, h('option', { value: '' }, t('allLevels')), ...['grid', 'community', 'centre', 'department'].map((l) => h('option', { value: l }, word(l))));
   const overdue = h('input', { type: 'checkbox', name: 'overdue' });
   const live = h('span', { class: 'live', 'aria-live': 'polite' });
   const list = h('ul', { class: 'incident-list', id: 'queue' });

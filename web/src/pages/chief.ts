@@ -1,7 +1,8 @@
 import { getJson } from '../api.js';
 import { assetListItem } from '../components/asset_details.js';
 import { incidentListItem } from '../components/incident_actions.js';
-import { fill, h, when } from '../dom.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
 import { assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';

@@ -1,6 +1,7 @@
 import * as maplibregl from 'maplibre-gl';
 import { ApiError, getJson, postJson, type Schema } from '../api.js';
-import { fill, h, when } from '../dom.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
 import { nameOf, t } from '../i18n.js';
 import { createMap, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
