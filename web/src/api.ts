@@ -115,18 +115,3 @@ export async function logout(): Promise<void> {
   localStorage.removeItem(SESSION_HINT);
   me = null;
 }
-
-/** Bounds [w, s, e, n] of a GeoJSON geometry. */
-export function boundsOf(geometry: { coordinates: unknown }): [number, number, number, number] {
-  const b: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]);
-      b[1] = Math.min(b[1], c[1] as number);
-      b[2] = Math.max(b[2], c[0]);
-      b[3] = Math.max(b[3], c[1] as number);
-    } else if (Array.isArray(c)) c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return b;
-}

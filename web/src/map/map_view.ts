@@ -2,9 +2,11 @@ import * as maplibregl from 'maplibre-gl';
 import type { MapGeoJSONFeature } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { ApiError, boundsOf, getJson, type Schema } from '../api.js';
+import type { MultiPolygon } from 'geojson';
+import { ApiError, getJson, type Schema } from '../api.js';
 import { h } from '../dom.js';
 import { assetStatus, nameOf, t, word, type Key } from '../i18n.js';
+import { boundsOf, tileJsonBounds } from './bounds.js';
 import { CLASS_COLOURS, ICON_PREFIX, addAssetIcons, iconSvg } from './icons.js';
 import { STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
 
@@ -30,7 +32,7 @@ export function createMap(container: HTMLElement, opts: StyleOptions & { popups?
   // Pages that zoom somewhere else (a grid, the chief's grids) pass fit: false.
   if (opts.fit !== false) {
     getJson('/tiles/{layer}.json', { path: { layer: 'offices' } })
-      .then((tj) => map.fitBounds(tj.bounds as [number, number, number, number], { padding: 20, duration: 0 }))
+      .then((tj) => map.fitBounds(tileJsonBounds(tj.bounds), { padding: 20, duration: 0 }))
       .catch(() => undefined);
   }
   // The asset icons are drawn in the page: added once the style is there, and again whenever the style asks.
@@ -61,7 +63,8 @@ export function refreshBoundaries(map: maplibregl.Map): void {
 export async function zoomToArea(map: maplibregl.Map, code: string): Promise<Schema<'AreaFeature'> | null> {
   try {
     const area = await getJson('/api/areas/{code}', { path: { code } });
-    map.fitBounds(boundsOf(area.geometry), { padding: 30, duration: 300 });
+    // The document types an area's coordinates loosely (unknown[]); they are a MultiPolygon's.
+    map.fitBounds(boundsOf(area.geometry as MultiPolygon), { padding: 30, duration: 300 });
     return area;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
