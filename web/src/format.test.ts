@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { figureText, monthOf, percent, when } from './format.js';
+import { areaText, figureText, monthOf, percent, when } from './format.js';
 
 describe('when', () => {
   it('writes a time in office time (UTC+8) in either language', () => {
@@ -31,6 +31,19 @@ describe('percent', () => {
     expect(percent(1)).toBe('100.0%');
     expect(percent(0)).toBe('0.0%');
     expect(percent(null)).toBe('—');
+  });
+});
+
+describe('areaText', () => {
+  it('writes m² up to a tenth of a km², rounded, with thousands separated', () => {
+    expect(areaText(0.4)).toBe('0 m²');
+    expect(areaText(1234.5)).toBe('1,235 m²');
+    expect(areaText(99_999)).toBe('99,999 m²');
+  });
+
+  it('writes km² with two decimals above', () => {
+    expect(areaText(100_000)).toBe('0.10 km²');
+    expect(areaText(3_421_000)).toBe('3.42 km²');
   });
 });
 

@@ -20,6 +20,11 @@ export function percent(rate: number | null): string {
   return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
 }
 
+/** An area for people: m² up to a tenth of a km², km² above (`1,234 m²`, `3.42 km²`). */
+export function areaText(m2: number): string {
+  return m2 < 100_000 ? `${Math.round(m2).toLocaleString('en')} m²` : `${(m2 / 1e6).toFixed(2)} km²`;
+}
+
 /** A figure of a table: a count as it is, a rate as a percentage, a yes/no as ✔/✘, nothing as a dash. */
 export function figureText(value: number | boolean | null | undefined, rate = false): string {
   if (value === null || value === undefined) return '—';
