@@ -1,6 +1,7 @@
 /** Calls to the Gridwork API: JSON in and out, the session in its cookie, problems as typed errors. */
-import { apiUrl, type Answer, type PathWith, type Request, type RequestArgs, type Schema, type UrlParams } from './api/contract.js';
+import { apiUrl, type Answer, type ApiRequest, type PathWith, type RequestArgs, type Schema, type UrlParams } from './api/contract.js';
 
+/** What the pages need of the API's contract, from the one place they call it. */
 export { queryString, type Answer, type Params, type Schema } from './api/contract.js';
 
 /** An error answer of the API (RFC 9457 problem), with its status and what to fix. */
@@ -59,7 +60,7 @@ export async function patchJson<P extends PathWith<'patch'>>(path: P, ...[reques
 }
 
 /** POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1). */
-export function postForm<P extends PathWith<'post'>>(path: P, request: Request<P, 'post'> & { body: FormData }, onProgress: (sent: number) => void): Promise<Answer<P, 'post'>> {
+export function postForm<P extends PathWith<'post'>>(path: P, request: ApiRequest<P, 'post'> & { body: FormData }, onProgress: (sent: number) => void): Promise<Answer<P, 'post'>> {
   const url = apiUrl(path, request as UrlParams);
   // fetch cannot tell how far an upload is; a file of a million assets takes a while to send.
   return new Promise((resolve, reject) => {

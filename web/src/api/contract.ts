@@ -23,10 +23,10 @@ export type Body<P extends ApiPath, M extends Method> =
   Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
 /** What a call sends: its parameters, and a body as JSON or, for the multipart forms the document leaves out, a FormData. */
-export type Request<P extends ApiPath, M extends Method> = Params<P, M> & { body?: Body<P, M> | FormData };
+export type ApiRequest<P extends ApiPath, M extends Method> = Params<P, M> & { body?: Body<P, M> | FormData };
 
 /** The request as the last argument of a call: optional when nothing in it is required. */
-export type RequestArgs<P extends ApiPath, M extends Method> = object extends Request<P, M> ? [request?: Request<P, M>] : [request: Request<P, M>];
+export type RequestArgs<P extends ApiPath, M extends Method> = object extends ApiRequest<P, M> ? [request?: ApiRequest<P, M>] : [request: ApiRequest<P, M>];
 
 type SuccessStatus = 200 | 201 | 202 | 204;
 type Responses<P extends ApiPath, M extends Method> = Operation<P, M> extends { responses: infer R } ? R : never;
