@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
+    // web/**: the web app's pure modules (routing, formatting, i18n, geometry), in node: they touch no DOM.
+    include: ['server/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts', 'web/**/*.test.ts'],
     // *.native.test.ts need what only native PostGIS has (ST_AsMVT): run with DATABASE_URL, as CI does.
     exclude: ['**/node_modules/**', ...(process.env.DATABASE_URL ? [] : ['**/*.native.test.ts'])],
     globalSetup: ['test/global_setup.ts'],

@@ -31,12 +31,12 @@ const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json
 
 /**
  * Build the express app from its dependencies; it never listens (main.ts does, tests use supertest). The
- * app has its own tiles (sources and cache) unless `tiles` hands it some to watch from outside.
+ * app has its own tiles (sources and cache) unless `tiles` hands it some to watch from outside; a
+ * registry passed in is filled with the routes, for the OpenAPI document (scripts/gen_api_types.ts).
  */
-export function createApp({ db, config, logger, tiles }: { db: Db; config: Config; logger?: Logger; tiles?: TileService }): express.Express {
+export function createApp({ db, config, logger, tiles, registry = new RouteRegistry() }: { db: Db; config: Config; logger?: Logger; tiles?: TileService; registry?: RouteRegistry }): express.Express {
   const log = logger ?? pino({ level: config.logLevel });
   const ctx: AppContext = { db, config, logger: log, tiles: tiles ?? new TileService(db) };
-  const registry = new RouteRegistry();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

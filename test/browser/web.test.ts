@@ -225,6 +225,41 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await page.close();
   }, 120_000);
 
+  it('warns a planner of a grid drawn crossing itself before sending it, and sends it only when asked', async () => {
+    const { page, errors } = await ctx.open('#/login?next=%23%2Fplanner');
+    const prompts: string[] = [];
+    page.on('dialog', (d) => {
+      prompts.push(d.message());
+      void d.accept('BOWTIE-1');
+    });
+    await loginThroughForm(page, 'planner', TEST_PASSWORD);
+    await page.waitForSelector('#planner-map canvas');
+    await waitForMapIdle(page);
+    const plansBefore = Number((await ctx.test.db.knex('plans').count({ n: '*' }))[0].n);
+    // A bow tie: four corners of a square, clicked crosswise, then the first one again to close it.
+    await page.click('.panel button:has-text("画网格")');
+    const box = (await page.locator('#planner-map canvas').boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    for (const [dx, dy] of [[-80, -80], [80, 80], [80, -80], [-80, 80], [-80, -80]]) {
+      await page.mouse.click(cx + dx, cy + dy);
+      await page.waitForTimeout(300);
+    }
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toMatch(/面积 [\d,.]+ (m²|km²)/);
+    await page.click('.panel button:has-text("校验")');
+    await page.waitForSelector('.report h3');
+    expect(await page.locator('.report h3').textContent()).toMatch(/^✖ 图形有问题，尚未提交 · 1 个网格/);
+    expect(await page.locator('.report .problems li').allTextContents()).toEqual(['BOWTIE-1: 自相交']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'planner-shape-problems.png') });
+    expect(Number((await ctx.test.db.knex('plans').count({ n: '*' }))[0].n)).toBe(plansBefore);
+    // Sent anyway: the server checks it and finds it invalid too.
+    await page.click('.report button:has-text("仍然提交校验")');
+    await page.waitForFunction(() => /^#\d+ · ✖/.test(document.querySelector('.report h3')?.textContent ?? ''));
+    expect(Number((await ctx.test.db.knex('plans').count({ n: '*' }))[0].n)).toBe(plansBefore + 1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('lets a planner check a file of assets, see its bad rows by line, import it once good, mark an asset damaged, and add one on the map', async () => {
     const grid = await gridOf('chief02');
     const [lon, lat] = await insideGrid(grid);

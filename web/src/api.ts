@@ -1,4 +1,8 @@
 /** Calls to the Gridwork API: JSON in and out, the session in its cookie, problems as typed errors. */
+import { apiUrl, type Answer, type ApiRequest, type PathWith, type RequestArgs, type Schema, type UrlParams } from './api/contract.js';
+
+/** What the pages need of the API's contract, from the one place they call it. */
+export { queryString, type Answer, type Params, type Schema } from './api/contract.js';
 
 /** An error answer of the API (RFC 9457 problem), with its status and what to fix. */
 export class ApiError extends Error {
@@ -30,30 +34,34 @@ async function parse<T>(res: Response, url: string): Promise<T> {
   return answer<T>(res.status, res.statusText, await res.text(), url);
 }
 
-/** GET a JSON resource. */
-export async function getJson<T>(url: string): Promise<T> {
-  return parse<T>(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
+/** A request's JSON body, or its FormData as multipart. */
+function bodyOf(init: RequestInit, body: unknown): RequestInit {
+  if (body instanceof FormData) return { ...init, body };
+  if (body === undefined) return init;
+  return { ...init, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+}
+
+/** GET a JSON resource by its path in the API document: `getJson('/api/assets/{id}', { path: { id } })`. */
+export async function getJson<P extends PathWith<'get'>>(path: P, ...[request]: RequestArgs<P, 'get'>): Promise<Answer<P, 'get'>> {
+  const url = apiUrl(path, request as UrlParams);
+  return parse(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
 }
 
 /** POST JSON (or a FormData as multipart) and read the JSON answer. */
-export async function postJson<T>(url: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method: 'POST', credentials: 'same-origin' };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
-  }
-  return parse<T>(await fetch(url, init), url);
+export async function postJson<P extends PathWith<'post'>>(path: P, ...[request]: RequestArgs<P, 'post'>): Promise<Answer<P, 'post'>> {
+  const url = apiUrl(path, request as UrlParams);
+  return parse(await fetch(url, bodyOf({ method: 'POST', credentials: 'same-origin' }, request?.body)), url);
 }
 
 /** PATCH with a JSON body and read the JSON answer. */
-export async function patchJson<T>(url: string, body: unknown): Promise<T> {
-  const init: RequestInit = { method: 'PATCH', credentials: 'same-origin', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
-  return parse<T>(await fetch(url, init), url);
+export async function patchJson<P extends PathWith<'patch'>>(path: P, ...[request]: RequestArgs<P, 'patch'>): Promise<Answer<P, 'patch'>> {
+  const url = apiUrl(path, request as UrlParams);
+  return parse(await fetch(url, bodyOf({ method: 'PATCH', credentials: 'same-origin' }, request?.body)), url);
 }
 
 /** POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1). */
-export function postForm<T>(url: string, form: FormData, onProgress: (sent: number) => void): Promise<T> {
+export function postForm<P extends PathWith<'post'>>(path: P, request: ApiRequest<P, 'post'> & { body: FormData }, onProgress: (sent: number) => void): Promise<Answer<P, 'post'>> {
+  const url = apiUrl(path, request as UrlParams);
   // fetch cannot tell how far an upload is; a file of a million assets takes a while to send.
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -63,24 +71,18 @@ export function postForm<T>(url: string, form: FormData, onProgress: (sent: numb
     xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onProgress(e.loaded / e.total));
     xhr.addEventListener('load', () => {
       try {
-        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText, url));
+        resolve(answer<Answer<P, 'post'>>(xhr.status, xhr.statusText, xhr.responseText, url));
       } catch (err) {
         reject(err);
       }
     });
     xhr.addEventListener('error', () => reject(new ApiError(0, 'the upload failed (network)', url)));
-    xhr.send(form);
+    xhr.send(request.body);
   });
 }
 
-/** The logged-in user as /api/me answers. */
-export interface Me {
-  id: number;
-  username: string;
-  display_name: string;
-  role: 'admin' | 'planner' | 'community' | 'chief' | 'department' | 'staff';
-  scope: string[];
-}
+/** The logged-in user, as /api/me and the login answer it. */
+export type Me = Schema<'LoginResponse'>['user'];
 
 let me: Me | null | undefined;
 
@@ -92,7 +94,7 @@ export async function currentUser(): Promise<Me | null> {
   if (me !== undefined) return me;
   if (!localStorage.getItem(SESSION_HINT)) return (me = null);
   try {
-    me = await getJson<Me>('/api/me');
+    me = await getJson('/api/me');
   } catch {
     me = null;
     localStorage.removeItem(SESSION_HINT);
@@ -102,7 +104,7 @@ export async function currentUser(): Promise<Me | null> {
 
 /** Log in (the server sets the session cookie). */
 export async function login(username: string, password: string): Promise<Me> {
-  const res = await postJson<{ user: Me }>('/api/auth/login', { username, password });
+  const res = await postJson('/api/auth/login', { body: { username, password } });
   me = res.user;
   localStorage.setItem(SESSION_HINT, '1');
   return me;
@@ -113,62 +115,4 @@ export async function logout(): Promise<void> {
   await postJson('/api/auth/logout').catch(() => undefined);
   localStorage.removeItem(SESSION_HINT);
   me = null;
-}
-
-/** A grid, community or office as /api/areas answers. */
-export interface AreaFeature {
-  type: 'Feature';
-  id: string;
-  properties: {
-    code: string;
-    name: string;
-    name_en: string;
-    level: 'office' | 'community' | 'grid';
-    parent_code: string | null;
-    chief?: { name: string; name_en?: string; phone: string | null } | null;
-  };
-  geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
-}
-
-/** An incident as GET /api/incidents lists it. */
-export interface IncidentSummary {
-  id: number;
-  case_no: string;
-  status: string;
-  level: string;
-  category: { code: string; name: string; name_en: string };
-  description: string;
-  lon: number;
-  lat: number;
-  grid: { code: string; name: string } | null;
-  department: { code: string; name: string } | null;
-  assignee: { name: string; phone: string | null } | null;
-  due_at: string | null;
-  overdue: boolean;
-  version: number;
-  reported_at: string;
-}
-
-/** An incident category. */
-export interface Category {
-  code: string;
-  name: string;
-  name_en: string;
-  class_name: string;
-  class_name_en: string;
-}
-
-/** Bounds [w, s, e, n] of a GeoJSON geometry. */
-export function boundsOf(geometry: { coordinates: unknown }): [number, number, number, number] {
-  const b: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]);
-      b[1] = Math.min(b[1], c[1] as number);
-      b[2] = Math.max(b[2], c[0]);
-      b[3] = Math.max(b[3], c[1] as number);
-    } else if (Array.isArray(c)) c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return b;
 }

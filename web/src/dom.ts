@@ -1,4 +1,3 @@
-import { currentLang } from './i18n.js';
 /** A tiny element builder: h('div', {class: 'x'}, 'text', child). */
 
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
@@ -20,11 +19,4 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 /** Replace the children of an element. */
 export function fill(el: Element, ...children: Child[]): void {
   el.replaceChildren(...children.filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
-}
-
-/** Format an ISO time for people. */
-export function when(iso: string | null | undefined): string {
-  // Office time (Asia/Shanghai) wherever the browser is: deadlines are counted in the office's working
-  // hours, and a deadline of 10:00 should read 10:00 on a phone set to another zone too.
-  return iso ? new Date(iso).toLocaleString(currentLang() === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai' }) : '—';
 }

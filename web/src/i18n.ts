@@ -29,6 +29,8 @@ const STRINGS = {
   closed: ['已结案', 'Closed'],
   cancelled: ['不予立案', 'Cancelled'],
   merged: ['已合并', 'Merged'],
+  rerouted: ['随网格调整改派', 'Re-routed to the new grid'],
+  grid: ['网格', 'Grid'],
   overdue: ['超期', 'Overdue'],
   assetNormal: ['完好', 'Normal'],
   assetDamaged: ['损坏', 'Damaged'],
@@ -102,6 +104,12 @@ const STRINGS = {
   gaps: ['缝隙', 'Gaps'],
   invalidGeoms: ['无效图形', 'Invalid shapes'],
   outsideParent: ['超出上级', 'Outside parent'],
+  shapeProblems: ['图形有问题，尚未提交', 'Shape problems, not sent yet'],
+  selfIntersection: ['自相交', 'Self-intersection'],
+  invalidShape: ['无效图形', 'Invalid shape'],
+  noArea: ['没有面积', 'No area'],
+  sendAnyway: ['仍然提交校验', 'Send to check anyway'],
+  area: ['面积', 'Area'],
   published: ['已发布', 'Published'],
   repair: ['修复', 'Repair'],
   impactGrids: ['改动 / 新增 / 撤销的网格', 'Grids changed / new / retired'],
@@ -211,6 +219,11 @@ export function assetStatus(status: string | null | undefined): string {
   if (!status) return '';
   const key = `asset${status[0].toUpperCase()}${status.slice(1)}`;
   return key in STRINGS ? t(key as Key) : status;
+}
+
+/** The label of a status, level or workflow step by its code (`open`, `centre`, `dispatch`); an unknown code as it is. */
+export function word(code: string): string {
+  return Object.hasOwn(STRINGS, code) ? t(code as Key) : code;
 }
 
 /** Pick the Chinese or English name of a thing that has both. */

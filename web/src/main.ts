@@ -3,6 +3,7 @@ import { currentUser, logout } from './api.js';
 import { h } from './dom.js';
 import { currentLang, setLang, t, type Key } from './i18n.js';
 import type { Page } from './page.js';
+import { isCurrent, parseRoute } from './route.js';
 import { appraisalPage } from './pages/appraisal.js';
 import { assetsPage } from './pages/assets.js';
 import { boardPage } from './pages/board.js';
@@ -33,14 +34,6 @@ const NAV: [string, Key][] = [['#/', 'map'], ['#/report', 'report'], ['#/track',
 
 let cleanup: (() => void) | void;
 
-/** Parse the hash into a page name, a path argument and the query. */
-function route(): { name: string; arg: string; query: URLSearchParams } {
-  const hash = location.hash.replace(/^#\/?/, '');
-  const [path, qs = ''] = hash.split('?');
-  const [name = '', ...rest] = path.split('/');
-  return { name, arg: decodeURIComponent(rest.join('/')), query: new URLSearchParams(qs) };
-}
-
 async function header(): Promise<HTMLElement> {
   const user = await currentUser();
   const lang = h('button', { type: 'button', class: 'lang', title: 'Language / 语言' }, currentLang() === 'zh' ? 'EN' : '中文');
@@ -53,7 +46,7 @@ async function header(): Promise<HTMLElement> {
     : h('a', { href: `#/login?next=${encodeURIComponent(location.hash || '#/')}` }, t('login'));
   // The appraisal is linked for the command centre and communities (the page itself also admits chiefs and departments).
   const links: [string, Key][] = user && ['admin', 'community'].includes(user.role) ? [...NAV, ['#/appraisal', 'appraisal']] : NAV;
-  const nav = h('nav', {}, ...links.map(([href, key]) => h('a', { href, class: location.hash.startsWith(href) && href !== '#/' ? 'active' : undefined }, t(key))));
+  const nav = h('nav', {}, ...links.map(([href, key]) => h('a', { href, class: isCurrent(location.hash, href) ? 'active' : undefined }, t(key))));
   return h('header', { class: 'top' }, h('a', { href: '#/', class: 'brand' }, 'Gridwork ', h('span', {}, t('app'))), nav, h('div', { class: 'account' }, account, lang));
 }
 
@@ -63,7 +56,7 @@ async function render(): Promise<void> {
   document.title = `Gridwork ${t('app')}`;
   if (typeof cleanup === 'function') cleanup();
   const app = document.getElementById('app')!;
-  const { name, arg, query } = route();
+  const { name, arg, query } = parseRoute(location.hash);
   const page = PAGES[name] ?? viewerPage;
   const main = h('main', { class: `page page-${name || 'map'}` });
   app.replaceChildren(await header(), main);

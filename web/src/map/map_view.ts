@@ -2,9 +2,11 @@ import * as maplibregl from 'maplibre-gl';
 import type { MapGeoJSONFeature } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { ApiError, boundsOf, getJson, type AreaFeature } from '../api.js';
+import type { MultiPolygon } from 'geojson';
+import { ApiError, getJson, type Schema } from '../api.js';
 import { h } from '../dom.js';
-import { assetStatus, nameOf, t, type Key } from '../i18n.js';
+import { assetStatus, nameOf, t, word, type Key } from '../i18n.js';
+import { boundsOf, tileJsonBounds } from './bounds.js';
 import { CLASS_COLOURS, ICON_PREFIX, addAssetIcons, iconSvg } from './icons.js';
 import { STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
 
@@ -29,8 +31,8 @@ export function createMap(container: HTMLElement, opts: StyleOptions & { popups?
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   // Pages that zoom somewhere else (a grid, the chief's grids) pass fit: false.
   if (opts.fit !== false) {
-    getJson<{ bounds: [number, number, number, number] }>('/tiles/offices.json')
-      .then((tj) => map.fitBounds(tj.bounds, { padding: 20, duration: 0 }))
+    getJson('/tiles/{layer}.json', { path: { layer: 'offices' } })
+      .then((tj) => map.fitBounds(tileJsonBounds(tj.bounds), { padding: 20, duration: 0 }))
       .catch(() => undefined);
   }
   // The asset icons are drawn in the page: added once the style is there, and again whenever the style asks.
@@ -58,10 +60,11 @@ export function refreshBoundaries(map: maplibregl.Map): void {
 }
 
 /** Zoom to an area by code; false when there is no such area. */
-export async function zoomToArea(map: maplibregl.Map, code: string): Promise<AreaFeature | null> {
+export async function zoomToArea(map: maplibregl.Map, code: string): Promise<Schema<'AreaFeature'> | null> {
   try {
-    const area = await getJson<AreaFeature>(`/api/areas/${encodeURIComponent(code)}`);
-    map.fitBounds(boundsOf(area.geometry), { padding: 30, duration: 300 });
+    const area = await getJson('/api/areas/{code}', { path: { code } });
+    // The document types an area's coordinates loosely (unknown[]); they are a MultiPolygon's.
+    map.fitBounds(boundsOf(area.geometry as MultiPolygon), { padding: 30, duration: 300 });
     return area;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
@@ -77,7 +80,7 @@ function row(label: Key, value: unknown): HTMLElement {
 async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
   const p = f.properties;
   if (f.sourceLayer === 'grids') {
-    const area = await getJson<AreaFeature>(`/api/areas/${encodeURIComponent(p.code)}`).catch(() => null);
+    const area = await getJson('/api/areas/{code}', { path: { code: p.code } }).catch(() => null);
     const chief = area?.properties.chief;
     return h('div', { class: 'popup' },
       h('h3', {}, nameOf({ name: p.name, name_en: p.name_en }), ' ', h('small', {}, p.code)),
@@ -87,17 +90,17 @@ async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
   }
   if (f.sourceLayer === 'assets') {
     if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('category', p.category_code));
-    const a = await getJson<{ code: string; category_name: string; category_name_en: string; grid_code: string | null }>(`/api/assets/${f.id}`).catch(() => null);
+    const a = await getJson('/api/assets/{id}', { path: { id: Number(f.id) } }).catch(() => null);
     return h('div', { class: 'popup' },
       h('h3', {}, t('assets'), ' ', h('small', {}, a?.code ?? `#${f.id}`)),
-      row('category', a ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : p.category_code), row('status', assetStatus(p.status)), row('grids', a?.grid_code),
+      row('category', a ? nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en }) : p.category_code), row('status', assetStatus(p.status)), row('grids', a?.grid_code),
       h('p', {}, h('a', { href: `#/report?asset=${f.id}${a?.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
   }
   if (f.sourceLayer === 'incidents') {
     if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('overdue', p.overdue));
     return h('div', { class: 'popup', 'data-incident': String(f.id) },
       h('h3', {}, t('incidents'), ' #', String(f.id)),
-      row('category', p.category_code), row('status', t(p.status as Key) ?? p.status), row('level', p.level),
+      row('category', p.category_code), row('status', word(p.status)), row('level', word(p.level)),
       row('overdue', p.overdue ? '✔' : '—'), row('ageHours', p.age_hours), row('grids', p.grid_code));
   }
   return h('div', { class: 'popup' }, h('h3', {}, nameOf({ name: p.name, name_en: p.name_en })), h('small', {}, p.code));
@@ -136,7 +139,7 @@ export function legend(): HTMLElement {
   const swatch = (colour: string, label: string) => h('li', {}, h('i', { style: `background:${colour}` }), label);
   const classes = [['01', '公用设施', 'Utilities'], ['02', '道路交通', 'Road traffic'], ['03', '市容环境', 'City appearance'], ['04', '园林绿化', 'Landscaping'], ['05', '房屋土地', 'Housing']];
   const icons = h('ul', { class: 'asset-icons' });
-  getJson<AssetCategory[]>('/api/asset-categories')
+  getJson('/api/asset-categories')
     .then((cats) => icons.append(...cats.map((c) => h('li', { 'data-category': c.code }, iconSvg(c.code), nameOf(c)))))
     .catch(() => undefined);
   return h('div', { class: 'legend' },
@@ -148,13 +151,6 @@ export function legend(): HTMLElement {
       swatch(STATUS_COLOURS.handled, `${t('incidents')}: ${t('handled')}`),
       swatch(STATUS_COLOURS.overdue, `${t('incidents')}: ${t('overdue')}`)),
     h('details', { class: 'asset-legend', open: true }, h('summary', {}, t('assetIcons')), icons));
-}
-
-/** A category of the asset dictionary as /api/asset-categories answers. */
-interface AssetCategory {
-  code: string;
-  name: string;
-  name_en: string;
 }
 
 /** A search box: a grid code zooms to the grid; otherwise an asset code is looked up. */
@@ -178,16 +174,12 @@ export function searchBox(map: maplibregl.Map): HTMLElement {
   return form;
 }
 
-/** The position of an asset by its code, through the assets API when it is there. */
+/** The position of an asset by its code (exact, as on its plate). */
 async function findAsset(code: string): Promise<[number, number] | null> {
   try {
-    const res = await getJson<{ features?: { properties: { code: string }; geometry: { coordinates: [number, number] } }[]; items?: { code: string; lon: number; lat: number }[] }>(
-      `/api/assets?code=${encodeURIComponent(code)}&limit=5`,
-    );
-    const f = res.features?.find((x) => x.properties.code === code);
-    if (f) return f.geometry.coordinates;
-    const i = res.items?.find((x) => x.code === code);
-    return i ? [i.lon, i.lat] : null;
+    const res = await getJson('/api/assets', { query: { code, limit: 5 } });
+    const a = res.items.find((x) => x.code === code);
+    return a ? [a.lon, a.lat] : null;
   } catch {
     return null;
   }

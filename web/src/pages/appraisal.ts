@@ -1,57 +1,25 @@
 import type { ExpressionSpecification } from 'maplibre-gl';
-import { getJson } from '../api.js';
-import { fill, h, when } from '../dom.js';
-import { t, type Key } from '../i18n.js';
+import { getJson, type Answer, type Params, type Schema } from '../api.js';
+import { fill, h } from '../dom.js';
+import { figureText, monthOf, percent, when } from '../format.js';
+import { t, word, type Key } from '../i18n.js';
 import { createMap } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 import './appraisal.css';
 
 /** Row kinds of GET /api/appraisal. */
-const KINDS = ['chief', 'grid', 'community', 'department'] as const;
-type By = (typeof KINDS)[number];
+type By = Schema<'Appraisal'>['by'];
+const KINDS: readonly By[] = ['chief', 'grid', 'community', 'department'];
 
 /** Figures that list their incidents at /api/appraisal/items. */
-type CountFigure = 'reported' | 'found' | 'missed' | 'handled' | 'due' | 'deferred' | 'closed' | 'closed_on_time' | 'rework' | 'overdue';
+type CountFigure = Params<'/api/appraisal/items', 'get'>['query']['figure'];
 
-/** One row of GET /api/appraisal (the figures this page shows). */
-interface Row {
-  rank: number;
-  key: string;
-  code: string;
-  name: string;
-  grids?: string[];
-  found: number | null;
-  missed: number | null;
-  handled: number;
-  closed: number;
-  closed_on_time: number;
-  closure_rate: number | null;
-  on_time_rate: number | null;
-  rework: number;
-  overdue: number;
-  target_met: boolean | null;
-  items: Record<string, string>;
-}
-
-interface Appraisal {
-  month: string;
-  by: By;
-  rows: Row[];
-  definitions: Record<string, string>;
-}
-
-interface Items {
-  figure: string;
-  definition: string;
-  total: number;
-  items: { id: number; case_no: string; status: string; grid_code: string | null; reported_at: string; due_at?: string | null; closed_at?: string | null }[];
-}
-
+/** One row of GET /api/appraisal. */
+type Row = Schema<'AppraisalRow'>;
+type Appraisal = Schema<'Appraisal'>;
+type Trend = Answer<'/api/appraisal/trend', 'get'>;
 type Figures = Pick<Row, 'found' | 'missed' | 'handled' | 'closure_rate' | 'on_time_rate' | 'rework' | 'overdue'>;
-interface Trend {
-  months: (Figures & { month: string; target_met: boolean | null })[];
-}
 
 /** The figures a score can be: rates are 0–1; for counts marked `lowerIsBetter`, fewer is better. */
 type ScoreFigure = keyof Figures;
@@ -81,22 +49,6 @@ const COLUMNS: { key: ColumnKey; label: Key; items?: CountFigure; rate?: boolean
 ];
 
 const BY_LABELS: Record<By, Key> = { chief: 'chief', grid: 'byGrid', community: 'community', department: 'department' };
-
-/** The current month in the browser's time zone, YYYY-MM. */
-function thisMonth(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
-}
-
-function pct(v: number | null): string {
-  return v === null ? '—' : `${(v * 100).toFixed(1)}%`;
-}
-
-function show(v: number | boolean | null | undefined, rate = false): string {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'boolean') return v ? '✔' : '✘';
-  return rate ? pct(v) : String(v);
-}
 
 /** Colour of a 0–1 goodness: red (worse) through yellow to green (better). */
 export function ramp(x: number): string {
@@ -149,8 +101,8 @@ function barChart(rows: Row[], score: (typeof SCORES)[number]): SVGElement {
     const w = ((W - left - right) * v) / max;
     svg.append(
       s('text', { x: left - 6, y: y + bar * 0.7, 'text-anchor': 'end', class: 'label' }, r.name.length > 12 ? `${r.name.slice(0, 11)}…` : r.name),
-      s('rect', { x: left, y, width: Math.max(1, w), height: bar, fill: ramp(g.get(r.key) ?? 0) }, s('title', {}, `${r.name}: ${show(v, score.rate)}`)),
-      s('text', { x: left + w + 4, y: y + bar * 0.7, class: 'value' }, show(v, score.rate)),
+      s('rect', { x: left, y, width: Math.max(1, w), height: bar, fill: ramp(g.get(r.key) ?? 0) }, s('title', {}, `${r.name}: ${figureText(v, score.rate)}`)),
+      s('text', { x: left + w + 4, y: y + bar * 0.7, class: 'value' }, figureText(v, score.rate)),
     );
   });
   if (!shown.length) svg.append(s('text', { x: W / 2, y: 18, 'text-anchor': 'middle', class: 'label' }, t('none')));
@@ -168,7 +120,7 @@ function lineChart(trend: Trend, score: (typeof SCORES)[number]): SVGElement {
   for (const f of [0, 0.5, 1]) {
     svg.append(
       s('line', { x1: left, x2: W - right, y1: y(max * f), y2: y(max * f), class: 'grid' }),
-      s('text', { x: left - 4, y: y(max * f) + 4, 'text-anchor': 'end', class: 'label' }, score.rate ? pct(f) : String(+(max * f).toFixed(1))),
+      s('text', { x: left - 4, y: y(max * f) + 4, 'text-anchor': 'end', class: 'label' }, score.rate ? percent(f) : String(+(max * f).toFixed(1))),
     );
   }
   let d = '';
@@ -180,7 +132,7 @@ function lineChart(trend: Trend, score: (typeof SCORES)[number]): SVGElement {
   trend.months.forEach((m, i) => {
     svg.append(s('text', { x: x(i), y: H - 8, 'text-anchor': 'middle', class: 'label' }, m.month.slice(2)));
     const v = m[score.figure];
-    if (v !== null) svg.append(s('circle', { cx: x(i), cy: y(v), r: 3.5, class: 'dot' }, s('title', {}, `${m.month}: ${show(v, score.rate)}`)));
+    if (v !== null) svg.append(s('circle', { cx: x(i), cy: y(v), r: 3.5, class: 'dot' }, s('title', {}, `${m.month}: ${figureText(v, score.rate)}`)));
   });
   return svg;
 }
@@ -189,7 +141,7 @@ function lineChart(trend: Trend, score: (typeof SCORES)[number]): SVGElement {
 export const appraisalPage: Page = async (root, { query }) => {
   const user = await requireRole(root, ['admin', 'planner', 'community', 'chief', 'department']);
   if (!user) return;
-  const monthInput = h('input', { type: 'month', name: 'month', value: /^\d{4}-\d{2}$/.test(query.get('month') ?? '') ? query.get('month')! : thisMonth(), 'aria-label': t('month'), required: true });
+  const monthInput = h('input', { type: 'month', name: 'month', value: /^\d{4}-\d{2}$/.test(query.get('month') ?? '') ? query.get('month')! : monthOf(new Date()), 'aria-label': t('month'), required: true });
   const kinds: readonly By[] = user.role === 'department' ? ['department'] : KINDS;
   const wanted = query.get('by') as By | null;
   const bySelect = h('select', { name: 'by', 'aria-label': t('by') }, ...kinds.map((k) => h('option', { value: k, selected: k === wanted }, t(BY_LABELS[k]))));
@@ -228,13 +180,14 @@ export const appraisalPage: Page = async (root, { query }) => {
   async function load(): Promise<void> {
     const month = monthInput.value;
     if (!/^\d{4}-\d{2}$/.test(month)) return;
-    const q = new URLSearchParams({ month, by: bySelect.value });
+    const query = { month, by: bySelect.value as By };
+    const q = new URLSearchParams(query);
     history.replaceState(null, '', `#/appraisal?${q}`);
     csv.setAttribute('href', `/api/appraisal/export.csv?${q}`);
     xlsx.setAttribute('href', `/api/appraisal/export.xlsx?${q}`);
     status.textContent = t('loading');
     try {
-      data = await getJson<Appraisal>(`/api/appraisal?${q}`);
+      data = await getJson('/api/appraisal', { query });
       status.textContent = `${data.month} · ${data.rows.length} ${t('rowsCount')}`;
     } catch (err) {
       data = null;
@@ -292,7 +245,7 @@ export const appraisalPage: Page = async (root, { query }) => {
           });
           tr.append(h('th', { scope: 'row' }, b, r.code !== r.name ? h('small', {}, ` ${r.code}`) : null));
         } else {
-          const text = show(r[c.key], c.rate);
+          const text = figureText(r[c.key], c.rate);
           const td = h('td', { class: c.key === 'target_met' ? `met ${r.target_met === false ? 'bad' : ''}` : 'num' });
           if (c.items && text !== '—') {
             const b = h('button', { type: 'button', class: 'link', 'data-figure': c.items }, text);
@@ -310,18 +263,17 @@ export const appraisalPage: Page = async (root, { query }) => {
   async function showItems(r: Row, figure: CountFigure, label: string): Promise<void> {
     itemsBox.hidden = false;
     fill(itemsBox, h('p', {}, t('loading')));
-    const url = r.items[figure] ?? `/api/appraisal/items?${new URLSearchParams({ month: monthInput.value, by: bySelect.value, key: r.key, figure })}`;
     const close = h('button', { type: 'button', class: 'link' }, t('close'));
     close.addEventListener('click', () => (itemsBox.hidden = true));
     try {
-      const res = await getJson<Items>(`${url}&limit=200`);
+      const res = await getJson('/api/appraisal/items', { query: { month: monthInput.value, by: bySelect.value as By, key: r.key, figure, limit: 200 } });
       fill(itemsBox,
         h('h3', {}, `${r.name} · ${label} · ${t('itemsBehind')} (${res.total}) `, close),
         h('p', { class: 'note' }, res.definition),
         res.items.length
           ? h('ul', { class: 'incident-list' }, ...res.items.map((i) => h('li', { 'data-case': i.case_no },
-            h('a', { href: `#/track/${encodeURIComponent(i.case_no)}` }, i.case_no), ` · ${t(i.status as Key) ?? i.status} · ${i.grid_code ?? ''} · `,
-            h('small', {}, `${t('reportedAt')} ${when(i.reported_at)}${i.due_at ? ` · ${t('dueAt')} ${when(i.due_at)}` : ''}`))))
+            h('a', { href: `#/track/${encodeURIComponent(i.case_no)}` }, i.case_no), ` · ${word(i.status)} · ${i.grid_code ?? ''} · `,
+            h('small', {}, `${t('reportedAt')} ${when(i.reported_at)}${typeof i.due_at === 'string' ? ` · ${t('dueAt')} ${when(i.due_at)}` : ''}`))))
           : h('p', {}, t('none')));
     } catch (err) {
       fill(itemsBox, h('p', { class: 'error' }, `${t('error')}: ${(err as Error).message}`), close);
@@ -340,9 +292,8 @@ export const appraisalPage: Page = async (root, { query }) => {
       return;
     }
     const seq = ++trendSeq;
-    const q = new URLSearchParams({ to: monthInput.value, months: '6', by: bySelect.value, key: row.key });
     try {
-      const trend = await getJson<Trend>(`/api/appraisal/trend?${q}`);
+      const trend = await getJson('/api/appraisal/trend', { query: { to: monthInput.value, months: 6, by: bySelect.value as By, key: row.key } });
       if (seq !== trendSeq) return;
       fill(trendBox, lineChart(trend, score()), h('figcaption', {}, `${row.name} · ${t(score().label)}`));
     } catch (err) {

@@ -1,35 +1,20 @@
-import { ApiError, getJson, postForm, postJson } from '../api.js';
-import { assetListItem } from '../asset_details.js';
-import { fill, h, when } from '../dom.js';
+import { ApiError, getJson, postForm, postJson, queryString, type Answer, type Params, type Schema } from '../api.js';
+import { assetListItem } from '../components/asset_details.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
 import { ASSET_STATUSES, assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 
 /** An asset as GET /api/assets lists it. */
-interface Asset {
-  id: number;
-  code: string;
-  category_code: string;
-  category_name: string | null;
-  category_name_en: string | null;
-  status: string;
-  grid_code: string | null;
-  lon: number;
-  lat: number;
-  updated_at: string;
-}
+type Asset = Schema<'Asset'>;
 
 /** What POST /api/assets/import answers (and, for bad rows, its 422 problem carries). */
-interface ImportResult {
-  rows: number;
-  valid_rows: number;
-  imported: number;
-  error_count: number;
-  errors: { line: number; code: string | null; reason: string }[];
-  grids: number;
-  seconds: { total: number };
-}
+type ImportResult = Answer<'/api/assets/import', 'post'>;
+
+/** The filters of GET /api/assets. */
+type AssetQuery = NonNullable<Params<'/api/assets', 'get'>['query']>;
 
 const PAGE_SIZE = 20;
 
@@ -40,7 +25,7 @@ const PAGE_SIZE = 20;
 export const assetsPage: Page = async (root) => {
   const user = await requireRole(root, ['admin', 'planner', 'community', 'chief', 'department']);
   if (!user) return;
-  const categories = await getJson<{ code: string; name: string; name_en: string }[]>('/api/asset-categories').catch(() => []);
+  const categories = await getJson('/api/asset-categories').catch(() => []);
   const category = h('select', { name: 'category', 'aria-label': t('allCategories') }, h('option', { value: '' }, t('allCategories')), ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${nameOf(c)}`)));
   const status = h('select', { name: 'status', 'aria-label': t('allStatuses') }, h('option', { value: '' }, t('allStatuses')), ...ASSET_STATUSES.map((s) => h('option', { value: s }, assetStatus(s))));
   const grid = h('input', { name: 'grid', placeholder: t('gridCode'), 'aria-label': t('gridCode') });
@@ -60,25 +45,14 @@ export const assetsPage: Page = async (root) => {
   if (['admin', 'planner'].includes(user.role)) side.prepend(addForm(), importForm());
 
   let offset = 0;
-  const filters = () => {
-    const q = new URLSearchParams();
-    if (category.value) q.set('category', category.value);
-    if (status.value) q.set('status', status.value);
-    if (grid.value.trim()) q.set('grid', grid.value.trim());
-    return q;
-  };
-  /** The list's query: the map's filters, and asset codes (exact, as on their plates). */
-  const listFilters = () => {
-    const q = filters();
-    if (code.value.trim()) q.set('code', code.value.trim());
-    return q;
-  };
+  const filters = (): AssetQuery => ({ category: category.value || undefined, status: status.value || undefined, grid: grid.value.trim() || undefined });
+  /** The map's filters as a tile query. */
+  const tileQuery = () => queryString(filters());
   async function load() {
-    const q = listFilters();
-    q.set('limit', String(PAGE_SIZE));
-    q.set('offset', String(offset));
+    // The list's query: the map's filters, and asset codes (exact, as on their plates).
+    const query = { ...filters(), code: code.value.trim() || undefined, limit: PAGE_SIZE, offset };
     try {
-      const page = await getJson<{ items: Asset[]; total: number }>(`/api/assets?${q}`);
+      const page = await getJson('/api/assets', { query });
       total.textContent = page.total ? `${offset + 1}–${offset + page.items.length} / ${page.total}` : t('none');
       fill(list, ...page.items.map(item));
       prev.disabled = offset === 0;
@@ -88,12 +62,11 @@ export const assetsPage: Page = async (root) => {
       fill(list, h('li', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
     }
     // The map shows what the list shows (tiles take category and status; a grid filter too).
-    const tiles = filters();
-    refreshPoints(map, 'assets', tiles.toString());
+    refreshPoints(map, 'assets', tileQuery());
   }
   /** A row of the ledger: the asset on the map, and its details. */
   const item = (a: Asset) =>
-    assetListItem(a, () => `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`, map, () => filters().toString(), h('small', {}, ` ${when(a.updated_at)}`));
+    assetListItem(a, () => `${a.code} · ${currentName(a)} · ${assetStatus(a.status)} · ${a.grid_code ?? '—'}`, map, tileQuery, h('small', {}, ` ${when(a.updated_at)}`));
   const currentName = (a: Asset) => nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en });
   const reload = () => {
     offset = 0;
@@ -135,7 +108,7 @@ export const assetsPage: Page = async (root) => {
         return;
       }
       try {
-        const a = await postJson<Asset>('/api/assets', { type: 'Feature', properties: { code: newCode.value.trim(), category_code: newCategory.value }, geometry: { type: 'Point', coordinates: at } });
+        const a = await postJson('/api/assets', { body: { type: 'Feature', properties: { code: newCode.value.trim(), category_code: newCategory.value }, geometry: { type: 'Point', coordinates: at } } });
         // Show it: the ledger finds it by its code.
         code.value = a.code;
         newCode.value = '';
@@ -162,15 +135,13 @@ export const assetsPage: Page = async (root) => {
       if (!f) return;
       const form = new FormData();
       form.set('file', f);
-      const q = new URLSearchParams();
-      if (dryRun) q.set('dry_run', 'true');
-      if (skip.checked) q.set('skip_invalid', 'true');
       checkButton.disabled = importButton.disabled = true;
       progress.hidden = false;
       progress.removeAttribute('value');
       fill(out, h('p', {}, dryRun ? t('checking') : t('importing')));
       try {
-        const r = await postForm<ImportResult>(`/api/assets/import?${q}`, form, (sent) => {
+        const query = { dry_run: dryRun ? 'true' : undefined, skip_invalid: skip.checked ? 'true' : undefined } as const;
+        const r = await postForm('/api/assets/import', { query, body: form }, (sent) => {
           if (sent < 1) progress.value = sent;
           else progress.removeAttribute('value');
         });

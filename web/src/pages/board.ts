@@ -1,14 +1,14 @@
 import QRCode from 'qrcode';
-import { getJson, type AreaFeature } from '../api.js';
+import { getJson } from '../api.js';
 import { h } from '../dom.js';
 import { nameOf, t } from '../i18n.js';
 import type { Page } from '../page.js';
 
 /** A grid's printable notice board: the public contacts and a QR code to the report form preset to the grid. */
 export const boardPage: Page = async (root, { arg }) => {
-  const grid = await getJson<AreaFeature>(`/api/areas/${encodeURIComponent(arg)}`);
+  const grid = await getJson('/api/areas/{code}', { path: { code: arg } });
   const community = grid.properties.parent_code
-    ? await getJson<AreaFeature>(`/api/areas/${encodeURIComponent(grid.properties.parent_code)}`).catch(() => null)
+    ? await getJson('/api/areas/{code}', { path: { code: grid.properties.parent_code } }).catch(() => null)
     : null;
   const reportUrl = `${location.origin}/#/report?grid=${encodeURIComponent(grid.properties.code)}`;
   const qr = await QRCode.toDataURL(reportUrl, { margin: 1, width: 320, errorCorrectionLevel: 'M' });

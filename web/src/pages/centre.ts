@@ -1,7 +1,8 @@
-import { getJson, type IncidentSummary } from '../api.js';
-import { fill, h, when } from '../dom.js';
-import { nameOf, t, type Key } from '../i18n.js';
-import { incidentActions } from '../incident_actions.js';
+import { getJson, type Schema } from '../api.js';
+import { incidentListItem } from '../components/incident_actions.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
+import { t, word } from '../i18n.js';
 import { createMap, layerToggles, legend, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
@@ -12,8 +13,8 @@ export const centrePage: Page = async (root) => {
   if (!user) return;
   const status = h('select', { name: 'status' },
     h('option', { value: 'open,handled' }, `${t('open')} + ${t('handled')}`),
-    ...['open', 'handled', 'closed', 'cancelled'].map((s) => h('option', { value: s }, t(s as Key))));
-  const level = h('select', { name: 'level' }, h('option', { value: '' }, t('allLevels')), ...['grid', 'community', 'centre', 'department'].map((l) => h('option', { value: l }, l)));
+    ...['open', 'handled', 'closed', 'cancelled'].map((s) => h('option', { value: s }, word(s))));
+  const level = h('select', { name: 'level' }, h('option', { value: '' }, t('allLevels')), ...['grid', 'community', 'centre', 'department'].map((l) => h('option', { value: l }, word(l))));
   const overdue = h('input', { type: 'checkbox', name: 'overdue' });
   const live = h('span', { class: 'live', 'aria-live': 'polite' });
   const list = h('ul', { class: 'incident-list', id: 'queue' });
@@ -25,33 +26,19 @@ export const centrePage: Page = async (root) => {
   root.append(mapEl, side);
   const map = createMap(mapEl);
   side.append(layerToggles(map), legend());
-  const departments = await getJson<{ code: string; name: string; name_en: string }[]>('/api/departments').catch(() => []);
+  const departments = await getJson('/api/departments').catch(() => []);
 
   const tileQuery = () => `status=${status.value}`;
   async function load() {
-    const q = new URLSearchParams({ status: status.value, limit: '200' });
-    if (level.value) q.set('level', level.value);
-    if (overdue.checked) q.set('overdue', 'true');
     try {
-      const page = await getJson<{ items: IncidentSummary[]; total: number }>(`/api/incidents?${q}`);
+      const page = await getJson('/api/incidents', { query: { status: status.value, level: level.value || undefined, overdue: overdue.checked ? 'true' : undefined, limit: 200 } });
       const items = [...page.items].sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.due_at ?? '').localeCompare(b.due_at ?? ''));
-      fill(list, ...(items.length ? items.map(item) : [h('li', {}, t('none'))]));
+      const note = (i: Schema<'IncidentSummary'>) => `${i.grid?.name ?? ''} · ${t('dueAt')} ${when(i.due_at)}`;
+      fill(list, ...(items.length ? items.map((i) => incidentListItem(i, note(i), map, departments, () => void load(), { level: true })) : [h('li', {}, t('none'))]));
     } catch (err) {
       fill(list, h('li', { class: 'error' }, `${t('unavailable')}: ${(err as Error).message}`));
     }
     refreshPoints(map, 'incidents', tileQuery());
-  }
-  function item(i: IncidentSummary): HTMLElement {
-    const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no },
-      h('button', { type: 'button', class: 'link' }, `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status} · ${i.level}${i.overdue ? ` · ${t('overdue')}` : ''}`),
-      h('small', {}, ` ${i.grid?.name ?? ''} · ${t('dueAt')} ${when(i.due_at)}`));
-    li.querySelector('button')!.addEventListener('click', () => {
-      map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
-      const open = li.querySelector('.actions');
-      if (open) open.remove();
-      else li.append(incidentActions(i.id, departments, () => void load()));
-    });
-    return li;
   }
   for (const el of [status, level, overdue]) el.addEventListener('change', () => void load());
   await load();

@@ -1,22 +1,12 @@
-import { getJson, type IncidentSummary } from '../api.js';
-import { assetListItem } from '../asset_details.js';
-import { fill, h, when } from '../dom.js';
-import { assetStatus, nameOf, t, type Key } from '../i18n.js';
-import { incidentActions } from '../incident_actions.js';
+import { getJson } from '../api.js';
+import { assetListItem } from '../components/asset_details.js';
+import { incidentListItem } from '../components/incident_actions.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
+import { assetStatus, nameOf, t } from '../i18n.js';
 import { createMap, refreshPoints, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
-
-interface AssetItem {
-  id: number;
-  code: string;
-  category_code?: string;
-  category_name?: string;
-  category_name_en?: string;
-  status?: string;
-  lon?: number;
-  lat?: number;
-}
 
 /** The grid chief's view: their grid(s) on the map, their assets, their open incidents and the steps to take. */
 export const chiefPage: Page = async (root) => {
@@ -36,33 +26,25 @@ export const chiefPage: Page = async (root) => {
   map.once('load', () => {
     if (rows[0]) void zoomToArea(map, rows[0]);
   });
-  const departments = await getJson<{ code: string; name: string; name_en: string }[]>('/api/departments').catch(() => []);
+  const departments = await getJson('/api/departments').catch(() => []);
 
   async function loadIncidents() {
-    const pages = await Promise.all(rows.map((g) => getJson<{ items: IncidentSummary[] }>(`/api/incidents?grid=${encodeURIComponent(g)}&status=open,handled&limit=200`)));
+    const pages = await Promise.all(rows.map((grid) => getJson('/api/incidents', { query: { grid, status: 'open,handled', limit: 200 } })));
     const items = pages.flatMap((p) => p.items).sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.reported_at.localeCompare(b.reported_at));
-    fill(list, ...(items.length ? items.map((i) => incidentItem(i)) : [h('li', {}, t('none'))]));
-  }
-  function incidentItem(i: IncidentSummary): HTMLElement {
-    const li = h('li', { class: i.overdue ? 'overdue' : undefined, 'data-case': i.case_no, 'data-grid': i.grid?.code ?? '' },
-      h('button', { type: 'button', class: 'link' }, `${i.case_no} · ${nameOf(i.category)} · ${t(i.status as Key) || i.status}${i.overdue ? ` · ${t('overdue')}` : ''}`),
-      h('small', {}, ` ${i.grid?.code ?? ''} · ${when(i.reported_at)}`));
-    li.querySelector('button')!.addEventListener('click', () => {
-      map.flyTo({ center: [i.lon, i.lat], zoom: 17 });
-      const open = li.querySelector('.actions');
-      if (open) open.remove();
-      else li.append(incidentActions(i.id, departments, () => { void loadIncidents(); refreshPoints(map, 'incidents', gridQuery); }));
-    });
-    return li;
+    const onDone = () => {
+      void loadIncidents();
+      refreshPoints(map, 'incidents', gridQuery);
+    };
+    fill(list, ...(items.length ? items.map((i) => incidentListItem(i, `${i.grid?.code ?? ''} · ${when(i.reported_at)}`, map, departments, onDone)) : [h('li', {}, t('none'))]));
   }
   await loadIncidents().catch((err) => fill(list, h('li', { class: 'error' }, String(err.message ?? err))));
-  const assetPages = await Promise.all(rows.map((g) => getJson<{ items?: AssetItem[]; features?: { properties: AssetItem }[] }>(`/api/assets?grid=${encodeURIComponent(g)}&limit=100`).catch(() => null)));
+  const assetPages = await Promise.all(rows.map((grid) => getJson('/api/assets', { query: { grid, limit: 100 } }).catch(() => null)));
   if (assetPages.every((p) => p === null)) fill(assets, h('li', {}, t('unavailable')));
   else {
-    const items = assetPages.flatMap((p) => p?.items ?? p?.features?.map((f) => f.properties) ?? []);
+    const items = assetPages.flatMap((p) => p?.items ?? []);
     // The asset on the map, and its details: a chief marks a cover found broken, with a note, or reports a problem about it.
     fill(assets, ...items.map((a) => assetListItem(a,
-      () => `${a.code} · ${a.category_name ? nameOf({ name: a.category_name, name_en: a.category_name_en }) : a.category_code ?? ''} · ${assetStatus(a.status)}`,
+      () => `${a.code} · ${nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en })} · ${assetStatus(a.status)}`,
       map, () => gridQuery)));
   }
   return () => map.remove();
@@ -72,10 +54,10 @@ export const chiefPage: Page = async (root) => {
 async function gridsOf(scope: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const code of scope) {
-    const area = await getJson<{ properties: { level: string } }>(`/api/areas/${encodeURIComponent(code)}`).catch(() => null);
+    const area = await getJson('/api/areas/{code}', { path: { code } }).catch(() => null);
     if (area?.properties.level === 'grid') out.push(code);
     else {
-      const children = await getJson<{ features: { properties: { code: string; level: string } }[] }>(`/api/areas?level=grid&parent=${encodeURIComponent(code)}`).catch(() => ({ features: [] }));
+      const children = await getJson('/api/areas', { query: { level: 'grid', parent: code } }).catch(() => ({ features: [] }));
       out.push(...children.features.map((f) => f.properties.code));
     }
   }

@@ -2,6 +2,7 @@ import { ApiError, login } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import type { Page } from '../page.js';
+import { afterLogin } from '../route.js';
 
 /** Log in, then go where the user was heading (or to the page of their role). */
 export const loginPage: Page = (root, { query, rerender }) => {
@@ -19,9 +20,7 @@ export const loginPage: Page = (root, { query, rerender }) => {
     msg.textContent = '';
     try {
       const me = await login(user.value.trim(), pass.value);
-      const home: Record<string, string> = { chief: '#/chief', admin: '#/centre', community: '#/centre', planner: '#/planner', department: '#/centre' };
-      const next = query.get('next');
-      location.hash = next && next !== '#/' && !next.startsWith('#/login') ? next : home[me.role] ?? '#/';
+      location.hash = afterLogin(query.get('next'), me.role);
       rerender();
     } catch (err) {
       msg.textContent = err instanceof ApiError ? err.detail : String(err);

@@ -1,41 +1,42 @@
+import { area } from '@turf/turf';
+import type { Polygon } from 'geojson';
 import type { GeoJSONSource, GeoJSONSourceSpecification } from 'maplibre-gl';
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
-import { ApiError, getJson, postJson } from '../api.js';
-import { fill, h, when } from '../dom.js';
-import { t } from '../i18n.js';
+import { ApiError, getJson, postJson, type Schema } from '../api.js';
+import { fill, h } from '../dom.js';
+import { areaText, when } from '../format.js';
+import { t, type Key } from '../i18n.js';
 import { createMap, refreshBoundaries } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
-
-type LonLat = [number, number];
-
-/** A grid as /api/areas and a plan's features answer it. */
-interface GridFeature {
-  properties: { code: string; name: string; parent_code: string | null };
-  geometry: { type: string; coordinates: number[][][] | number[][][][] };
-}
+import { planFeatures, shapeProblems, type PlanFeature, type ShapeProblem } from './plan_checks.js';
 
 /** The validation report of a plan (see /api/plans/{id}/report). */
-interface PlanReport {
-  valid: boolean;
-  grids: number;
-  invalid: { code: string; reason: string; location: LonLat | null }[];
-  overlaps: { a: string; b: string; area_m2: number; location: LonLat }[];
-  gaps: { area_m2: number; location: LonLat }[];
-  outside_parent: { code: string; area_m2: number; location: LonLat }[];
+type PlanReport = Schema<'PlanReport'>;
+
+/** A grid as /api/areas and a plan's features answer it: the document types its coordinates loosely, as unknown[]. */
+interface GridFeature {
+  properties: { code: string; name: string; parent_code: string | null };
+  geometry: { type: string; coordinates: unknown[] };
 }
 
-interface PlanSummary {
-  id: number;
-  title: string;
-  status: string;
-  valid: boolean;
-  grids: number;
-  created_at: string;
+/** A plan as GET /api/plans/{id} answers it: the document gives that answer no schema, so the page says what it reads. */
+interface PlanDetail {
+  features: { features: GridFeature[] };
 }
 
 const PROBLEM_COLOURS = { invalid: '#d62728', overlap: '#ff7f0e', gap: '#9467bd', outside: '#8c564b' };
+
+/** The label of each problem the browser finds in a drawn grid. */
+const SHAPE_PROBLEMS: Record<ShapeProblem['kind'], Key> = { self_intersection: 'selfIntersection', invalid: 'invalidShape', no_area: 'noArea' };
+
+/** A problem shown on the map and in the list: where, its colour, what. */
+interface ProblemPoint {
+  at: [number, number];
+  colour: string;
+  text: string;
+}
 
 /** The planner: draw or upload a plan, see its validation report on the map, its impact, publish it. */
 export const plannerPage: Page = async (root) => {
@@ -76,12 +77,14 @@ export const plannerPage: Page = async (root) => {
   let codes = 0;
   draw.on('finish', (id, ctx) => {
     if (ctx.action !== 'draw') return;
-    const code = window.prompt(t('codePrompt'), `NEW-${++codes}`) ?? `NEW-${codes}`;
+    const drawn = draw.getSnapshotFeature(id);
+    const size = drawn?.geometry.type === 'Polygon' ? ` (${t('area')} ${areaText(area(drawn.geometry as Polygon))})` : '';
+    const code = window.prompt(`${t('codePrompt')}${size}`, `NEW-${++codes}`) ?? `NEW-${codes}`;
     draw.updateFeatureProperties(id, { code });
   });
 
   async function loadGrids() {
-    edit((await getJson<{ features: GridFeature[] }>('/api/areas?level=grid')).features);
+    edit((await getJson('/api/areas', { query: { level: 'grid' } })).features);
   }
 
   /** Put grids in the editor, one polygon each part (a plan's parts of one code are merged back by planFeatures). */
@@ -99,35 +102,34 @@ export const plannerPage: Page = async (root) => {
 
   /** A plan's proposed grids into the editor (after a repair, or opened from the list). */
   async function loadPlan(id: number) {
-    edit((await getJson<{ features: { features: GridFeature[] } }>(`/api/plans/${id}`)).features.features);
+    edit(((await getJson('/api/plans/{id}', { path: { id } })) as PlanDetail).features.features);
   }
 
   /** The drawn polygons as a plan: parts of one code merged back into a MultiPolygon. */
-  function planFeatures() {
-    const byCode = new Map<string, { props: Record<string, unknown>; polys: unknown[] }>();
-    for (const f of draw.getSnapshot()) {
-      if (f.geometry.type !== 'Polygon') continue;
-      const { mode: _m, part: _p, ...props } = f.properties as Record<string, unknown>;
-      const code = String(props.code ?? `NEW-${++codes}`);
-      const entry = byCode.get(code) ?? { props: { ...props, code }, polys: [] };
-      entry.polys.push(f.geometry.coordinates);
-      byCode.set(code, entry);
-    }
-    return [...byCode.values()].map((e) => ({ type: 'Feature', properties: e.props, geometry: { type: 'MultiPolygon', coordinates: e.polys } }));
+  function drawnPlan(): PlanFeature[] {
+    const polygons = draw.getSnapshot().flatMap((f) => (f.geometry.type === 'Polygon' ? [{ coordinates: (f.geometry as Polygon).coordinates, properties: f.properties }] : []));
+    return planFeatures(polygons, () => `NEW-${++codes}`);
   }
 
-  async function submit(body: unknown) {
+  async function submit(body: FormData | { type: 'FeatureCollection'; features: PlanFeature[] }) {
     msg.textContent = '';
     try {
-      const created = await postJson<{ id: number; report: PlanReport }>(`/api/plans${title.value ? `?title=${encodeURIComponent(title.value)}` : ''}`, body);
+      const created = await postJson('/api/plans', { query: { title: title.value || undefined }, body });
       showReport(created.id, created.report, true);
       await listPlans();
     } catch (err) {
       msg.textContent = err instanceof ApiError ? (err.status === 404 ? t('unavailable') : err.detail) : String(err);
     }
   }
+  /** Check the drawing: what the browser finds wrong with a grid's shape is shown first, and sent only when asked. */
   async function check() {
-    await submit({ type: 'FeatureCollection', features: planFeatures() });
+    const features = drawnPlan();
+    const problems = shapeProblems(features);
+    if (!problems.length) return submit({ type: 'FeatureCollection', features });
+    fill(reportBox,
+      h('h3', {}, `✖ ${t('shapeProblems')} · ${features.length} ${t('features')}`),
+      problemList(problems.map((p) => ({ at: p.location, colour: PROBLEM_COLOURS.invalid, text: `${p.code}: ${t(SHAPE_PROBLEMS[p.kind])}` }))),
+      h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => void submit({ type: 'FeatureCollection', features }) }, t('sendAnyway'))));
   }
   file.addEventListener('change', () => {
     const f = file.files?.[0];
@@ -137,21 +139,26 @@ export const plannerPage: Page = async (root) => {
     void submit(body);
   });
 
+  /** Problems on the map (the problems layer) and as a list whose items fly to them. */
+  function problemList(points: ProblemPoint[]): HTMLElement {
+    (map.getSource('problems') as GeoJSONSource | undefined)?.setData({
+      type: 'FeatureCollection',
+      features: points.map((p) => ({ type: 'Feature', properties: { colour: p.colour, text: p.text }, geometry: { type: 'Point', coordinates: p.at } })),
+    });
+    return h('ul', { class: 'problems' }, ...points.map((p) => h('li', {}, h('i', { style: `background:${p.colour}` }), h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: p.at, zoom: 17 }) }, p.text))));
+  }
+
   function showReport(id: number, r: PlanReport, draft: boolean) {
-    const points = [
+    const points: ProblemPoint[] = [
       ...r.invalid.filter((x) => x.location).map((x) => ({ at: x.location!, colour: PROBLEM_COLOURS.invalid, text: `${x.code}: ${x.reason}` })),
       ...r.overlaps.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.overlap, text: `${x.a} × ${x.b}: ${x.area_m2.toFixed(1)} m²` })),
       ...r.gaps.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.gap, text: `${t('gaps')}: ${x.area_m2.toFixed(1)} m²` })),
       ...r.outside_parent.map((x) => ({ at: x.location, colour: PROBLEM_COLOURS.outside, text: `${x.code}: ${x.area_m2.toFixed(1)} m²` })),
     ];
-    (map.getSource('problems') as GeoJSONSource | undefined)?.setData({
-      type: 'FeatureCollection',
-      features: points.map((p) => ({ type: 'Feature', properties: { colour: p.colour, text: p.text }, geometry: { type: 'Point', coordinates: p.at } })),
-    });
     const impact = h('div', { class: 'impact' });
     fill(reportBox,
       h('h3', {}, `#${id} · `, r.valid ? `✔ ${t('valid')}` : `✖ ${t('invalidReport')}`, ` · ${r.grids} ${t('features')}`),
-      h('ul', { class: 'problems' }, ...points.map((p) => h('li', {}, h('i', { style: `background:${p.colour}` }), h('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: p.at, zoom: 17 }) }, p.text)))),
+      problemList(points),
       draft && !r.valid ? repairForm(id) : null,
       h('div', { class: 'row' },
         h('button', { type: 'button', onclick: () => void showImpact(id, impact) }, t('impact')),
@@ -171,8 +178,9 @@ export const plannerPage: Page = async (root) => {
     const run = async () => {
       repairMsg.textContent = '';
       try {
-        const r = await postJson<PlanReport>(`/api/plans/${id}/repair`, {
-          ...(makeValid.checked ? { make_valid: true } : {}), snap_m: amount(snap), gaps_max_m2: amount(gaps), overlaps_max_m2: amount(overlaps),
+        const r = await postJson('/api/plans/{id}/repair', {
+          path: { id },
+          body: { ...(makeValid.checked ? { make_valid: true } : {}), snap_m: amount(snap), gaps_max_m2: amount(gaps), overlaps_max_m2: amount(overlaps) },
         });
         await loadPlan(id);
         showReport(id, r, true);
@@ -193,7 +201,7 @@ export const plannerPage: Page = async (root) => {
 
   async function showImpact(id: number, box: HTMLElement) {
     try {
-      const i = await getJson<{ changed_grids: string[]; new_grids: string[]; retired_grids: string[]; assets: { total: number }; incidents: { total: number }; staff_assignments: { total: number } }>(`/api/plans/${id}/impact`);
+      const i = await getJson('/api/plans/{id}/impact', { path: { id } });
       fill(box, h('dl', {},
         h('dt', {}, t('impactGrids')), h('dd', {}, `${i.changed_grids.length} / ${i.new_grids.length} / ${i.retired_grids.length}`),
         h('dt', {}, t('assets')), h('dd', {}, String(i.assets.total)),
@@ -206,7 +214,7 @@ export const plannerPage: Page = async (root) => {
 
   async function publish(id: number) {
     try {
-      await postJson(`/api/plans/${id}/publish`);
+      await postJson('/api/plans/{id}/publish', { path: { id } });
       msg.textContent = `#${id} ${t('published')}`;
       refreshBoundaries(map);
       await listPlans();
@@ -217,11 +225,11 @@ export const plannerPage: Page = async (root) => {
 
   async function listPlans() {
     try {
-      const list = await getJson<PlanSummary[]>('/api/plans');
+      const list = await getJson('/api/plans');
       fill(plans, ...list.map((p) => h('li', {}, h('button', {
         type: 'button', class: 'link',
         onclick: async () => {
-          showReport(p.id, await getJson<PlanReport>(`/api/plans/${p.id}/report`), p.status === 'draft');
+          showReport(p.id, await getJson('/api/plans/{id}/report', { path: { id: p.id } }), p.status === 'draft');
           await loadPlan(p.id);
         },
       }, `#${p.id} ${p.title || ''} · ${p.status} · ${p.valid ? '✔' : '✖'} · ${when(p.created_at)}`))));

@@ -1,21 +1,10 @@
 import * as maplibregl from 'maplibre-gl';
-import { ApiError, getJson, postJson, type Category } from '../api.js';
-import { fill, h, when } from '../dom.js';
+import { ApiError, getJson, postJson, type Schema } from '../api.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
 import { nameOf, t } from '../i18n.js';
 import { createMap, zoomToArea } from '../map/map_view.js';
 import type { Page } from '../page.js';
-
-interface Located {
-  grid: { code: string; name: string; name_en: string };
-  chief: { name: string; name_en?: string; phone: string | null } | null;
-}
-
-interface Receipt {
-  case_no: string;
-  grid: { code: string; name: string } | null;
-  assignee: { name: string; phone: string | null } | null;
-  due_at: string | null;
-}
 
 /** The resident's report form: place (GPS or tap), category, photo, description; no account needed. */
 export const reportPage: Page = async (root, { query }) => {
@@ -49,7 +38,7 @@ export const reportPage: Page = async (root, { query }) => {
     point = [lon, lat];
     marker.setLngLat(point).addTo(map);
     try {
-      const loc = await getJson<Located>(`/api/locate?lon=${lon}&lat=${lat}`);
+      const loc = await getJson('/api/locate', { query: { lon: String(lon), lat: String(lat) } });
       fill(where, `${t('inGrid')}: ${nameOf(loc.grid)} (${loc.grid.code})`, loc.chief ? ` · ${t('chiefName')}: ${nameOf(loc.chief)} ${loc.chief.phone ?? ''}` : '');
     } catch (err) {
       fill(where, err instanceof ApiError && err.status === 404 ? t('outside') : String(err));
@@ -59,7 +48,7 @@ export const reportPage: Page = async (root, { query }) => {
   // From an asset's popup: the report is about that asset, at its position.
   const assetId = query.get('asset');
   if (assetId) {
-    getJson<{ lon: number; lat: number }>(`/api/assets/${encodeURIComponent(assetId)}`)
+    getJson('/api/assets/{id}', { path: { id: Number(assetId) } })
       .then((a) => {
         map.jumpTo({ center: [a.lon, a.lat], zoom: 17 });
         void place(a.lon, a.lat);
@@ -78,7 +67,7 @@ export const reportPage: Page = async (root, { query }) => {
     );
   });
 
-  getJson<Category[]>('/api/incident-categories')
+  getJson('/api/incident-categories')
     .then((cats) => category.append(...cats.map((c) => h('option', { value: c.code }, `${nameOf({ name: c.class_name, name_en: c.class_name_en })} · ${nameOf(c)}`))))
     .catch(() => (msg.textContent = t('unavailable')));
 
@@ -101,7 +90,7 @@ export const reportPage: Page = async (root, { query }) => {
     send.disabled = true;
     send.textContent = t('sending');
     try {
-      const r = await postJson<Receipt>('/api/public/incidents', body);
+      const r = await postJson('/api/public/incidents', { body });
       form.replaceWith(receipt(r));
     } catch (err) {
       msg.textContent = err instanceof ApiError ? err.detail : String(err);
@@ -112,7 +101,7 @@ export const reportPage: Page = async (root, { query }) => {
   return () => map.remove();
 };
 
-function receipt(r: Receipt): HTMLElement {
+function receipt(r: Schema<'IncidentReceipt'>): HTMLElement {
   return h('section', { class: 'card receipt' },
     h('h2', {}, t('sent'), ' ✔'),
     h('dl', {},

@@ -1,19 +1,8 @@
 import { ApiError, getJson } from '../api.js';
-import { fill, h, when } from '../dom.js';
-import { nameOf, t, type Key } from '../i18n.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
+import { nameOf, t, word } from '../i18n.js';
 import type { Page } from '../page.js';
-
-interface PublicView {
-  case_no: string;
-  status: string;
-  level: string;
-  category: { name: string; name_en: string };
-  grid: { code: string; name: string } | null;
-  reported_at: string;
-  due_at: string | null;
-  closed_at: string | null;
-  history: { action: string; to_status: string | null; to_level: string | null; at: string }[];
-}
 
 /** Follow a report by its case number (public, no personal data). */
 export const trackPage: Page = async (root, { arg }) => {
@@ -27,17 +16,17 @@ export const trackPage: Page = async (root, { arg }) => {
   root.append(form);
   if (!arg) return;
   try {
-    const v = await getJson<PublicView>(`/api/public/incidents/${encodeURIComponent(arg)}`);
+    const v = await getJson('/api/public/incidents/{case_no}', { path: { case_no: arg } });
     fill(out,
       h('dl', {},
         h('dt', {}, t('caseNo')), h('dd', { class: 'case-no' }, v.case_no),
-        h('dt', {}, t('status')), h('dd', { class: `status status-${v.status}` }, t(v.status as Key) || v.status),
+        h('dt', {}, t('status')), h('dd', { class: `status status-${v.status}` }, word(v.status)),
         h('dt', {}, t('category')), h('dd', {}, nameOf(v.category)),
         h('dt', {}, t('inGrid')), h('dd', {}, v.grid ? `${v.grid.name} (${v.grid.code})` : '—'),
         h('dt', {}, t('reportedAt')), h('dd', {}, when(v.reported_at)),
         h('dt', {}, t('dueAt')), h('dd', {}, when(v.due_at))),
       h('h3', {}, t('history')),
-      h('ol', { class: 'history' }, ...v.history.map((s) => h('li', {}, when(s.at), ' · ', t(s.action as Key) || s.action, s.to_status ? ` → ${t(s.to_status as Key) || s.to_status}` : ''))));
+      h('ol', { class: 'history' }, ...v.history.map((s) => h('li', {}, when(s.at), ' · ', word(s.action), s.to_status ? ` → ${word(s.to_status)}` : ''))));
   } catch (err) {
     fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
   }

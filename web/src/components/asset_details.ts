@@ -1,22 +1,12 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
-import { ApiError, getJson, patchJson } from './api.js';
-import { fill, h, when } from './dom.js';
-import { ASSET_STATUSES, assetStatus, t } from './i18n.js';
-import { refreshPoints } from './map/map_view.js';
+import { ApiError, getJson, patchJson, type Answer } from '../api.js';
+import { fill, h } from '../dom.js';
+import { when } from '../format.js';
+import { ASSET_STATUSES, assetStatus, t } from '../i18n.js';
+import { refreshPoints } from '../map/map_view.js';
 
 /** One asset as GET /api/assets/{id} answers: its fields and its change log. */
-interface AssetDetail {
-  id: number;
-  code: string;
-  status: string;
-  grid_code: string | null;
-  department_code: string | null;
-  attrs: Record<string, unknown>;
-  lon: number;
-  lat: number;
-  history: { action: 'status' | 'regrid'; from_status: string | null; to_status: string | null; from_grid: string | null; to_grid: string | null; note: string | null; created_at: string }[];
-}
-
+type AssetDetail = Answer<'/api/assets/{id}', 'get'>;
 
 /**
  * A panel that loads one asset: its attributes, its change log (status changes, moves between grids) and a
@@ -27,7 +17,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
   const show = async () => {
     let a: AssetDetail;
     try {
-      a = await getJson<AssetDetail>(`/api/assets/${id}`);
+      a = await getJson('/api/assets/{id}', { path: { id } });
     } catch (err) {
       fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
       return;
@@ -58,7 +48,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
         return;
       }
       try {
-        await patchJson(`/api/assets/${a.id}`, { status: status.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+        await patchJson('/api/assets/{id}', { path: { id: a.id }, body: { status: status.value as AssetDetail['status'], ...(note.value.trim() ? { note: note.value.trim() } : {}) } });
         onChanged(status.value);
         await show();
       } catch (err) {
@@ -76,7 +66,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
  * change there relabels the row (`label` reads the asset, whose status is updated) and redraws the asset tiles.
  */
 export function assetListItem(
-  a: { id: number; code: string; status?: string; lon?: number; lat?: number },
+  a: { id: number; code: string; status: string; lon: number; lat: number },
   label: () => string,
   map: MapLibreMap,
   tileQuery: () => string,
@@ -85,7 +75,7 @@ export function assetListItem(
   const button = h('button', { type: 'button', class: 'link' }, label());
   const li = h('li', { 'data-code': a.code }, button, ...extra);
   button.addEventListener('click', () => {
-    if (a.lon !== undefined && a.lat !== undefined) map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
+    map.flyTo({ center: [a.lon, a.lat], zoom: 18 });
     const open = li.querySelector('.asset-details');
     if (open) open.remove();
     else {

@@ -1,0 +1,33 @@
+/** How the pages write times, months, rates and figures for people. */
+import { currentLang, type Lang } from './i18n.js';
+
+/** The office's time zone: deadlines are counted in its working hours. */
+const OFFICE_TIME_ZONE = 'Asia/Shanghai';
+
+/** An ISO time in office time (Asia/Shanghai), in the language's style; a dash when there is none. */
+export function when(iso: string | null | undefined, lang: Lang = currentLang()): string {
+  // Office time wherever the browser is: a deadline of 10:00 should read 10:00 on a phone set to another zone too.
+  return iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: OFFICE_TIME_ZONE }) : '—';
+}
+
+/** The month of a date in the browser's time zone, YYYY-MM (the month input's value). */
+export function monthOf(date: Date): string {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}`;
+}
+
+/** A 0–1 rate as a percentage with one decimal (`87.5%`); a dash when there is none. */
+export function percent(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
+}
+
+/** An area for people: m² up to a tenth of a km², km² above (`1,234 m²`, `3.42 km²`). */
+export function areaText(m2: number): string {
+  return m2 < 100_000 ? `${Math.round(m2).toLocaleString('en')} m²` : `${(m2 / 1e6).toFixed(2)} km²`;
+}
+
+/** A figure of a table: a count as it is, a rate as a percentage, a yes/no as ✔/✘, nothing as a dash. */
+export function figureText(value: number | boolean | null | undefined, rate = false): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? '✔' : '✘';
+  return rate ? percent(value) : String(value);
+}
