@@ -141,21 +141,36 @@ export function sqlLogGridMoves(knex: Knex, log: { table: string; idColumn: stri
   );
 }
 
+/** The in-force condition of an area alias with positional bindings: its text and its values. */
+function spanPositional(alias: string, at: Date | undefined): { text: string; values: unknown[] } {
+  return at
+    ? { text: `${alias}.valid_from <= ? and (${alias}.valid_to is null or ${alias}.valid_to > ?)`, values: [at, at] }
+    : { text: `${alias}.valid_to is null`, values: [] };
+}
+
 /**
- * The codes of the areas in force (now, or at `at`) under some root areas, the roots included, optionally
- * of one level: the one area-subtree query, for scopes and area filters.
+ * The one area-subtree query: the codes of the areas in force (now, or at `at`) under some root areas,
+ * the roots included, optionally of one level; as text with `?` placeholders and their values, for
+ * statements built from clauses (features) and for knex (`sqlAreaSubtree`).
  */
-export function sqlAreaSubtree(knex: Knex, roots: string[], opts: { at?: Date; level?: number } = {}): Knex.Raw {
-  const at = opts.at !== undefined;
-  return knex.raw(
-    `with recursive sub as (
-       select r.code, r.level from areas r where r.code = any(:roots::text[]) and ${sqlSpan('r', at)}
+export function areaSubtreeSql(roots: string[], opts: { at?: Date; level?: number } = {}): { text: string; values: unknown[] } {
+  const r = spanPositional('r', opts.at);
+  const a = spanPositional('a', opts.at);
+  return {
+    text: `with recursive sub as (
+       select r.code, r.level from areas r where r.code = any(?::text[]) and ${r.text}
        union
-       select a.code, a.level from areas a join sub on a.parent_code = sub.code where ${sqlSpan('a', at)}
+       select a.code, a.level from areas a join sub on a.parent_code = sub.code where ${a.text}
      )
-     select code from sub${opts.level ? ' where level = :level' : ''}`,
-    { roots, ...(at ? { at: opts.at } : {}), ...(opts.level ? { level: opts.level } : {}) },
-  );
+     select code from sub${opts.level ? ' where level = ?' : ''}`,
+    values: [roots, ...r.values, ...a.values, ...(opts.level ? [opts.level] : [])],
+  };
+}
+
+/** The area subtree (`areaSubtreeSql`) as a knex statement, to run or to embed in another. */
+export function sqlAreaSubtree(knex: Knex, roots: string[], opts: { at?: Date; level?: number } = {}): Knex.Raw {
+  const { text, values } = areaSubtreeSql(roots, opts);
+  return knex.raw(text, values as Knex.RawBinding[]);
 }
 
 /**

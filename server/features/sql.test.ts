@@ -29,7 +29,7 @@ describe('feature SQL, one function per clause', () => {
 
   it('confines a scoped layer to the scope, and to nothing without one', () => {
     const sql = sqlWhere(FEATURE_LAYERS.buildings, {});
-    expect(sql.text).toContain('code = any(?)');
+    expect(sql.text).toContain('code = any(?::text[])');
     expect(sql.values).toEqual([[]]);
   });
 

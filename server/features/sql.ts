@@ -5,6 +5,7 @@
  * json_build_object): one text row per feature, no parsing in Node.
  */
 import type { Knex } from 'knex';
+import { areaSubtreeSql } from '../areas/sql.js';
 import type { FeatureLayer } from './catalogue.js';
 
 /** A bbox in WGS84: [minLon, minLat, maxLon, maxLat]; minLon > maxLon crosses the antimeridian. */
@@ -86,31 +87,15 @@ export function sqlBBoxFilter(layer: FeatureLayer, bbox: BBox | undefined): Sql 
 /** Rows in an area and everything under it (the area's subtree of codes in force at `at`, or now). */
 export function sqlAreaFilter(layer: FeatureLayer, code: string | undefined, at: Date | undefined): Sql {
   if (!code) return EMPTY;
-  const span = at ? 'valid_from <= ? and (valid_to is null or valid_to > ?)' : 'valid_to is null';
-  const spanValues = at ? [at, at] : [];
-  return {
-    text: `${layer.areaColumn} in (
-      with recursive sub(code) as (
-        select code from areas where code = ? and ${span}
-        union
-        select x.code from areas x join sub on x.parent_code = sub.code where ${span.replace(/valid_/g, 'x.valid_')}
-      ) select code from sub)`,
-    values: [code, ...spanValues, ...spanValues],
-  };
+  const sub = areaSubtreeSql([code], { at });
+  return { text: `${layer.areaColumn} in (${sub.text})`, values: sub.values };
 }
 
-/** Rows under the user's scope areas (scoped layers); an empty scope matches nothing. */
+/** Rows under the user's scope areas (scoped layers; the scope rule of auth/scope.ts); an empty scope matches nothing. */
 export function sqlScopeFilter(layer: FeatureLayer, scope: string[] | undefined): Sql {
   if (layer.access !== 'scoped') return EMPTY;
-  return {
-    text: `${layer.areaColumn} in (
-      with recursive sub(code) as (
-        select code from areas where code = any(?) and valid_to is null
-        union
-        select x.code from areas x join sub on x.parent_code = sub.code where x.valid_to is null
-      ) select code from sub)`,
-    values: [scope ?? []],
-  };
+  const sub = areaSubtreeSql(scope ?? []);
+  return { text: `${layer.areaColumn} in (${sub.text})`, values: sub.values };
 }
 
 /** Rows of one of the categories. */
