@@ -3,6 +3,7 @@
  * table, the columns it may show (an allowlist: nothing else ever leaves the database) and the filters
  * that make sense on it.
  */
+import { AREA_LEVELS, type AreaLevel } from '../areas/levels.js';
 import { ASSET_STATUSES } from '../assets/sql.js';
 import { INCIDENT_STATUSES } from '../incidents/workflow.js';
 
@@ -35,7 +36,7 @@ export interface FeatureLayer {
   /** Geometry type of every row; `Geometry` when rows mix points and polygons. */
   geometryType: 'MultiPolygon' | 'Point' | 'Geometry';
   /** Area level (1 office, 2 community, 3 grid) for the area layers. */
-  level?: 1 | 2 | 3;
+  level?: AreaLevel;
   /** SQL of the feature id (GeoJSON `id`, OGC featureId) and its type. */
   featureId: { sql: string; type: 'string' | 'integer' };
   properties: PropertyDef[];
@@ -68,7 +69,7 @@ const AREA_PROPERTIES: PropertyDef[] = [
 
 const AREA_FILTERS: ReadonlySet<FilterName> = new Set(['bbox', 'grid', 'community', 'updated_since', 'at', 'datetime']);
 
-function areaLayer(id: LayerId, level: 1 | 2 | 3, title: string, description: string): FeatureLayer {
+function areaLayer(id: LayerId, level: AreaLevel, title: string, description: string): FeatureLayer {
   return {
     id,
     title,
@@ -88,9 +89,9 @@ function areaLayer(id: LayerId, level: 1 | 2 | 3, title: string, description: st
 
 /** Every layer, by id. Incidents show only their public fields: no reporter, contact, description or assignee. */
 export const FEATURE_LAYERS: Record<LayerId, FeatureLayer> = {
-  offices: areaLayer('offices', 1, 'Offices', 'Street offices (command-centre territories), boundaries in force'),
-  communities: areaLayer('communities', 2, 'Communities', 'Communities, each the union of its grids, boundaries in force'),
-  grids: areaLayer('grids', 3, 'Grids', 'Management grids, tiling their community, boundaries in force'),
+  offices: areaLayer('offices', AREA_LEVELS.office, 'Offices', 'Street offices (command-centre territories), boundaries in force'),
+  communities: areaLayer('communities', AREA_LEVELS.community, 'Communities', 'Communities, each the union of its grids, boundaries in force'),
+  grids: areaLayer('grids', AREA_LEVELS.grid, 'Grids', 'Management grids, tiling their community, boundaries in force'),
   assets: {
     id: 'assets',
     title: 'Assets',

@@ -2,7 +2,7 @@ import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import GeoJSONVT, { type LegacyFeature } from 'geojson-vt';
 import type { Knex } from 'knex';
 import { fromGeojsonVt, type VtFeature } from 'vt-pbf';
-import { AREA_LEVEL_NAMES } from '../areas/levels.js';
+import { AREA_LEVEL_NAMES, type AreaLevel } from '../areas/levels.js';
 import { sqlBoundaryFeatures } from './boundary_sql.js';
 import { LABEL_SUFFIX } from './layers.js';
 import { EXTENT, type TileAddress } from './tile_math.js';
@@ -12,7 +12,7 @@ interface BoundaryRow {
   code: string;
   name: string;
   name_en: string;
-  level: 1 | 2 | 3;
+  level: AreaLevel;
   parent_code: string | null;
   geometry: Geometry;
   label: Geometry;
@@ -29,7 +29,7 @@ export interface BoundaryIndex {
 const VT_OPTIONS = { maxZoom: 18, indexMaxZoom: 5, indexMaxPoints: 100_000, tolerance: 1, extent: EXTENT, buffer: 64 };
 
 /** Read the areas of a level in force and index them with geojson-vt. */
-export async function buildBoundaryIndex(knex: Knex, level: 1 | 2 | 3): Promise<BoundaryIndex> {
+export async function buildBoundaryIndex(knex: Knex, level: AreaLevel): Promise<BoundaryIndex> {
   const { rows } = (await sqlBoundaryFeatures(knex, level)) as { rows: BoundaryRow[] };
   const props = (r: BoundaryRow) => ({ code: r.code, name: r.name, name_en: r.name_en, level: AREA_LEVEL_NAMES[r.level], ...(r.parent_code ? { parent_code: r.parent_code } : {}) });
   const polygons: FeatureCollection = {

@@ -1,5 +1,5 @@
 /** The tile layers: what each holds, its fields, its zooms and how it is made. */
-import { AREA_LEVEL_LIST } from '../areas/levels.js';
+import { AREA_LEVEL_LIST, AREA_LEVELS, type AreaLevel } from '../areas/levels.js';
 import { ASSET_STATUSES } from '../assets/sql.js';
 import { INCIDENT_LEVELS, INCIDENT_STATUSES } from '../incidents/workflow.js';
 
@@ -26,7 +26,7 @@ interface LayerInfo {
 export interface BoundaryLayer extends LayerInfo {
   name: BoundaryLayerName;
   kind: 'boundary';
-  level: 1 | 2 | 3;
+  level: AreaLevel;
 }
 
 /** A layer of points read from their table, clustered at low zooms; it takes category, status and grid filters. */
@@ -68,17 +68,17 @@ const CLUSTER_FIELDS = {
 /** Every layer by name. */
 export const TILE_LAYERS = {
   offices: {
-    name: 'offices', kind: 'boundary', level: 1, minzoom: 0, maxzoom: 16,
+    name: 'offices', kind: 'boundary', level: AREA_LEVELS.office, minzoom: 0, maxzoom: 16,
     description: 'Street offices (level 1) in force', fields: AREA_FIELDS,
     cacheControl: 'public, max-age=60, stale-while-revalidate=600',
   },
   communities: {
-    name: 'communities', kind: 'boundary', level: 2, minzoom: 0, maxzoom: 16,
+    name: 'communities', kind: 'boundary', level: AREA_LEVELS.community, minzoom: 0, maxzoom: 16,
     description: 'Communities (level 2) in force', fields: AREA_FIELDS,
     cacheControl: 'public, max-age=60, stale-while-revalidate=600',
   },
   grids: {
-    name: 'grids', kind: 'boundary', level: 3, minzoom: 0, maxzoom: 16,
+    name: 'grids', kind: 'boundary', level: AREA_LEVELS.grid, minzoom: 0, maxzoom: 16,
     description: 'Grids (level 3) in force', fields: AREA_FIELDS,
     cacheControl: 'public, max-age=60, stale-while-revalidate=600',
   },
