@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDatetime } from '../ogc/schema.js';
 import { LAYERS, sqlBBoxFilter, sqlFeatures, sqlLimitOffset, sqlWhere } from './layers.js';
-import { parseBBox } from './schema.js';
 
 describe('feature SQL, one function per clause', () => {
   it('answers nothing for an unused clause', () => {
@@ -45,17 +44,6 @@ describe('feature SQL, one function per clause', () => {
     });
     expect(sql.text).not.toContain('drop table');
     expect(sql.values).toEqual([["0101'; drop table assets; --"], ['normal'], new Date(0), 5, 10, 20]);
-  });
-});
-
-describe('parseBBox', () => {
-  it('reads 4 numbers, or 6 with heights', () => {
-    expect(parseBBox('123.4,41.7,123.5,41.8')).toEqual([123.4, 41.7, 123.5, 41.8]);
-    expect(parseBBox('123.4,41.7,0,123.5,41.8,100')).toEqual([123.4, 41.7, 123.5, 41.8]);
-  });
-
-  it('names the mistake in lat,lon order', () => {
-    expect(parseBBox('41.7,123.4,41.8,123.5')).toMatch(/latitudes must be within -90..90 \(is the order lon,lat\?\)/);
   });
 });
 
