@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paging } from '../http/input.js';
 import { COUNT_FIGURES, ROW_KINDS } from './sql.js';
 import { TARGET_FIGURES } from './service.js';
 
@@ -19,8 +20,7 @@ export const itemsQuery = z.object({
   key: z.string().trim().min(1).max(64).meta({ description: 'The row key, as in the row (grid or community code, department code, chief staff id)' }),
   figure: z.enum(COUNT_FIGURES).meta({ description: 'Which figure' }),
   tz,
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...paging({ defaultLimit: 200, maxLimit: 1000, noun: 'incidents' }),
 });
 
 const nullableInt = z.number().int().nullable();

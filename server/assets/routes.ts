@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { Invalid, Unprocessable } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
-import { uploadOne } from '../plans/routes.js';
+import { upload, uploadedFiles } from '../http/upload.js';
 import { decodeImportFile, detectFormat } from './importer.js';
 import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, newAssetBody, patchAssetBody } from './schema.js';
 import { createAsset, getAsset, importAssetFile, listAssets, listCategories, patchAsset } from './service.js';
@@ -103,7 +103,7 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     tags: ['assets'],
     auth: 'session',
     bodyContentType: 'multipart/form-data',
-    before: [requireRole('admin', 'planner'), uploadOne(MAX_IMPORT_BYTES), express.text({ type: TEXT_TYPES, limit: MAX_IMPORT_BYTES })],
+    before: [requireRole('admin', 'planner'), upload({ field: 'file', noun: 'file', types: 'CSV, GeoJSON or GeoJSONSeq', maxBytes: MAX_IMPORT_BYTES, maxFiles: 1, tooLargeFix: 'split it' }), express.text({ type: TEXT_TYPES, limit: MAX_IMPORT_BYTES })],
     query: importQuery,
     responses: {
       200: { description: 'Dry run: what would be imported', schema: importResult },
@@ -120,10 +120,11 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       let text: string;
       let name: string | undefined;
       let mediaType = req.headers['content-type'];
-      if (req.file) {
-        text = decodeImportFile(req.file.buffer);
-        name = req.file.originalname;
-        mediaType = req.file.mimetype;
+      const [file] = uploadedFiles(req);
+      if (file) {
+        text = decodeImportFile(file.buffer);
+        name = file.originalname;
+        mediaType = file.mimetype;
       } else if (typeof req.body === 'string') {
         text = req.body;
       } else if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) {

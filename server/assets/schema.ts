@@ -1,45 +1,20 @@
 import { z } from 'zod';
 import { INPUT_CRS } from '../geo/crs.js';
+import { bboxSchema, codeList, commaList, paging } from '../http/input.js';
 import { ASSET_FORMATS } from './importer.js';
 import { ASSET_STATUSES } from './sql.js';
 
-/** A comma-separated list in a query string, e.g. `category=0101,0102`. */
-const list = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-    .refine((a) => a.length <= max, `at most ${max} values`);
-
-/** A bbox `w,s,e,n` in WGS84 degrees. */
-export const bboxSchema = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    const parts = s.split(',').map((p) => Number(p.trim()));
-    if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) {
-      ctx.addIssue({ code: 'custom', message: 'bbox must be four numbers w,s,e,n in WGS84 degrees, e.g. 123.40,41.77,123.45,41.80' });
-      return z.NEVER;
-    }
-    const [w, s2, e, n] = parts;
-    if (w < -180 || e > 180 || s2 < -90 || n > 90) ctx.addIssue({ code: 'custom', message: 'bbox is out of range: longitudes -180..180, latitudes -90..90 (WGS84 degrees)' });
-    else if (w > e || s2 > n) ctx.addIssue({ code: 'custom', message: 'bbox must be ordered w,s,e,n (west before east, south before north)' });
-    return parts as [number, number, number, number];
-  });
-
 /** Query of GET /api/assets. */
 export const listAssetsQuery = z.object({
-  bbox: bboxSchema.optional().meta({ description: 'w,s,e,n in WGS84 degrees' }),
-  category: list(100).optional().meta({ description: 'Category codes, comma-separated' }),
-  code: list(100).optional().meta({ description: 'Asset codes, comma-separated (exact match), e.g. to find one asset by the code on its plate' }),
-  grid: list(1000).optional().meta({ description: 'Grid codes, comma-separated' }),
-  status: list(5)
-    .refine((a) => a.every((s) => (ASSET_STATUSES as readonly string[]).includes(s)), `status must be among ${ASSET_STATUSES.join(', ')}`)
-    .optional(),
+  bbox: bboxSchema('refuse').optional(),
+  category: codeList('category', 100).optional().meta({ description: 'Category codes, comma-separated' }),
+  code: codeList('code', 100).optional().meta({ description: 'Asset codes, comma-separated (exact match), e.g. to find one asset by the code on its plate' }),
+  grid: codeList('grid', 1000).optional().meta({ description: 'Grid codes, comma-separated' }),
+  status: commaList(z.enum(ASSET_STATUSES, { error: `status must be among ${ASSET_STATUSES.join(', ')}` }), { name: 'status', max: ASSET_STATUSES.length })
+    .optional()
+    .meta({ description: `Statuses, comma-separated: ${ASSET_STATUSES.join(', ')}` }),
   office: z.string().trim().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  ...paging({ defaultLimit: 100, maxLimit: 1000, maxOffset: 10_000_000, noun: 'assets' }),
 });
 
 /** Path of the asset routes. */

@@ -4,7 +4,8 @@ import { requireUser, userOf } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
-import { acceptPhotos, uploadedFiles } from '../photos/upload.js';
+import { upload } from '../http/upload.js';
+import { uploadedPhotos } from '../photos/upload.js';
 import { incidentContext } from './deps.js';
 import {
   actionBody,
@@ -31,20 +32,15 @@ import {
   listIncidents,
   publicIncident,
   reportIncident,
-  type Upload,
 } from './service.js';
 import { handleStream } from './stream.js';
-
-
-/** The uploads of a request as the services take them. */
-const uploadsOf = (req: Parameters<typeof uploadedFiles>[0]): Upload[] => uploadedFiles(req).map((f) => ({ name: f.originalname, bytes: f.buffer }));
 
 /** Incident intake (staff and public), workflow actions, lists, photos, the live stream and the dictionaries. */
 export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
   const deps = incidentContext(ctx);
   const { knex } = deps;
-  const photos = acceptPhotos({ field: 'photos', maxBytes: ctx.config.photoMaxBytes, maxFiles: ctx.config.photoMaxFiles });
+  const photos = upload({ field: 'photos', noun: 'photo', types: 'JPEG, PNG, WebP or HEIC', maxBytes: ctx.config.photoMaxBytes, maxFiles: ctx.config.photoMaxFiles });
 
   registry.add(router, {
     method: 'get',
@@ -85,7 +81,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     responses: { ...intakeResponses, 401: problem('Not logged in') },
     handler: async ({ body }, req, res) => {
       const user = userOf(req);
-      const receipt = await reportIncident(deps, body, uploadsOf(req), {
+      const receipt = await reportIncident(deps, body, uploadedPhotos(req), {
         user,
         source: body.source ?? (user.role === 'chief' ? 'patrol' : 'hotline'),
       });
@@ -104,7 +100,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     responses: { ...intakeResponses, 429: problem('Too many reports from this client') },
     handler: async ({ body }, req, res) => {
       const { contact, ...report } = body;
-      const receipt = await reportIncident(deps, report, uploadsOf(req), { user: null, contact: contact ?? null, source: 'resident' });
+      const receipt = await reportIncident(deps, report, uploadedPhotos(req), { user: null, contact: contact ?? null, source: 'resident' });
       res.status(201).location(`/api/public/incidents/${receipt.case_no}`).json(receipt);
     },
   });
@@ -173,7 +169,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
       409: problem('Not allowed in the current state, or the incident changed meanwhile; lists allowed_actions'),
       415: problem('A photo is not really a JPEG, PNG, WebP or HEIC image'),
     },
-    handler: ({ params, body }, req) => actOnIncident(deps, userOf(req), params.id, body, uploadsOf(req)),
+    handler: ({ params, body }, req) => actOnIncident(deps, userOf(req), params.id, body, uploadedPhotos(req)),
   });
 
   registry.add(router, {

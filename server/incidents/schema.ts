@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { instantSchema } from '../areas/schema.js';
 import { checkLonLat, crsSchema } from '../geo/crs.js';
+import { bboxSchema, commaList, paging } from '../http/input.js';
 import { ACTIONS, INCIDENT_LEVELS, INCIDENT_STATUSES, SOURCES } from './workflow.js';
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -115,39 +116,21 @@ export const photoQuery = z.object({ size: z.enum(['full', 'thumb']).default('fu
 export const caseNoParams = z.object({ case_no: z.string().trim().regex(/^\d{8,20}$/, 'case_no is the number given at reporting, e.g. 20261127000042') });
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const csv = <T extends readonly [string, ...string[]]>(values: T, name: string) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values, { error: `${name} must be one or more of ${values.join(', ')}, comma-separated` })).min(1));
+const oneOf = <T extends readonly [string, ...string[]]>(values: T, name: string) =>
+  commaList(z.enum(values, { error: `${name} must be one or more of ${values.join(', ')}, comma-separated` }), { name, max: values.length });
 
 /** Query of GET /api/incidents. */
 export const listQuery = z.object({
-  status: csv(INCIDENT_STATUSES, 'status').optional().meta({ description: `Comma-separated: ${INCIDENT_STATUSES.join(', ')}` }),
-  level: csv(INCIDENT_LEVELS, 'level').optional().meta({ description: `Comma-separated: ${INCIDENT_LEVELS.join(', ')}` }),
+  status: oneOf(INCIDENT_STATUSES, 'status').optional().meta({ description: `Comma-separated: ${INCIDENT_STATUSES.join(', ')}` }),
+  level: oneOf(INCIDENT_LEVELS, 'level').optional().meta({ description: `Comma-separated: ${INCIDENT_LEVELS.join(', ')}` }),
   grid: z.string().trim().min(1).max(64).optional(),
   community: z.string().trim().min(1).max(64).optional(),
   category: z.string().trim().min(1).max(16).optional(),
   department: z.string().trim().min(1).max(32).optional(),
   overdue: bool.optional().meta({ description: 'true: only open incidents past their deadline; false: the others' }),
-  bbox: z
-    .string()
-    .transform((s, ctx) => {
-      const n = s.split(',').map(Number);
-      if (n.length !== 4 || n.some((x) => !Number.isFinite(x))) {
-        ctx.addIssue({ code: 'custom', message: 'bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees' });
-        return z.NEVER;
-      }
-      if (n[0] > n[2] || n[1] > n[3]) {
-        ctx.addIssue({ code: 'custom', message: 'bbox must be minLon,minLat,maxLon,maxLat with min ≤ max' });
-        return z.NEVER;
-      }
-      return n as [number, number, number, number];
-    })
-    .optional(),
+  bbox: bboxSchema('refuse').optional(),
   since: instantSchema.optional().meta({ description: 'Only incidents changed at or after this instant (ISO 8601)' }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...paging({ defaultLimit: 50, maxLimit: 500, noun: 'incidents' }),
 });
 
 const ref = z.object({ code: z.string(), name: z.string() });

@@ -4,6 +4,7 @@ import { AREA_LEVELS } from '../areas/levels.js';
 import { sqlGridAt, type GridMove, type MovedBy, type PlacedTable } from '../areas/sql.js';
 import { sqlRowInScope, type Viewer } from '../auth/scope.js';
 import { WORK_TIME_ZONE } from '../calendar/sql.js';
+import { metresToDegrees } from '../geo/geodesy.js';
 import { sqlHolderAt, sqlHolderId } from '../staff/sql.js';
 
 /** Columns of an incident as the API shows it, from `incidents i` with its category, areas, department and assignee. */
@@ -85,11 +86,6 @@ export function sqlWhere(q: Knex.QueryBuilder, f: ListFilter): Knex.QueryBuilder
 /** The position of an asset as [lon, lat], or undefined. */
 export function sqlAssetPoint(knex: Knex, id: number) {
   return knex('assets').where({ id }).first(knex.raw('ST_X(geom) as lon'), knex.raw('ST_Y(geom) as lat'), 'office_code');
-}
-
-/** Degrees of latitude that cover `metres` anywhere below 80° latitude (a bounding-box prefilter for the index). */
-export function metresToDegrees(metres: number, lat: number): number {
-  return (metres / 111_320) / Math.max(Math.cos((Math.min(Math.abs(lat), 80) * Math.PI) / 180), 0.17);
 }
 
 /** What an intake inserts. */

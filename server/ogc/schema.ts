@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PUBLIC_LAYER_IDS } from '../features/catalogue.js';
 import type { Interval } from '../features/sql.js';
-import { bboxSchema, filterQueryShape } from '../export/schema.js';
+import { filterQueryShape } from '../export/schema.js';
+import { paging, wholeNumber } from '../http/input.js';
 
 /** Items per page when `limit` is absent, and the most a page may hold. */
 export const DEFAULT_LIMIT = 100;
@@ -50,14 +51,6 @@ export const datetimeSchema = z
     example: '2026-01-01T00:00:00Z/..',
   });
 
-/** A whole number from a query string within a range. */
-const wholeNumber = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be from ${min} to ${max}`);
-
 /** Output format by query: `json` (GeoJSON / JSON) or `html`; the Accept header decides when absent. */
 export const formatSchema = z.enum(['json', 'html'], { error: 'f must be json or html' }).optional().meta({ description: 'json or html; by Accept when absent' });
 
@@ -78,10 +71,9 @@ export const featureParams = collectionParams.extend({ featureId: z.string().min
  */
 export const itemsQuery = z.strictObject({
   f: formatSchema,
-  bbox: bboxSchema.optional(),
+  bbox: filterQueryShape.bbox,
   datetime: datetimeSchema.optional(),
-  limit: wholeNumber('limit', 1, MAX_LIMIT).default(DEFAULT_LIMIT).meta({ description: `Features per page, 1..${MAX_LIMIT} (default ${DEFAULT_LIMIT})` }),
-  offset: wholeNumber('offset', 0, Number.MAX_SAFE_INTEGER).default(0).meta({ description: 'Features to skip' }),
+  ...paging({ defaultLimit: DEFAULT_LIMIT, maxLimit: MAX_LIMIT, noun: 'features' }),
   after: wholeNumber('after', 0, Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Keyset from a next link: features after this internal id' }),
   grid: filterQueryShape.grid,
   community: filterQueryShape.community,

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { Invalid, statusOf } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
+import { upload } from '../http/upload.js';
 import { incidentContext } from '../incidents/deps.js';
 import { reportIncident } from '../incidents/service.js';
-import { acceptPhotos, uploadedFiles } from '../photos/upload.js';
+import { uploadedPhotos } from '../photos/upload.js';
 import { jurisdictionQuery, open311Errors, postRequestBody, requestParams, requestsQuery, requestSchema, serviceParams, serviceSchema } from './schema.js';
 import { getRequest, listRequests, listServices, serviceDefinition } from './service.js';
 
@@ -46,7 +47,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
   const deps = incidentContext(ctx);
   const { knex } = deps;
   const form = express.urlencoded({ extended: false, limit: '100kb' });
-  const media = acceptPhotos({ field: 'media', maxBytes: ctx.config.photoMaxBytes, maxFiles: 1 });
+  const media = upload({ field: 'media', noun: 'photo', types: 'JPEG, PNG, WebP or HEIC', maxBytes: ctx.config.photoMaxBytes, maxFiles: 1 });
 
   registry.add(router, {
     method: 'get',
@@ -116,7 +117,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
       }
       const name = [body.last_name, body.first_name].filter(Boolean).join('') || undefined;
       const contact = { name, phone: body.phone, email: body.email, device_id: body.device_id, account_id: body.account_id };
-      const files = uploadedFiles(req).map((f) => ({ name: f.originalname, bytes: f.buffer }));
+      const files = uploadedPhotos(req);
       const receipt = await reportIncident(
         deps,
         { category: body.service_code, description: body.description, lon: body.long, lat: body.lat, crs: 'wgs84' },

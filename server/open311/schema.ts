@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkLonLat } from '../geo/crs.js';
+import { commaList } from '../http/input.js';
 
 const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -18,20 +19,16 @@ const instant = (name: string) =>
     .trim()
     .refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), `${name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z`)
     .transform((s) => new Date(s));
-const list = (name: string, re: RegExp) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-    .refine((xs) => xs.length > 0 && xs.every((x) => re.test(x)), `${name} must be a comma-separated list`);
+const list = (name: string, re: RegExp, what: string, max: number) => commaList(z.string().regex(re, `${name} takes ${what}, comma-separated`), { name, max });
 
 /** Query accepted by every Open311 call (jurisdiction_id is accepted and ignored: one jurisdiction per server). */
 export const jurisdictionQuery = z.object({ jurisdiction_id: z.string().optional() });
 
 /** Query of GET requests.json (GeoReport v2). */
 export const requestsQuery = jurisdictionQuery.extend({
-  service_request_id: list('service_request_id', /^\d{1,10}$/).optional(),
-  service_code: list('service_code', /^[\w-]{1,16}$/).optional(),
-  status: list('status', /^(open|closed)$/).optional().meta({ description: 'open, closed or both, comma-separated' }),
+  service_request_id: list('service_request_id', /^\d{1,10}$/, 'request numbers', 1000).optional(),
+  service_code: list('service_code', /^[\w-]{1,16}$/, 'service codes from services.json', 100).optional(),
+  status: list('status', /^(open|closed)$/, 'open, closed or both', 2).optional().meta({ description: 'open, closed or both, comma-separated' }),
   start_date: instant('start_date').optional(),
   end_date: instant('end_date').optional(),
 });

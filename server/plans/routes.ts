@@ -1,11 +1,11 @@
-import { Router, type RequestHandler } from 'express';
-import multer from 'multer';
+import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, userOf } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
-import { Invalid, TooLarge, UnsupportedMedia } from '../http/errors.js';
+import { UnsupportedMedia } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
+import { upload, uploadedFiles } from '../http/upload.js';
 import {
   createPlanBody,
   createPlanQuery,
@@ -22,20 +22,6 @@ import { readGeoJson, readGeoPackage, readShapefileZip, type PlanSource } from '
 
 /** Largest plan upload accepted (a zipped Shapefile of a whole city fits). */
 export const MAX_PLAN_UPLOAD = 200 * 1024 * 1024;
-
-/** Accept one multipart file named `file`, turning multer's errors into problems that say what to fix. */
-export function uploadOne(maxBytes: number): RequestHandler {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1 } }).single('file');
-  return (req, res, next) =>
-    upload(req, res, (err: unknown) => {
-      if (!err) return next();
-      if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return next(new TooLarge(`The file is larger than ${Math.round(maxBytes / 1048576)} MB; split it.`));
-        return next(new Invalid(`The upload is malformed (${err.message}); send multipart/form-data with one file in the field "file".`));
-      }
-      next(err);
-    });
-}
 
 /** Read the plan's grids from an uploaded file (zip = Shapefile, else GeoJSON) or from the JSON body. */
 async function parsePlanSource(file: Express.Multer.File | undefined, body: unknown, crs: string | undefined): Promise<PlanSource> {
@@ -64,7 +50,7 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     summary: 'Create a boundary plan from proposed grids (GeoJSON, or an uploaded zipped Shapefile or GeoPackage) and check it',
     tags: ['plans'],
     auth: 'session',
-    before: [planners, uploadOne(MAX_PLAN_UPLOAD)],
+    before: [planners, upload({ field: 'file', noun: 'file', types: 'a zipped Shapefile, a GeoPackage or GeoJSON', maxBytes: MAX_PLAN_UPLOAD, maxFiles: 1, tooLargeFix: 'split it' })],
     query: createPlanQuery,
     body: z.union([createPlanBody, z.object({ title: z.string().max(200).optional(), crs: z.string().max(80).optional() }).loose()]),
     responses: {
@@ -77,8 +63,9 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     },
     handler: async ({ query, body }, req, res) => {
       const fields = (body ?? {}) as { title?: string; crs?: string };
-      const source = await parsePlanSource(req.file, body, query.crs ?? (req.file ? fields.crs : undefined));
-      const title = query.title ?? fields.title ?? (req.file?.originalname ?? '');
+      const [file] = uploadedFiles(req);
+      const source = await parsePlanSource(file, body, query.crs ?? (file ? fields.crs : undefined));
+      const title = query.title ?? fields.title ?? (file?.originalname ?? '');
       const out = await createPlan(db, userOf(req), source, String(title).slice(0, 200));
       res.status(201).json(out);
     },

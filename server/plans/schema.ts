@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paging } from '../http/input.js';
 import { staffRoleSchema } from '../staff/schema.js';
 
 const lonLat = z.tuple([z.number(), z.number()]).meta({ description: 'WGS84 [lon, lat]' });
@@ -31,8 +32,7 @@ export const createPlanBody = z
 /** Query of GET /api/plans. */
 export const listPlansQuery = z.object({
   status: z.enum(['draft', 'published', 'discarded']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...paging({ defaultLimit: 50, maxLimit: 500, noun: 'plans' }),
 });
 
 /** Body of POST /api/plans/{id}/repair: the steps to run (each off unless given). */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SessionUser } from '../auth/store.js';
 import { assertAreaInScope } from '../auth/scope.js';
 import type { Db } from '../db/connect.js';
+import { metresToDegrees } from '../geo/geodesy.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import type { TileInvalidation } from '../tiles/service.js';
 import { regridAssets } from '../assets/service.js';
@@ -231,8 +232,8 @@ function assertDraft(row: PlanRow): void {
   }
 }
 
-/** Metres to degrees of latitude, generous enough for longitude at the latitudes of China. */
-const metresToDegrees = (m: number) => m / 111_320 / Math.cos((50 * Math.PI) / 180);
+/** The latitude snap tolerances are converted at: generous enough for longitude at the latitudes of China. */
+const SNAP_LATITUDE = 50;
 
 /** Repair a draft plan with the chosen steps, in order: make valid, snap, overlaps, gaps; then re-check. */
 export async function repairPlan(db: Db, user: SessionUser, id: number, options: RepairOptions): Promise<PlanReport> {
@@ -246,7 +247,7 @@ export async function repairPlan(db: Db, user: SessionUser, id: number, options:
     }
     const replaces = async () => (await trx('plans').where({ id }).first('replaces')).replaces as number[];
     if (options.snap_m) {
-      await sqlRepairSnap(trx, id, await replaces(), metresToDegrees(options.snap_m));
+      await sqlRepairSnap(trx, id, await replaces(), metresToDegrees(options.snap_m, SNAP_LATITUDE));
       await checkPlan(trx, id);
     }
     if (options.overlaps_max_m2) {

@@ -1,11 +1,11 @@
-import { Router, type RequestHandler } from 'express';
-import multer from 'multer';
+import { Router } from 'express';
 import { z } from 'zod';
 import { requireUser, userOf } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
-import { Invalid, TooLarge } from '../http/errors.js';
+import { Invalid } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
+import { upload, uploadedFiles } from '../http/upload.js';
 import { importRows, readTable } from './import.js';
 import { idNumberKey } from './pii.js';
 import {
@@ -47,19 +47,6 @@ const refused = {
   403: problem('Not a chief, community staff or command centre, or outside your scope'),
 };
 
-/** Accept one file in the form field `file` (kept in memory), with limits that answer 413/400. */
-function acceptTable(): RequestHandler {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } }).single('file');
-  return (req, res, next) => {
-    if (!req.is('multipart/form-data')) return next(new Invalid('Send the file as multipart/form-data in the form field "file" (.csv or .xlsx).'));
-    upload(req, res, (err?: unknown) => {
-      if (!err) return next();
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') return next(new TooLarge(`The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it.`));
-      next(new Invalid('The upload could not be read; send one .csv or .xlsx file in the form field "file".'));
-    });
-  };
-}
-
 /** Population and housing: buildings, households, residents (scoped and logged), care visits, import, public counts. */
 export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
@@ -85,7 +72,7 @@ export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Rout
     summary: 'Import buildings, households or residents from a CSV or XLSX file; all rows or none',
     tags,
     ...session,
-    before: [requireUser, acceptTable()],
+    before: [requireUser, upload({ field: 'file', noun: 'file', types: '.csv or .xlsx', maxBytes: MAX_IMPORT_BYTES, maxFiles: 1, tooLargeFix: 'split it', required: true })],
     query: importQuery,
     bodyContentType: 'multipart/form-data',
     responses: {
@@ -96,8 +83,9 @@ export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Rout
       422: problem('Some rows are invalid: the problem carries the row-level report; nothing was written'),
     },
     handler: async ({ query }, req, res) => {
-      if (!req.file) throw new Invalid('Attach the file in the form field "file" (.csv or .xlsx).');
-      const table = await readTable(req.file);
+      const [file] = uploadedFiles(req);
+      if (!file) throw new Invalid('Attach the file in the form field "file" (.csv or .xlsx).');
+      const table = await readTable(file);
       const report = await importRows(knex, userOf(req), idKey, query.kind, table, query.dry_run);
       res.status(query.dry_run ? 200 : 201).json(report);
     },

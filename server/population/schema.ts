@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkLonLat } from '../geo/crs.js';
+import { paging } from '../http/input.js';
 import { checkIdNumber } from './pii.js';
 
 /** Tags of vulnerable residents (and other needs). */
@@ -16,10 +17,7 @@ const intString = (what: string) =>
 export const idParams = z.object({ id: intString('id') });
 
 /** limit/offset of list queries. */
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'At most this many items (1–500, default 100)' }),
-  offset: z.coerce.number().int().min(0).default(0).meta({ description: 'Skip this many items' }),
-};
+const pageQuery = paging({ defaultLimit: 100, maxLimit: 500 });
 
 const gridCode = z.string().trim().min(1).max(64).meta({ description: 'Only this grid (code)' });
 const instant = z

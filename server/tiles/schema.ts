@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commaList } from '../http/input.js';
 import { LAYER_NAMES } from './layers.js';
 import { MAX_ZOOM } from './tile_math.js';
 
@@ -16,27 +17,16 @@ export const tileParams = z.object({
 /** Path of a TileJSON request. */
 export const tileJsonParams = z.object({ layer: tileParams.shape.layer });
 
-/** A comma-separated list of codes in a query string. */
-const codeList = (what: string) =>
-  z
-    .string()
-    .trim()
-    .regex(/^[\w.-]{1,64}(,[\w.-]{1,64})*$/, `${what} must be a comma-separated list of codes (letters, digits, - _ .)`)
-    .transform((s) => [...new Set(s.split(','))])
-    .optional();
+/** A comma-separated list of codes in a query string: letters, digits, `-`, `_` and `.` only. */
+const codeList = (what: string, max: number) =>
+  commaList(z.string().regex(/^[\w.-]{1,64}$/, `${what} must be a comma-separated list of codes (letters, digits, - _ .)`), { name: what, max }).optional();
 
 /** Optional filters of point layers (ignored by boundary layers); each is a comma-separated list. */
 export const tileQuery = z.object({
-  category: codeList('category').meta({ description: 'Category codes (assets: component categories; incidents: incident categories)' }),
-  status: codeList('status').meta({ description: 'Statuses; incidents default to open,handled' }),
-  grid: codeList('grid').meta({ description: 'Grid codes' }),
+  category: codeList('category', 100).meta({ description: 'Category codes (assets: component categories; incidents: incident categories)' }),
+  status: codeList('status', 100).meta({ description: 'Statuses; incidents default to open,handled' }),
+  grid: codeList('grid', 1000).meta({ description: 'Grid codes' }),
 });
-
-/** Statuses each point layer knows, to refuse a misspelt one with a 400. */
-export const LAYER_STATUSES = {
-  assets: ['normal', 'damaged', 'missing', 'repairing', 'retired'],
-  incidents: ['open', 'handled', 'closed', 'cancelled', 'merged'],
-} as const;
 
 /** TileJSON 3.0.0 (the members this server writes). */
 export const tileJsonSchema = z

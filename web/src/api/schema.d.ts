@@ -369,7 +369,9 @@ export interface paths {
           bbox?: string;
           /** @description Only incidents changed at or after this instant (ISO 8601) */
           since?: string;
+          /** @description At most this many incidents, 1..500 (default 50) */
           limit?: number;
+          /** @description Skip this many incidents (default 0) */
           offset?: number;
         };
       };
@@ -1236,10 +1238,10 @@ export interface paths {
           f?: "json" | "html";
           bbox?: string;
           datetime?: string;
-          /** @description Features per page, 1..10000 (default 100) */
-          limit?: string;
-          /** @description Features to skip */
-          offset?: string;
+          /** @description At most this many features, 1..10000 (default 100) */
+          limit?: number;
+          /** @description Skip this many features (default 0) */
+          offset?: number;
           /** @description Keyset from a next link: features after this internal id */
           after?: string;
           /** @description Only this grid (area layers) or the rows in it */
@@ -1418,9 +1420,9 @@ export interface paths {
       parameters: {
         query?: {
           grid?: string;
-          /** @description At most this many items (1–500, default 100) */
+          /** @description At most this many items, 1..500 (default 100) */
           limit?: number;
-          /** @description Skip this many items */
+          /** @description Skip this many items (default 0) */
           offset?: number;
         };
       };
@@ -1650,9 +1652,9 @@ export interface paths {
         query?: {
           grid?: string;
           building_id?: number;
-          /** @description At most this many items (1–500, default 100) */
+          /** @description At most this many items, 1..500 (default 100) */
           limit?: number;
-          /** @description Skip this many items */
+          /** @description Skip this many items (default 0) */
           offset?: number;
         };
       };
@@ -1846,9 +1848,9 @@ export interface paths {
           resident_id?: number;
           username?: string;
           since?: string;
-          /** @description At most this many items (1–500, default 100) */
+          /** @description At most this many items, 1..500 (default 100) */
           limit?: number;
-          /** @description Skip this many items */
+          /** @description Skip this many items (default 0) */
           offset?: number;
         };
       };
@@ -1895,9 +1897,9 @@ export interface paths {
           household_id?: number;
           /** @description Find by full ID number (matched by its keyed hash) */
           id_number?: string;
-          /** @description At most this many items (1–500, default 100) */
+          /** @description At most this many items, 1..500 (default 100) */
           limit?: number;
-          /** @description Skip this many items */
+          /** @description Skip this many items (default 0) */
           offset?: number;
         };
       };
@@ -2108,9 +2110,9 @@ export interface paths {
           resident_id?: number;
           since?: string;
           until?: string;
-          /** @description At most this many items (1–500, default 100) */
+          /** @description At most this many items, 1..500 (default 100) */
           limit?: number;
-          /** @description Skip this many items */
+          /** @description Skip this many items (default 0) */
           offset?: number;
         };
       };
@@ -2240,7 +2242,9 @@ export interface paths {
           figure: "reported" | "found" | "missed" | "handled" | "due" | "deferred" | "closed" | "closed_on_time" | "rework" | "overdue";
           /** @description Time zone of the month boundaries (IANA); Asia/Shanghai when absent */
           tz?: string;
+          /** @description At most this many incidents, 1..1000 (default 200) */
           limit?: number;
+          /** @description Skip this many incidents (default 0) */
           offset?: number;
         };
       };
@@ -2476,7 +2480,9 @@ export interface paths {
       parameters: {
         query?: {
           status?: "draft" | "published" | "discarded";
+          /** @description At most this many plans, 1..500 (default 50) */
           limit?: number;
+          /** @description Skip this many plans (default 0) */
           offset?: number;
         };
       };
@@ -2778,7 +2784,6 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description w,s,e,n in WGS84 degrees */
           bbox?: string;
           /** @description Category codes, comma-separated */
           category?: string;
@@ -2786,9 +2791,12 @@ export interface paths {
           code?: string;
           /** @description Grid codes, comma-separated */
           grid?: string;
+          /** @description Statuses, comma-separated: normal, damaged, missing, repairing, retired */
           status?: string;
           office?: string;
+          /** @description At most this many assets, 1..1000 (default 100) */
           limit?: number;
+          /** @description Skip this many assets (default 0) */
           offset?: number;
         };
       };
