@@ -9,7 +9,9 @@ describe('errors', () => {
     const res = await request(t.app).get('/api/nothing-here');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not found', status: 404, instance: '/api/nothing-here' });
+    expect(res.body).toMatchObject({
+      type: 'about:blank', title: 'Not found', status: 404, code: 'route_not_found', params: { method: 'GET', path: '/api/nothing-here' }, instance: '/api/nothing-here',
+    });
     expect(res.body.detail).toMatch(/openapi\.json/);
   });
 
@@ -18,6 +20,14 @@ describe('errors', () => {
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(/larger than the limit/);
+    expect(res.body).toMatchObject({ code: 'body_too_large', params: { max_bytes: 1024 } });
+  });
+
+  it('a request that fails its schema is 400 validation_failed listing each bad field', async () => {
+    const res = await request(t.app).get('/api/locate?lon=east&lat=41.8');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'validation_failed', params: {} });
+    expect(res.body.errors).toContainEqual(expect.objectContaining({ in: 'query', field: 'lon' }));
   });
 });
 

@@ -94,5 +94,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     message: i.message,
   }));
   const detail = errors.map((e) => (e.field === where ? e.message : `${e.field}: ${e.message}`)).join('; ');
-  throw new Invalid(`Invalid ${where}: ${detail}`, { errors });
+  throw new Invalid('validation_failed', `Invalid ${where}: ${detail}`, { extra: { errors } });
 }

@@ -18,13 +18,19 @@ export function acceptPhotos(opts: { field: string; maxBytes: number; maxFiles: 
     upload(req, res, (err?: unknown) => {
       if (!err) return next();
       if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return next(new TooLarge(`A photo is larger than ${Math.floor(opts.maxBytes / 1024 / 1024)} MB; send a smaller one.`));
-        if (err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE') {
-          return next(new Invalid(`Send at most ${opts.maxFiles} photos, as files in the form field "${opts.field}" (got one in "${err.field ?? '?'}").`));
+        if (err.code === 'LIMIT_FILE_SIZE') {
+          return next(new TooLarge('photo_too_large', `A photo is larger than ${Math.floor(opts.maxBytes / 1024 / 1024)} MB; send a smaller one.`, { params: { max_bytes: opts.maxBytes } }));
         }
-        return next(new Invalid(`The multipart form could not be read (${err.message}); send fields as text and photos as files in "${opts.field}".`));
+        if (err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE') {
+          return next(new Invalid('too_many_photos', `Send at most ${opts.maxFiles} photos, as files in the form field "${opts.field}" (got one in "${err.field ?? '?'}").`, {
+            params: { max_files: opts.maxFiles, field: opts.field },
+          }));
+        }
+        return next(new Invalid('upload_malformed', `The multipart form could not be read (${err.message}); send fields as text and photos as files in "${opts.field}".`, {
+          params: { field: opts.field },
+        }));
       }
-      next(new Invalid('The multipart form could not be read; check the boundary and that the upload was complete.'));
+      next(new Invalid('upload_malformed', 'The multipart form could not be read; check the boundary and that the upload was complete.', { params: { field: opts.field } }));
     });
   };
 }

@@ -30,8 +30,10 @@ export function uploadOne(maxBytes: number): RequestHandler {
     upload(req, res, (err: unknown) => {
       if (!err) return next();
       if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return next(new TooLarge(`The file is larger than ${Math.round(maxBytes / 1048576)} MB; split it.`));
-        return next(new Invalid(`The upload is malformed (${err.message}); send multipart/form-data with one file in the field "file".`));
+        if (err.code === 'LIMIT_FILE_SIZE') {
+          return next(new TooLarge('file_too_large', `The file is larger than ${Math.round(maxBytes / 1048576)} MB; split it.`, { params: { max_bytes: maxBytes } }));
+        }
+        return next(new Invalid('upload_malformed', `The upload is malformed (${err.message}); send multipart/form-data with one file in the field "file".`, { params: { field: 'file' } }));
       }
       next(err);
     });
@@ -47,7 +49,11 @@ async function parsePlanSource(file: Express.Multer.File | undefined, body: unkn
   try {
     json = JSON.parse(file.buffer.toString('utf8'));
   } catch {
-    throw new UnsupportedMedia('The file is neither a zip (Shapefile), a GeoPackage nor GeoJSON; upload a zipped Shapefile with .prj and .cpg, a .gpkg or a .geojson file.');
+    throw new UnsupportedMedia(
+      'file_type_unsupported',
+      'The file is neither a zip (Shapefile), a GeoPackage nor GeoJSON; upload a zipped Shapefile with .prj and .cpg, a .gpkg or a .geojson file.',
+      { params: { accepted: ['.zip', '.gpkg', '.geojson'] } },
+    );
   }
   return readGeoJson(json, crs);
 }

@@ -67,11 +67,13 @@ const refused = {
 function acceptTable(): RequestHandler {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } }).single('file');
   return (req, res, next) => {
-    if (!req.is('multipart/form-data')) return next(new Invalid('Send the file as multipart/form-data in the form field "file" (.csv or .xlsx).'));
+    if (!req.is('multipart/form-data')) return next(new Invalid('file_missing', 'Send the file as multipart/form-data in the form field "file" (.csv or .xlsx).', { params: { field: 'file' } }));
     upload(req, res, (err?: unknown) => {
       if (!err) return next();
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') return next(new TooLarge(`The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it.`));
-      next(new Invalid('The upload could not be read; send one .csv or .xlsx file in the form field "file".'));
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
+        return next(new TooLarge('file_too_large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it.`, { params: { max_bytes: MAX_IMPORT_BYTES } }));
+      }
+      next(new Invalid('upload_malformed', 'The upload could not be read; send one .csv or .xlsx file in the form field "file".', { params: { field: 'file' } }));
     });
   };
 }
@@ -112,7 +114,7 @@ export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Rout
       422: problem('Some rows are invalid: the problem carries the row-level report; nothing was written'),
     },
     handler: async ({ query }, req, res) => {
-      if (!req.file) throw new Invalid('Attach the file in the form field "file" (.csv or .xlsx).');
+      if (!req.file) throw new Invalid('file_missing', 'Attach the file in the form field "file" (.csv or .xlsx).', { params: { field: 'file' } });
       const table = await readTable(req.file);
       const report = await importRows(knex, userOf(req), idKey, query.kind, table, query.dry_run);
       res.status(query.dry_run ? 200 : 201).json(report);

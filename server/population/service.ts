@@ -34,11 +34,13 @@ export interface Page {
 export async function populationGrids(knex: Knex, user: SessionUser, grid?: string): Promise<GridFilter> {
   if (!(POPULATION_ROLES as readonly string[]).includes(user.role)) {
     throw new Forbidden(
+      'role_required',
       `Population records are visible only to grid chiefs (their grid), community staff (their grids) and the command centre; you are logged in as ${user.role}.`,
+      { params: { roles: POPULATION_ROLES, role: user.role } },
     );
   }
   const grids = await gridsInScope(knex, user);
-  if (grid && !grids.includes(grid)) throw new Forbidden(`Grid ${grid} is outside your scope; ask for one of your own grids.`);
+  if (grid && !grids.includes(grid)) throw new Forbidden('area_out_of_scope', `Grid ${grid} is outside your scope; ask for one of your own grids.`, { params: { code: grid } });
   return { grids, grid };
 }
 
@@ -87,7 +89,7 @@ export async function listBuildings(knex: Knex, user: SessionUser, q: { grid?: s
 
 async function scopedBuilding(knex: Knex, scope: GridFilter, id: number): Promise<BuildingRow> {
   const row = await sqlWhereGrid(sqlBuildings(knex), scope).where('b.id', id).first();
-  if (!row) throw new NotFound(`No building ${id} in your scope; list yours with GET /api/buildings.`);
+  if (!row) throw new NotFound('building_not_found', `No building ${id} in your scope; list yours with GET /api/buildings.`, { params: { id } });
   return row;
 }
 
@@ -101,11 +103,15 @@ async function placeGeometry(knex: Knex, scope: GridFilter, geometry: unknown) {
   const geojson = JSON.stringify(geometry);
   // A statement that must answer one row and answers none is a swallowed GEOS error on the embedded build.
   const check = (await sqlGeometryCheck(knex, geojson)).rows[0];
-  if (!check) throw new Invalid('The geometry could not be read; send a GeoJSON Point, Polygon or MultiPolygon in WGS84.');
-  if (!check.valid) throw new Invalid(`The footprint is not a valid polygon (${check.reason}); fix the ring (no self-intersections, closed rings).`);
+  if (!check) throw new Invalid('geometry_unreadable', 'The geometry could not be read; send a GeoJSON Point, Polygon or MultiPolygon in WGS84.');
+  if (!check.valid) {
+    throw new Invalid('footprint_invalid', `The footprint is not a valid polygon (${check.reason}); fix the ring (no self-intersections, closed rings).`, { params: { reason: check.reason } });
+  }
   const place = (await sqlGridAt(knex, geojson)).rows[0] as { area_version_id: number; grid_code: string; office_code: string } | undefined;
-  if (!place) throw new Unprocessable('The building lies outside every grid; check the coordinates (WGS84 [lon, lat]).');
-  if (!scope.grids.includes(place.grid_code)) throw new Forbidden(`The building lies in grid ${place.grid_code}, outside your scope.`);
+  if (!place) throw new Unprocessable('building_outside_grids', 'The building lies outside every grid; check the coordinates (WGS84 [lon, lat]).');
+  if (!scope.grids.includes(place.grid_code)) {
+    throw new Forbidden('area_out_of_scope', `The building lies in grid ${place.grid_code}, outside your scope.`, { params: { code: place.grid_code } });
+  }
   return { ...place, geojson };
 }
 
@@ -158,7 +164,9 @@ export async function patchBuilding(
 /** Delete a building that has no households. */
 export async function deleteBuilding(knex: Knex, user: SessionUser, id: number): Promise<void> {
   const b = await scopedBuilding(knex, await populationGrids(knex, user), id);
-  if (b.households > 0) throw new Conflict(`Building ${id} still has ${b.households} households; move or delete them first.`);
+  if (b.households > 0) {
+    throw new Conflict('building_has_households', `Building ${id} still has ${b.households} households; move or delete them first.`, { params: { id, households: b.households } });
+  }
   await knex('buildings').where({ id }).delete();
 }
 
@@ -198,7 +206,7 @@ export async function listHouseholds(knex: Knex, user: SessionUser, q: { grid?: 
 
 async function scopedHousehold(knex: Knex, scope: GridFilter, id: number): Promise<HouseholdRow> {
   const row = await sqlWhereGrid(sqlHouseholds(knex), scope).where('h.id', id).first();
-  if (!row) throw new NotFound(`No household ${id} in your scope; list yours with GET /api/households.`);
+  if (!row) throw new NotFound('household_not_found', `No household ${id} in your scope; list yours with GET /api/households.`, { params: { id } });
   return row;
 }
 
@@ -211,7 +219,9 @@ export async function getHousehold(knex: Knex, user: SessionUser, id: number) {
 export async function createHousehold(knex: Knex, user: SessionUser, body: { building_id: number; unit: string; size: number }) {
   const scope = await populationGrids(knex, user);
   const b = await scopedBuilding(knex, scope, body.building_id).catch(() => {
-    throw new Unprocessable(`building_id ${body.building_id} is not a building in your scope; list yours with GET /api/buildings.`);
+    throw new Unprocessable('building_id_unknown', `building_id ${body.building_id} is not a building in your scope; list yours with GET /api/buildings.`, {
+      params: { building_id: body.building_id },
+    });
   });
   const [row] = await knex('households').insert({ office_code: b.office_code, building_id: b.id, unit: body.unit, size: body.size }).returning('id');
   return toHousehold(await scopedHousehold(knex, scope, row.id));
@@ -223,7 +233,7 @@ export async function patchHousehold(knex: Knex, user: SessionUser, id: number, 
   await scopedHousehold(knex, scope, id);
   if (body.building_id) {
     await scopedBuilding(knex, scope, body.building_id).catch(() => {
-      throw new Unprocessable(`building_id ${body.building_id} is not a building in your scope.`);
+      throw new Unprocessable('building_id_unknown', `building_id ${body.building_id} is not a building in your scope.`, { params: { building_id: body.building_id ?? null } });
     });
   }
   await knex('households').where({ id }).update({ ...body, updated_at: knex.fn.now() });
@@ -233,7 +243,9 @@ export async function patchHousehold(knex: Knex, user: SessionUser, id: number, 
 /** Delete a household that has no residents. */
 export async function deleteHousehold(knex: Knex, user: SessionUser, id: number): Promise<void> {
   const h = await scopedHousehold(knex, await populationGrids(knex, user), id);
-  if (h.residents > 0) throw new Conflict(`Household ${id} still has ${h.residents} residents; move or delete them first.`);
+  if (h.residents > 0) {
+    throw new Conflict('household_has_residents', `Household ${id} still has ${h.residents} residents; move or delete them first.`, { params: { id, residents: h.residents } });
+  }
   await knex('households').where({ id }).delete();
 }
 
@@ -308,7 +320,7 @@ export async function listResidents(
 
 async function scopedResident(knex: Knex, scope: GridFilter, id: number): Promise<ResidentRow> {
   const row = await sqlWhereGrid(sqlResidents(knex), scope).where('r.id', id).first();
-  if (!row) throw new NotFound(`No resident ${id} in your scope; list yours with GET /api/residents.`);
+  if (!row) throw new NotFound('resident_not_found', `No resident ${id} in your scope; list yours with GET /api/residents.`, { params: { id } });
   return row;
 }
 
@@ -324,7 +336,7 @@ async function assertIdNumberFree(knex: Knex, officeCode: string, hmac: string |
   if (!hmac) return;
   const q = knex('residents').where({ office_code: officeCode, id_number_hmac: hmac }).first('id');
   if (exceptId) q.whereNot('id', exceptId);
-  if (await q) throw new Conflict('A resident with this ID number is already registered in this office; find them with GET /api/residents?id_number=….');
+  if (await q) throw new Conflict('id_number_taken', 'A resident with this ID number is already registered in this office; find them with GET /api/residents?id_number=….');
 }
 
 /** Fields of a resident as sent by a client. */
@@ -351,7 +363,9 @@ function toResidentColumns(body: ResidentInput, idKey: string): Record<string, u
 export async function createResident(knex: Knex, user: SessionUser, idKey: string, body: ResidentInput & { household_id: number; name: string }) {
   const scope = await populationGrids(knex, user);
   const h = await scopedHousehold(knex, scope, body.household_id).catch(() => {
-    throw new Unprocessable(`household_id ${body.household_id} is not a household in your scope; list yours with GET /api/households.`);
+    throw new Unprocessable('household_id_unknown', `household_id ${body.household_id} is not a household in your scope; list yours with GET /api/households.`, {
+      params: { household_id: body.household_id },
+    });
   });
   const columns = toResidentColumns(body, idKey);
   await assertIdNumberFree(knex, h.office_code, (columns.id_number_hmac as string | null) ?? null);
@@ -366,7 +380,7 @@ export async function patchResident(knex: Knex, user: SessionUser, idKey: string
   const current = await scopedResident(knex, scope, id);
   if (body.household_id) {
     await scopedHousehold(knex, scope, body.household_id).catch(() => {
-      throw new Unprocessable(`household_id ${body.household_id} is not a household in your scope.`);
+      throw new Unprocessable('household_id_unknown', `household_id ${body.household_id} is not a household in your scope.`, { params: { household_id: body.household_id ?? null } });
     });
   }
   const columns = toResidentColumns(body, idKey);
@@ -385,7 +399,9 @@ export async function deleteResident(knex: Knex, user: SessionUser, id: number):
 
 /** The read-access log of resident records; the command centre (admin) only. */
 export async function accessLog(knex: Knex, user: SessionUser, q: { resident_id?: number; username?: string; since?: Date } & Page) {
-  if (user.role !== 'admin') throw new Forbidden('The resident access log is visible to the command centre (admin) only.');
+  if (user.role !== 'admin') {
+    throw new Forbidden('role_required', 'The resident access log is visible to the command centre (admin) only.', { params: { roles: ['admin'], role: user.role } });
+  }
   const filter = (qb: Knex.QueryBuilder) => {
     if (q.resident_id) qb.where('resident_id', q.resident_id);
     if (q.username) qb.where('username', q.username);
@@ -451,9 +467,9 @@ export async function listVisits(
 export async function createVisit(knex: Knex, user: SessionUser, body: { resident_id: number; visited_at?: Date; kind: string; note: string }) {
   const scope = await populationGrids(knex, user);
   const r = await scopedResident(knex, scope, body.resident_id).catch(() => {
-    throw new Unprocessable(`resident_id ${body.resident_id} is not a resident in your scope.`);
+    throw new Unprocessable('resident_id_unknown', `resident_id ${body.resident_id} is not a resident in your scope.`, { params: { resident_id: body.resident_id } });
   });
-  if (body.visited_at && body.visited_at.getTime() > Date.now() + 5 * 60_000) throw new Invalid('visited_at is in the future; record a visit after it took place.');
+  if (body.visited_at && body.visited_at.getTime() > Date.now() + 5 * 60_000) throw new Invalid('visit_in_future', 'visited_at is in the future; record a visit after it took place.');
   const [row] = await knex('care_visits')
     .insert({
       office_code: r.office_code,
@@ -484,6 +500,8 @@ export async function reassignBuildingGrids(knex: Knex): Promise<number> {
 /** Per-grid counts (buildings, households, residents, vulnerable residents, visits this month); public. */
 export async function populationSummary(knex: Knex, filter: { grid?: string; community?: string }) {
   const { rows } = await sqlSummary(knex, filter);
-  if (filter.grid && rows.length === 0) throw new NotFound(`No grid ${filter.grid} is in force; list the grids with GET /api/areas?level=grid.`);
+  if (filter.grid && rows.length === 0) {
+    throw new NotFound('area_not_found', `No grid ${filter.grid} is in force; list the grids with GET /api/areas?level=grid.`, { params: { code: filter.grid } });
+  }
   return rows;
 }
