@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/app.js';
+import { PROBLEM_CODES } from './problem_codes.js';
 
 const t = useTestApp({ bodyLimit: '1kb' });
 
@@ -51,7 +52,10 @@ describe('OpenAPI', () => {
     const locate = res.body.paths['/api/locate'].get;
     expect(locate.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['crs', 'lat', 'lon']);
     expect(Object.keys(locate.responses).sort()).toEqual(['200', '400', '404']);
-    expect(res.body.components.schemas.Problem).toBeDefined();
+    const problem = res.body.components.schemas.Problem;
+    expect(problem.required).toEqual(expect.arrayContaining(['code', 'params', 'detail']));
+    expect(problem.properties.code.enum).toEqual(Object.keys(PROBLEM_CODES));
+    expect(problem.properties.code.description).toMatch(/`point_outside_grids` \(404\/422: /);
   });
 
   it('GET /api/docs is a browsable page served from local files', async () => {
