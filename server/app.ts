@@ -28,11 +28,13 @@ import { tileRoutes } from './tiles/routes.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
-/** Build the express app from its dependencies; it never listens (main.ts does, tests use supertest). */
-export function createApp({ db, config, logger }: { db: Db; config: Config; logger?: Logger }): express.Express {
+/**
+ * Build the express app from its dependencies; it never listens (main.ts does, tests use supertest). The
+ * routes are registered in `registry` when one is given (tests walk them).
+ */
+export function createApp({ db, config, logger, registry = new RouteRegistry() }: { db: Db; config: Config; logger?: Logger; registry?: RouteRegistry }): express.Express {
   const log = logger ?? pino({ level: config.logLevel });
   const ctx: AppContext = { db, config, logger: log };
-  const registry = new RouteRegistry();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

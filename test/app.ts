@@ -5,6 +5,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { createApp } from '../server/app.js';
 import { parseConfig, type Config } from '../server/config.js';
 import { openDatabase, type Db } from '../server/db/connect.js';
+import type { RouteRegistry } from '../server/http/route.js';
 
 /** Password of every demo account in tests. */
 export const TEST_PASSWORD = 'gridwork-demo';
@@ -17,10 +18,10 @@ export async function openTestDb(): Promise<Db> {
   return openDatabase({ memory: true, loadDataDir: new Blob([bytes]) });
 }
 
-/** The app over a test database, with config overrides; close the db when done. */
-export function testApp(db: Db, overrides: Partial<Config> = {}) {
+/** The app over a test database, with config overrides (its routes registered in `registry` when given); close the db when done. */
+export function testApp(db: Db, overrides: Partial<Config> = {}, registry?: RouteRegistry) {
   const config = { ...parseConfig({ NODE_ENV: 'test' }, []), ...overrides };
-  return createApp({ db, config, logger: pino({ level: 'silent' }) });
+  return createApp({ db, config, logger: pino({ level: 'silent' }), registry });
 }
 
 /** Open a test database and an app over it for the whole file (beforeAll/afterAll); read them from the result. */
