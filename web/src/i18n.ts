@@ -65,7 +65,6 @@ const STRINGS = {
   history: ['处理过程', 'History'],
   reportedAt: ['上报时间', 'Reported'],
   inGrid: ['所在网格', 'Grid'],
-  outside: ['该位置不在任何网格内', 'This place is outside every grid'],
   myGrids: ['我的网格', 'My grids'],
   openIncidents: ['待办事件', 'Open incidents'],
   none: ['暂无', 'None'],
@@ -216,4 +215,159 @@ export function assetStatus(status: string | null | undefined): string {
 /** Pick the Chinese or English name of a thing that has both. */
 export function nameOf(o: { name: string; name_en?: string | null }): string {
   return currentLang() === 'en' && o.name_en ? o.name_en : o.name;
+}
+
+/** The message of each problem code the server sends (server/http/problem_codes.ts), in Chinese and English, with {param} placeholders. */
+export const PROBLEMS: Record<string, readonly [zh: string, en: string]> = {
+  validation_failed: ['提交的内容有误，请检查标出的项目后重试', 'Some of what was sent is not right; check the marked fields and try again'],
+  route_not_found: ['请求的功能不存在（{method} {path}）', 'There is no such service ({method} {path})'],
+  body_too_large: ['提交的内容太大（上限 {max_bytes}），请精简后重试', 'What was sent is too large (the limit is {max_bytes}); send less'],
+  body_not_json: ['提交的数据格式有误，请刷新页面后重试', 'The data sent is not valid JSON; reload the page and try again'],
+  body_encoding_unsupported: ['提交内容的编码不受支持，请使用 UTF-8', 'The encoding of what was sent is not supported; send UTF-8'],
+  internal_error: ['服务器出错了，问题已记录。请稍后重试，如仍有问题请联系管理员', 'Something went wrong on the server; it has been logged. Try again later, and tell an administrator if it persists'],
+  already_exists: ['该记录已存在，请勿重复添加', 'This record already exists'],
+  reference_missing: ['所选的数据不存在或刚被删除，请刷新后重新选择', 'Something this refers to does not exist or was just deleted; reload and choose again'],
+  still_referenced: ['该记录仍被其他数据使用，请先处理相关数据再删除', 'Other records still use this one; deal with them before deleting it'],
+  transaction_conflict: ['有其他人同时在修改，本次未保存，请重试', 'Someone else was changing this at the same moment; nothing was saved, try again'],
+  bad_encoding: ['内容中含有无法识别的字符，请删除后重试', 'The text holds a character that cannot be stored; remove it and try again'],
+  value_out_of_range: ['填写的数字过大，请检查', 'A number is too large; check what was entered'],
+  database_unavailable: ['系统暂时无法连接数据库，请稍后再试', 'The system cannot reach its database just now; try again in a moment'],
+  login_required: ['请先登录', 'Please log in first'],
+  session_expired: ['登录已过期，请重新登录', 'Your session has expired; log in again'],
+  wrong_credentials: ['用户名或密码错误', 'Wrong username or password'],
+  session_not_started: ['登录没有成功，请重试', 'The login did not go through; try again'],
+  too_many_logins: ['登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员', 'Too many failed logins; wait {minutes} minutes or ask an administrator'],
+  role_required: ['您的账号没有这项操作的权限', 'Your account may not do this (it needs the role {roles})'],
+  area_out_of_scope: ['区域 {code} 不在您的管辖范围内', 'Area {code} is outside your scope'],
+  layer_needs_login: ['该图层含有个人信息，请登录后下载', 'This layer holds personal data; log in to download it'],
+  area_not_found: ['没有找到编码为 {code} 的区域', 'No area has the code {code}'],
+  area_not_in_force_at: ['编码为 {code} 的区域在 {at} 时不存在', 'No area with the code {code} was in force at {at}'],
+  point_outside_grids: ['该位置不在任何网格内，请在地图上重新选点', 'This place is outside every grid; choose the place on the map again'],
+  position_invalid: ['坐标无效，请重新选点', 'The coordinates are not valid; choose the place again'],
+  geometry_unreadable: ['无法识别图形数据，请使用 WGS84 坐标的 GeoJSON', 'The shape could not be read; send GeoJSON in WGS84'],
+  geometry_not_polygonal: ['边界必须是面（Polygon 或 MultiPolygon），当前是 {type}', 'A boundary must be a Polygon or MultiPolygon, not {type}'],
+  geometry_engine_failed: ['图形有误（如自相交），无法计算，请先修复图形', 'The shapes could not be processed (they may be invalid); repair them first'],
+  boundary_unrepairable: ['边界无法自动修复，请在 GIS 软件中修正后重新导入', 'The boundary could not be repaired; fix it in a GIS and import it again'],
+  plan_not_found: ['没有找到方案 {id}', 'There is no plan {id}'],
+  plan_not_draft: ['方案 {id} 已不是草稿，不能再修改或发布，请新建方案', 'Plan {id} is no longer a draft; create a new plan'],
+  plan_not_checked: ['方案 {id} 还没有校验，请先校验再发布', 'Plan {id} has not been checked; check it before publishing'],
+  plan_invalid: ['方案 {id} 校验未通过，请按问题清单修复后再发布', 'Plan {id} has problems; repair what the check lists, then publish'],
+  stale_plan: ['方案 {id} 依据的网格边界已被其他方案改动，请从现行网格重新创建方案', 'The boundaries plan {id} was made from have changed; make the plan again from the grids in force'],
+  plan_empty: ['方案里没有任何网格，请至少包含一个网格面', 'The plan has no grids; include at least one grid polygon'],
+  not_feature_collection: ['文件不是 GeoJSON 要素集合（FeatureCollection）', 'The file is not a GeoJSON FeatureCollection'],
+  feature_not_geojson: ['{feature} 不是 GeoJSON 要素（Feature）', '{feature} is not a GeoJSON Feature'],
+  grid_code_missing: ['{feature} 缺少网格编码（code 属性）', '{feature} has no grid code (the "code" property)'],
+  grid_code_too_long: ['{feature} 的网格编码超过 {max_length} 个字符', 'The grid code of {feature} is longer than {max_length} characters'],
+  grid_code_repeated: ['网格编码 {code} 出现了多次，每个网格只能对应一个要素', 'Grid code {code} appears more than once; each grid must be one feature'],
+  grid_geometry_not_polygonal: ['网格 {grid} 的图形必须是面（Polygon 或 MultiPolygon），当前是 {type}', 'The shape of grid {grid} must be a Polygon or MultiPolygon, not {type}'],
+  coordinates_malformed: ['网格 {grid} 的坐标结构有误', 'The coordinates of grid {grid} are not nested arrays of positions'],
+  ring_not_closed: ['网格 {grid} 的边界没有闭合（每个环至少需要 4 个点）', 'A ring of grid {grid} is not closed (it needs at least 4 positions)'],
+  position_not_numbers: ['网格 {grid} 中的坐标 {position} 不是数字', 'Position {position} of grid {grid} is not a pair of numbers'],
+  position_lat_lon_swapped: ['网格 {grid} 的坐标 {position} 经纬度写反了，应为 [经度, 纬度]', 'Position {position} of grid {grid} looks like [lat, lon]; GeoJSON is [lon, lat]'],
+  position_projected: ['网格 {grid} 的坐标 {position} 不是经纬度，文件可能是投影坐标，请注明坐标系', 'Position {position} of grid {grid} is not longitude/latitude; declare the file’s coordinate system'],
+  crs_unsupported: ['不支持坐标系 {crs}，请转换为 EPSG:4326 或 EPSG:4490 后重试', 'The coordinate system {crs} is not supported; reproject to EPSG:4326 or EPSG:4490'],
+  prj_unreadable: ['无法读取 .prj 坐标系文件，请以 EPSG:4326 或 EPSG:4490 导出图层', 'The .prj file could not be read; export the layer in EPSG:4326 or EPSG:4490'],
+  cpg_encoding_unknown: ['.cpg 文件里的编码“{encoding}”无法识别，请改为 UTF-8 或 GBK', 'The .cpg names an unknown encoding "{encoding}"; write UTF-8 or GBK in it'],
+  dbf_truncated: ['.dbf 属性文件不完整，请重新导出 Shapefile', 'The .dbf file is cut short; export the Shapefile again'],
+  zip_unreadable: ['无法打开压缩包，请把同一图层的 .shp、.shx、.dbf、.prj、.cpg 一起压缩后上传', 'The zip could not be read; zip the .shp, .shx, .dbf, .prj and .cpg of one layer together'],
+  shapefile_layer_count: ['压缩包里只能有一个 .shp 图层，现在有 {count} 个', 'The zip must hold exactly one .shp layer; it holds {count}'],
+  shapefile_part_missing: ['图层 {layer} 缺少 {part} 文件，请一起打包', 'Layer {layer} lacks its {part} file; zip it too'],
+  shapefile_mismatch: ['.shp 中有 {shapes} 个图形，.dbf 中有 {records} 条记录，两者对不上', 'The .shp has {shapes} shapes but the .dbf {records} records; they do not belong together'],
+  gpkg_unreadable: ['无法读取这个 GeoPackage 文件', 'The GeoPackage file could not be read'],
+  not_geopackage: ['这个文件不是 GeoPackage', 'The file is not a GeoPackage'],
+  gpkg_layer_count: ['GeoPackage 里只能有一个要素图层，现在有 {count} 个（{layers}）', 'The GeoPackage must hold exactly one feature layer; it holds {count} ({layers})'],
+  gpkg_geometry_unreadable: ['GeoPackage 中的图形已损坏（{feature}）', 'A geometry in the GeoPackage is damaged ({feature})'],
+  file_missing: ['请选择要上传的文件', 'Choose a file to upload'],
+  file_too_large: ['文件太大（上限 {max_bytes}），请拆分后上传', 'The file is too large (the limit is {max_bytes}); split it'],
+  file_type_unsupported: ['不支持这种文件，请上传 {accepted} 文件', 'This kind of file is not accepted; upload {accepted}'],
+  upload_malformed: ['文件没有上传完整，请重新上传', 'The upload could not be read; upload again'],
+  csv_unreadable: ['无法读取 CSV 文件，请另存为带表头的 UTF-8 CSV', 'The CSV could not be read; save it as UTF-8 CSV with a header row'],
+  xlsx_unreadable: ['无法读取 Excel 文件，请用表格软件重新另存为 .xlsx', 'The XLSX file could not be read; save it again as .xlsx'],
+  xlsx_no_worksheet: ['Excel 文件里没有工作表', 'The XLSX file has no worksheet'],
+  file_not_json: ['文件不是有效的 JSON', 'The file is not valid JSON'],
+  import_empty: ['文件里没有数据行', 'The file holds no data rows'],
+  import_too_many_rows: ['文件超过 {max_rows} 行的上限，请拆分后导入', 'The file has more than {max_rows} rows; split it'],
+  import_columns_missing: ['表头缺少这些列：{missing}', 'The header lacks the columns {missing}'],
+  import_rows_invalid: ['{rows} 行中有 {bad} 行有误，没有导入任何数据，请按列出的行号修改后重新上传', '{bad} of {rows} rows are bad, so nothing was imported; fix the rows listed and upload again'],
+  import_boundaries_changed: ['导入过程中网格边界发生了变化，没有导入任何数据，请重新导入', 'The grid boundaries changed during the import; nothing was imported, run it again'],
+  import_codes_taken: ['导入过程中另一次导入写入了相同的部件编码，没有导入任何数据，请重新导入', 'Another import wrote some of the same asset codes meanwhile; nothing was imported, run it again'],
+  no_grids_in_force: ['目前没有生效的网格，请先发布网格边界', 'No grids are in force; publish the boundaries first'],
+  photo_too_large: ['照片太大（上限 {max_bytes}），请换一张小一些的照片', 'A photo is too large (the limit is {max_bytes}); send a smaller one'],
+  too_many_photos: ['照片最多 {max_files} 张', 'Send at most {max_files} photos'],
+  photo_type_unsupported: ['{name} 不是照片，请上传 JPEG、PNG、WebP 或 HEIC 格式的照片', '{name} is not a photo; send a JPEG, PNG, WebP or HEIC photo'],
+  photo_too_many_pixels: ['照片 {name} 像素太高（上限 {max_megapixels} 百万像素），请换一张小一些的照片', 'Photo {name} has more than {max_megapixels} megapixels; send a smaller one'],
+  photo_undecodable: ['照片 {name} 已损坏或不完整，请重新拍摄或选择', 'Photo {name} is damaged or incomplete; take or choose it again'],
+  asset_not_found: ['没有找到该部件（{id}）', 'There is no asset {id}'],
+  asset_code_taken: ['部件编码 {code} 已被使用，请换一个编码', 'The asset code {code} is taken; choose another'],
+  asset_out_of_scope: ['该部件不在您的管辖范围内', 'The asset is outside your scope'],
+  asset_rejected: ['无法新增该部件，请检查类别、状态和位置是否正确', 'The asset cannot be added: {reason}'],
+  asset_other_department: ['部件 {code} 属于其他部门，您不能修改', 'Asset {code} belongs to another department'],
+  department_unknown: ['部门 {department} 不存在，请重新选择', 'There is no department {department}; choose another'],
+  incident_not_found: ['没有找到该事件，或不在您的管辖范围内', 'There is no incident {id} in your scope'],
+  case_not_found: ['没有案卷号为 {case_no} 的事件，请核对回执上的号码', 'No case has the number {case_no}; check the number on your receipt'],
+  category_unknown: ['事件类别 {category} 不存在，请重新选择', 'There is no category {category}; choose another'],
+  location_missing: ['请在地图上选择问题发生的位置', 'Choose where the problem is on the map'],
+  photo_gps_missing: ['照片里没有位置信息，请在地图上选择问题发生的位置', 'The photos carry no position; choose the place on the map'],
+  asset_id_unknown: ['所选部件不存在，请重新选择或不选', 'The chosen asset does not exist; choose another or none'],
+  photo_not_found: ['该事件没有第 {n} 张照片', 'The incident has no photo {n}'],
+  photo_missing_from_store: ['第 {n} 张照片的文件丢失了', 'The file of photo {n} is missing'],
+  incident_changed: ['该事件刚被其他人处理过，请刷新后再操作', 'Someone else acted on this incident meanwhile; reload it and decide again'],
+  action_not_allowed_now: ['该事件当前的状态下不能进行这项操作，请刷新查看', 'This cannot be done to the incident in its current state; reload it'],
+  action_not_yours: ['这一步应由其他人员办理，您不能操作', 'Someone else takes this step; you may not'],
+  cannot_escalate_further: ['该事件已在最高层级，不能再上报', 'The incident is at the top level already and cannot be escalated'],
+  merge_into_itself: ['不能把事件合并到它自己', 'An incident cannot be merged into itself'],
+  merge_target_unknown: ['要合并到的事件 {into} 不存在或不在您的管辖范围内', 'Incident {into} to merge into is not in your scope'],
+  merge_target_closed: ['事件 {into} 已经结束，只能合并到处置中或待核查的事件', 'Incident {into} is closed; merge into an open or handled one'],
+  too_many_reports: ['上报太频繁了（每小时最多 {limit} 次），请稍后再试，或拨打热线电话', 'Too many reports from here (at most {limit} an hour); try later or call the hotline'],
+  service_not_found: ['服务类别 {service_code} 不存在', 'There is no service {service_code}'],
+  filter_not_applicable: ['筛选条件 {param} 不适用于这个图层', 'The filter {param} does not apply to the {layer} layer'],
+  status_unknown: ['没有状态 {statuses}，可选的有：{known}', 'Unknown status {statuses}; use {known}'],
+  area_code_unknown: ['区域编码 {code} 不存在或已失效', 'There is no area {code} in force'],
+  area_level_mismatch: ['编码 {code} 不是所需层级的区域', 'Area {code} is not of the level {param} asks for'],
+  tile_layer_not_found: ['地图图层 {layer} 不存在', 'There is no map layer {layer}'],
+  zoom_out_of_range: ['地图缩放级别超出范围（最大 {max_zoom} 级）', 'The zoom level is beyond the highest ({max_zoom})'],
+  tile_out_of_range: ['地图瓦片编号超出范围', 'The tile is outside the map at this zoom'],
+  collection_not_found: ['数据集 {collection} 不存在', 'There is no collection {collection}'],
+  feature_not_found: ['数据集 {collection} 中没有要素 {id}', 'Collection {collection} has no feature {id}'],
+  month_invalid: ['月份应写成“年-月”，例如 2026-03', 'A month is written YYYY-MM, e.g. 2026-03'],
+  time_zone_unknown: ['无法识别时区 {time_zone}', 'Unknown time zone {time_zone}'],
+  appraisal_department_only: ['部门账号只能查看本部门的考核结果', 'A department sees only its own appraisal row'],
+  target_repeated: ['考核指标 {target} 重复设置了', 'The target {target} is given twice'],
+  target_not_fraction: ['{figure} 是比例，请填写 0 到 1 之间的数（如 0.9 表示 90%）', '{figure} is a fraction; enter a number between 0 and 1 (0.9 for 90%)'],
+  day_already_ordinary: ['{day} 本来就是普通日期，不用删除', '{day} is an ordinary day already'],
+  building_not_found: ['没有找到该楼栋，或不在您的管辖范围内', 'There is no building {id} in your scope'],
+  household_not_found: ['没有找到该住户，或不在您的管辖范围内', 'There is no household {id} in your scope'],
+  resident_not_found: ['没有找到该居民，或不在您的管辖范围内', 'There is no resident {id} in your scope'],
+  building_id_unknown: ['所选楼栋不存在或不在您的管辖范围内', 'The building chosen is not in your scope'],
+  household_id_unknown: ['所选住户不存在或不在您的管辖范围内', 'The household chosen is not in your scope'],
+  resident_id_unknown: ['所选居民不存在或不在您的管辖范围内', 'The resident chosen is not in your scope'],
+  footprint_invalid: ['楼栋轮廓图形无效（如自相交或没有闭合），请修正', 'The building outline is not a valid polygon; fix it'],
+  building_outside_grids: ['该楼栋不在任何网格内，请检查位置', 'The building lies in no grid; check its place'],
+  building_has_households: ['该楼栋还有 {households} 户住户，请先迁出或删除住户', 'The building still has {households} households; move or delete them first'],
+  household_has_residents: ['该住户还有 {residents} 名居民，请先迁出或删除居民', 'The household still has {residents} residents; move or delete them first'],
+  id_number_taken: ['这个身份证号已经登记过，请先查找该居民', 'A resident with this ID number is already registered; look them up'],
+  visit_in_future: ['走访时间不能晚于现在', 'A visit cannot be dated in the future'],
+};
+
+/** A problem answer as the web app reads it: its code and params, and the server's English detail. */
+export interface ProblemAnswer {
+  code?: string;
+  params?: Record<string, unknown>;
+  detail: string;
+}
+
+/** A param as message text: sizes (`*_bytes`) in MB, a pair of numbers as [x, y], other lists joined. */
+function paramText(name: string, value: unknown, lang: Lang): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' && name.endsWith('_bytes')) return `${Math.round((value / 1048576) * 10) / 10} MB`;
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'number') ? `[${value.join(', ')}]` : value.join(lang === 'zh' ? '、' : ', ');
+  return String(value);
+}
+
+/** The message of a problem in the current language, by its code; the server's detail for a code this table does not know. */
+export function problemMessage(problem: ProblemAnswer): string {
+  const texts = problem.code && Object.hasOwn(PROBLEMS, problem.code) ? PROBLEMS[problem.code] : undefined;
+  if (!texts) return problem.detail;
+  const lang = currentLang();
+  return texts[lang === 'zh' ? 0 : 1].replace(/\{([a-z_]+)\}/g, (_m, name: string) => paramText(name, problem.params?.[name], lang));
 }

@@ -22,7 +22,7 @@ export function incidentActions(id: number, departments: { code: string; name: s
     try {
       d = await getJson<Detail>(`/api/incidents/${id}`);
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
       return;
     }
     const note = h('input', { name: 'note', placeholder: t('note') });
@@ -52,7 +52,7 @@ export function incidentActions(id: number, departments: { code: string; name: s
               await postJson(`/api/incidents/${id}/actions`, body);
               onDone();
             } catch (err) {
-              msg.textContent = err instanceof ApiError ? err.detail : String(err);
+              msg.textContent = err instanceof ApiError ? err.message : String(err);
             }
           },
         }, t(a as Key) || a),

@@ -24,7 +24,7 @@ export const loginPage: Page = (root, { query, rerender }) => {
       location.hash = next && next !== '#/' && !next.startsWith('#/login') ? next : home[me.role] ?? '#/';
       rerender();
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.detail : String(err);
+      msg.textContent = err instanceof ApiError ? err.message : String(err);
     }
   });
   root.append(form);

@@ -39,6 +39,6 @@ export const trackPage: Page = async (root, { arg }) => {
       h('h3', {}, t('history')),
       h('ol', { class: 'history' }, ...v.history.map((s) => h('li', {}, when(s.at), ' · ', t(s.action as Key) || s.action, s.to_status ? ` → ${t(s.to_status as Key) || s.to_status}` : ''))));
   } catch (err) {
-    fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+    fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
   }
 };
