@@ -9,18 +9,6 @@ export const PROBLEM_TYPE = 'application/problem+json';
 /** Seconds a client is told to wait (Retry-After) when the database cannot be reached. */
 export const DATABASE_RETRY_AFTER = 5;
 
-/** A problem document as sent to clients. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: ProblemCode;
-  params: Record<string, ParamValue>;
-  detail: string;
-  instance?: string;
-  [extension: string]: unknown;
-}
-
 /** What an error answers, before it is written in a format (problem+json, or Open311's error list). */
 export interface Described {
   status: number;
@@ -31,6 +19,14 @@ export interface Described {
   extra?: Record<string, unknown>;
   /** Headers to send with it (e.g. Retry-After). */
   headers?: Record<string, string>;
+}
+
+/** A problem document as sent to clients: the answer's members, the standard ones of RFC 9457, and extension members. */
+export interface Problem extends Pick<Described, 'status' | 'code' | 'params' | 'detail'> {
+  type: string;
+  title: string;
+  instance?: string;
+  [extension: string]: unknown;
 }
 
 /** The answer of a code that no error class carries, with the status the catalogue gives it. */
