@@ -6,6 +6,7 @@ import { createApp } from '../server/app.js';
 import { parseConfig, type Config } from '../server/config.js';
 import { openDatabase, type Db } from '../server/db/connect.js';
 import { TileService } from '../server/tiles/service.js';
+import type { RouteRegistry } from '../server/http/route.js';
 
 /** Password of every demo account in tests. */
 export const TEST_PASSWORD = 'gridwork-demo';
@@ -18,10 +19,10 @@ export async function openTestDb(): Promise<Db> {
   return openDatabase({ memory: true, loadDataDir: new Blob([bytes]) });
 }
 
-/** The app over a test database, with config overrides and optionally tiles to watch; close the db when done. */
-export function testApp(db: Db, overrides: Partial<Config> = {}, tiles?: TileService) {
+/** The app over a test database, with config overrides, optionally tiles to watch and a registry to list its routes in; close the db when done. */
+export function testApp(db: Db, overrides: Partial<Config> = {}, with_: { tiles?: TileService; registry?: RouteRegistry } = {}) {
   const config = { ...parseConfig({ NODE_ENV: 'test' }, []), ...overrides };
-  return createApp({ db, config, logger: pino({ level: 'silent' }), tiles });
+  return createApp({ db, config, logger: pino({ level: 'silent' }), ...with_ });
 }
 
 /** Open a test database and an app over it for the whole file (beforeAll/afterAll), with the app's tiles; read them from the result. */
@@ -30,7 +31,7 @@ export function useTestApp(overrides: Partial<Config> = {}): { db: Db; app: Retu
   beforeAll(async () => {
     ctx.db = await openTestDb();
     ctx.tiles = new TileService(ctx.db);
-    ctx.app = testApp(ctx.db, overrides, ctx.tiles);
+    ctx.app = testApp(ctx.db, overrides, { tiles: ctx.tiles });
   });
   afterAll(async () => {
     await ctx.db?.close();

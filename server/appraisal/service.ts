@@ -80,12 +80,12 @@ export interface AppraisalRow extends AppraisalFigures {
 
 /** Parse a YYYY-MM month and a time zone into the instants it spans. */
 export async function monthSpan(knex: Knex, month: string, tz: string): Promise<MonthSpan> {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Invalid(`month must be YYYY-MM, e.g. 2026-03 (got "${month}").`);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Invalid('month_invalid', `month must be YYYY-MM, e.g. 2026-03 (got "${month}").`, { params: { month } });
   let rows;
   try {
     ({ rows } = await sqlMonthSpan(knex, month, tz));
   } catch {
-    throw new Invalid(`Unknown time zone "${tz}"; use an IANA name such as Asia/Shanghai or UTC.`);
+    throw new Invalid('time_zone_unknown', `Unknown time zone "${tz}"; use an IANA name such as Asia/Shanghai or UTC.`, { params: { time_zone: tz } });
   }
   return { start: new Date(rows[0].start), end: new Date(rows[0].end) };
 }
@@ -96,10 +96,11 @@ export async function monthSpan(knex: Knex, month: string, tz: string): Promise<
  */
 export function appraisalScope(user: SessionUser, kind: RowKind): AppraisalScope {
   if (user.role === 'department') {
-    if (kind !== 'department' || !user.department_code) throw new Forbidden('A department sees only its own row: ask for by=department.');
+    if (kind !== 'department' || !user.department_code) throw new Forbidden('appraisal_department_only', 'A department sees only its own row: ask for by=department.');
     return { areas: [], department: user.department_code };
   }
-  if (!['admin', 'planner', 'community', 'chief'].includes(user.role)) throw new Forbidden(`The appraisal is not open to the role ${user.role}.`);
+  const roles = ['admin', 'planner', 'community', 'chief'];
+  if (!roles.includes(user.role)) throw new Forbidden('role_required', `The appraisal is not open to the role ${user.role}.`, { params: { roles, role: user.role } });
   return { areas: user.scope };
 }
 
@@ -145,13 +146,15 @@ export async function listTargets(knex: Knex, kind?: RowKind): Promise<Target[]>
 
 /** Replace every target (command centre only), in one transaction. */
 export async function replaceTargets(knex: Knex, user: SessionUser, targets: Target[]): Promise<Target[]> {
-  if (user.role !== 'admin') throw new Forbidden('Only the command centre (admin) sets appraisal targets.');
+  if (user.role !== 'admin') throw new Forbidden('role_required', 'Only the command centre (admin) sets appraisal targets.', { params: { roles: ['admin'], role: user.role } });
   const seen = new Set<string>();
   for (const t of targets) {
     const k = `${t.row_kind}/${t.figure}`;
-    if (seen.has(k)) throw new Invalid(`The target ${k} is given twice; give each row kind and figure once.`);
+    if (seen.has(k)) throw new Invalid('target_repeated', `The target ${k} is given twice; give each row kind and figure once.`, { params: { target: k } });
     seen.add(k);
-    if ((t.figure === 'closure_rate' || t.figure === 'on_time_rate') && t.minimum > 1) throw new Invalid(`${t.figure} is a fraction between 0 and 1; send e.g. 0.9 for 90%.`);
+    if ((t.figure === 'closure_rate' || t.figure === 'on_time_rate') && t.minimum > 1) {
+      throw new Invalid('target_not_fraction', `${t.figure} is a fraction between 0 and 1; send e.g. 0.9 for 90%.`, { params: { figure: t.figure } });
+    }
   }
   await knex.transaction(async (trx) => {
     await trx('appraisal_targets').delete();

@@ -27,7 +27,8 @@ export interface ImportedBoundary {
 export async function importBoundary(knex: Knex, geometry: unknown): Promise<ImportedBoundary> {
   const g = geometry as { type?: string } | null;
   if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon')) {
-    throw new Invalid(`A boundary must be a GeoJSON Polygon or MultiPolygon, got ${g?.type ?? typeof geometry}`);
+    const type = g?.type ?? typeof geometry;
+    throw new Invalid('geometry_not_polygonal', `A boundary must be a GeoJSON Polygon or MultiPolygon, got ${type}`, { params: { type } });
   }
   let rows;
   try {
@@ -48,13 +49,13 @@ export async function importBoundary(knex: Knex, geometry: unknown): Promise<Imp
       { g: JSON.stringify(geometry) },
     ));
   } catch (err) {
-    throw new Invalid(`The boundary is not readable GeoJSON: ${(err as Error).message}`);
+    throw new Invalid('geometry_unreadable', `The boundary is not readable GeoJSON: ${(err as Error).message}`);
   }
   // On the embedded build a GEOS exception yields zero rows instead of an error.
-  if (rows.length !== 1) throw new Unprocessable('The boundary could not be checked: the geometry engine rejected it.');
+  if (rows.length !== 1) throw new Unprocessable('geometry_engine_failed', 'The boundary could not be checked: the geometry engine rejected it.');
   const r = rows[0];
   if (!r.good_valid || r.good_empty) {
-    throw new Unprocessable('The boundary could not be repaired into a valid polygon; fix it in a GIS and import it again.');
+    throw new Unprocessable('boundary_unrepairable', 'The boundary could not be repaired into a valid polygon; fix it in a GIS and import it again.');
   }
   return {
     geometry: r.geometry,

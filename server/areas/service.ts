@@ -51,11 +51,11 @@ export async function listAreas(knex: Knex, filter: { level?: AreaLevelName; par
 export async function getArea(knex: Knex, code: string, at?: Date) {
   const rows: AreaRow[] = await sqlAreaFeatures(knex, { code, at });
   if (rows.length === 0) {
-    throw new NotFound(
-      at
-        ? `No area with code ${code} was in force at ${at.toISOString()}; see /api/areas/${code}/history for its versions.`
-        : `No area with code ${code} is in force; list the codes with GET /api/areas.`,
-    );
+    throw at
+      ? new NotFound('area_not_in_force_at', `No area with code ${code} was in force at ${at.toISOString()}; see /api/areas/${code}/history for its versions.`, {
+        params: { code, at: at.toISOString() },
+      })
+      : new NotFound('area_not_found', `No area with code ${code} is in force; list the codes with GET /api/areas.`, { params: { code } });
   }
   return toAreaFeature(rows[0]);
 }
@@ -63,7 +63,7 @@ export async function getArea(knex: Knex, code: string, at?: Date) {
 /** Every version of an area, newest first. */
 export async function areaHistory(knex: Knex, code: string) {
   const rows = await sqlAreaHistory(knex, code);
-  if (rows.length === 0) throw new NotFound(`No area has ever had the code ${code}.`);
+  if (rows.length === 0) throw new NotFound('area_not_found', `No area has ever had the code ${code}.`, { params: { code } });
   return rows.map((r: AreaRow & { plan_id: number | null; area_m2: number }) => ({
     id: r.id,
     code: r.code,
@@ -93,12 +93,14 @@ export async function locate(knex: Knex, lon: number, lat: number, crs: InputCrs
   const [x, y] = toWgs84(lon, lat, crs);
   const { rows } = await sqlLocate(knex, x, y, at);
   if (rows.length === 0) {
+    const point = [x, y];
     throw new NotFound(
+      'point_outside_grids',
       `The point [${x.toFixed(6)}, ${y.toFixed(6)}] (WGS84) is outside every grid. ` +
         (crs === 'wgs84'
           ? 'If it came from a Chinese web map, declare crs=gcj02 (or bd09 for Baidu).'
           : 'Check the coordinates and the declared crs.'),
-      { point: [x, y] },
+      { params: { point, crs }, extra: { point } },
     );
   }
   const r = rows[0];

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { checkLonLat, toWgs84, type InputCrs } from '../geo/crs.js';
 import { Conflict, Invalid, UnsupportedMedia } from '../http/errors.js';
+import { describeError } from '../http/problem.js';
 import { finishBulkLoad, loadBeside, newCellPyramid, shouldLoadInBulk, startBulkLoad } from './bulk.js';
 import type { CellPyramid } from './cell_pyramid.js';
 import { BinaryRows, copyAssetTuples, writeAssetTuple, type AssetCopyRow } from './copy.js';
@@ -94,8 +95,11 @@ export function decodeImportFile(bytes: Buffer): string {
   if (head.startsWith('fffe')) return iconv.decode(bytes, 'utf-16le');
   if (head.startsWith('feff')) return iconv.decode(bytes, 'utf-16be');
   const known = NOT_TEXT.find(([magic]) => head.startsWith(magic));
-  if (known) throw new UnsupportedMedia(`The file is ${known[1]}; assets are imported from CSV, GeoJSON or GeoJSONSeq text.`);
-  if (bytes.subarray(0, 65_536).includes(0)) throw new UnsupportedMedia('The file is not text (it holds NUL bytes); assets are imported from CSV, GeoJSON or GeoJSONSeq text.');
+  const params = { accepted: ['CSV', 'GeoJSON', 'GeoJSONSeq'] };
+  if (known) throw new UnsupportedMedia('file_type_unsupported', `The file is ${known[1]}; assets are imported from CSV, GeoJSON or GeoJSONSeq text.`, { params });
+  if (bytes.subarray(0, 65_536).includes(0)) {
+    throw new UnsupportedMedia('file_type_unsupported', 'The file is not text (it holds NUL bytes); assets are imported from CSV, GeoJSON or GeoJSONSeq text.', { params });
+  }
   return isUtf8(bytes) ? bytes.toString('utf8') : iconv.decode(bytes, 'gb18030');
 }
 
@@ -188,10 +192,10 @@ function* readCollection(text: string): Generator<RawRow> {
   try {
     fc = JSON.parse(text);
   } catch (err) {
-    throw new Invalid(`The file is not valid JSON (${(err as Error).message}); send a GeoJSON FeatureCollection, GeoJSONSeq or CSV.`);
+    throw new Invalid('file_not_json', `The file is not valid JSON (${(err as Error).message}); send a GeoJSON FeatureCollection, GeoJSONSeq or CSV.`);
   }
   if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
-    throw new Invalid('The JSON is not a GeoJSON FeatureCollection; send {"type":"FeatureCollection","features":[…]} of Points.');
+    throw new Invalid('not_feature_collection', 'The JSON is not a GeoJSON FeatureCollection; send {"type":"FeatureCollection","features":[…]} of Points.');
   }
   for (let i = 0; i < fc.features.length; i++) yield featureRow(i + 1, fc.features[i]);
 }
@@ -278,7 +282,7 @@ function* readCsv(text: string): Generator<RawRow> {
       info: { lines: number };
     }[];
   } catch (err) {
-    throw new Invalid(`The CSV could not be read: ${(err as Error).message}. Send a header row and one asset per line.`);
+    throw new Invalid('csv_unreadable', `The CSV could not be read: ${(err as Error).message}. Send a header row and one asset per line.`);
   }
   if (records.length === 0) return;
   const header = Object.keys(records[0].record);
@@ -419,7 +423,8 @@ class RowChecker {
       row = it.value;
     }
     if (++this.rows > MAX_IMPORT_ROWS) {
-      throw new Invalid(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; one import takes at most ${MAX_IMPORT_ROWS.toLocaleString('en')}. Split it.`);
+      const max = MAX_IMPORT_ROWS.toLocaleString('en');
+      throw new Invalid('import_too_many_rows', `The file has more than ${max} rows; one import takes at most ${max}. Split it.`, { params: { max_rows: MAX_IMPORT_ROWS } });
     }
     if (this.rows % 50_000 === 0) this.progress(this.rows);
     const r = checkRow(row, this.ctx);
@@ -474,14 +479,14 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
   );
   const departments = new Set((await knex('departments').pluck('code')) as string[]);
   const index = await GridIndex.load(knex);
-  if (index.size === 0) throw new Invalid('There are no grids in force, so assets cannot be given a grid; load or publish the boundaries first.');
+  if (index.size === 0) throw new Invalid('no_grids_in_force', 'There are no grids in force, so assets cannot be given a grid; load or publish the boundaries first.');
 
   progress('parse', 0, 1);
   const estimate = countLines(text);
   const raw = readRows(text, options.format);
   // The first row is read before anything is written: an unreadable file fails here, and so does an empty one.
   const head = raw.next();
-  if (head.done) throw new Invalid('The file holds no rows; send at least one asset.');
+  if (head.done) throw new Invalid('import_empty', 'The file holds no rows; send at least one asset.');
   progress('parse', 1, 1);
   const t1 = performance.now();
 
@@ -551,7 +556,7 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
       if (pyramid && load) await load.finish(pyramid, stepDone);
       else if (pyramid && suspended) await finishBulkLoad(db, trx, suspended, pyramid, stepDone);
       const stale = (await sqlStaleVersions(trx, [...versions()])).rows[0] as { n: number };
-      if (Number(stale.n) > 0) throw new Conflict('The grid boundaries changed while importing (a plan was published); nothing was imported. Run the import again.');
+      if (Number(stale.n) > 0) throw new Conflict('import_boundaries_changed', 'The grid boundaries changed while importing (a plan was published); nothing was imported. Run the import again.');
       stepDone();
     });
   try {
@@ -563,18 +568,16 @@ export async function importAssets(db: Db, text: string, options: ImportOptions)
       finishChecks();
       return result(0, performance.now());
     }
-    if ((err as { code?: string }).code === '23503') {
-      throw new Conflict('A category or department these assets name was deleted while importing; nothing was imported. Check GET /api/asset-categories and run the import again.');
-    }
-    if ((err as { code?: string }).code === '40P01') {
-      throw new Conflict('The asset tables were in use by another change at the moment the import swapped them in (a deadlock); nothing was imported. Run the import again.');
-    }
-    if ((err as { code?: string }).code !== '23505') throw err;
-    // Some codes are repeated in the file or already in the database: list them by line; import the rest only when asked to.
+    // A category or department deleted meanwhile, or a deadlock with another change, answers as the error table
+    // says (409 reference_missing, transaction_conflict). A repeated code is the one case handled here: the rows
+    // are checked again to list each duplicate by its line, and the rest are imported when asked to.
+    if (describeError(err)?.code !== 'already_exists') throw err;
     const before = check.errors.length;
     await checkAll();
     finishChecks();
-    if (check.errors.length === before) throw new Conflict('Another import wrote some of these asset codes meanwhile; nothing was imported. Run the import again.');
+    if (check.errors.length === before) {
+      throw new Conflict('import_codes_taken', 'Another import wrote some of these asset codes meanwhile; nothing was imported. Run the import again.');
+    }
     if (!options.skipInvalid) return result(0, performance.now());
     const rows = writable ?? [];
     total = rows.length;

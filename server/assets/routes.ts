@@ -130,7 +130,11 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       } else if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) {
         text = JSON.stringify(req.body);
       } else {
-        throw new Invalid('Send the file as multipart/form-data in the field "file", or as the body (text/csv, application/geo+json, application/geo+json-seq).');
+        throw new Invalid(
+          'file_missing',
+          'Send the file as multipart/form-data in the field "file", or as the body (text/csv, application/geo+json, application/geo+json-seq).',
+          { params: { field: 'file' } },
+        );
       }
       const user = userOf(req);
       const offices = await officesInScope(db.knex, user);
@@ -138,8 +142,9 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       const result = await importAssetFile(db, ctx.tiles, text, { format, crs: query.crs, skipInvalid: query.skip_invalid || query.dry_run, offices, dryRun: query.dry_run });
       if (result.error_count && !query.skip_invalid && !query.dry_run) {
         throw new Unprocessable(
+          'import_rows_invalid',
           `${result.error_count} of ${result.rows} rows are bad, so nothing was imported; fix the rows listed (by line) and send the file again, or add skip_invalid=true.`,
-          { ...result },
+          { params: { bad: result.error_count, rows: result.rows }, extra: { ...result } },
         );
       }
       res.status(query.dry_run ? 200 : 201).json(result);

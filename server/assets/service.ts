@@ -57,7 +57,7 @@ export async function listAssets(knex: Knex, filter: AssetFilter, limit: number,
 /** One asset with its change log. */
 export async function getAsset(knex: Knex, id: number) {
   const row = (await sqlGetAsset(knex, id)) as AssetRow | undefined;
-  if (!row) throw new NotFound(`There is no asset ${id}; find assets with GET /api/assets?bbox=…`);
+  if (!row) throw new NotFound('asset_not_found', `There is no asset ${id}; find assets with GET /api/assets?bbox=…`, { params: { id } });
   const history = await sqlAssetEvents(knex, id);
   return {
     ...toAsset(row),
@@ -73,9 +73,13 @@ export async function createAsset(db: Db, tiles: TileInvalidation, offices: Set<
   const result = await importAssets(db, JSON.stringify(feature), { format: 'geojsonseq', offices, bulk: false });
   const error = result.errors[0];
   if (error) {
-    if (error.reason.startsWith('duplicate code')) throw new Conflict(`The asset cannot be added: ${error.reason}. Choose another code, or change that asset with PATCH /api/assets/{id}.`);
-    if (error.reason.startsWith('outside your scope')) throw new Forbidden(`The asset cannot be added: ${error.reason}.`);
-    throw new Unprocessable(`The asset cannot be added: ${error.reason}.`);
+    if (error.reason.startsWith('duplicate code')) {
+      throw new Conflict('asset_code_taken', `The asset cannot be added: ${error.reason}. Choose another code, or change that asset with PATCH /api/assets/{id}.`, {
+        params: { code: feature.properties.code },
+      });
+    }
+    if (error.reason.startsWith('outside your scope')) throw new Forbidden('asset_out_of_scope', `The asset cannot be added: ${error.reason}.`);
+    throw new Unprocessable('asset_rejected', `The asset cannot be added: ${error.reason}.`, { params: { reason: error.reason } });
   }
   tiles.invalidate(['assets']);
   // Codes are unique per office: in the user's offices, the newest asset of this code is the one just written.
@@ -109,10 +113,12 @@ export interface AssetPatch {
 async function assertMayChange(knex: Knex, user: SessionUser, row: AssetRow): Promise<void> {
   if (user.role === 'department') {
     if (user.department_code && user.department_code === row.department_code) return;
-    throw new Forbidden(`Asset ${row.code} belongs to department ${row.department_code ?? 'none'}, not yours (${user.department_code ?? 'none'}).`);
+    throw new Forbidden('asset_other_department', `Asset ${row.code} belongs to department ${row.department_code ?? 'none'}, not yours (${user.department_code ?? 'none'}).`, {
+      params: { code: row.code, department: row.department_code ?? null },
+    });
   }
   if (!(await isAreaInScope(knex, user, row.grid_code ?? row.office_code))) {
-    throw new Forbidden(`Asset ${row.code} is in grid ${row.grid_code ?? '(none)'}, outside your scope (${user.scope.join(', ') || 'none'}).`);
+    throw new Forbidden('asset_out_of_scope', `Asset ${row.code} is in grid ${row.grid_code ?? '(none)'}, outside your scope (${user.scope.join(', ') || 'none'}).`);
   }
 }
 
@@ -120,13 +126,15 @@ async function assertMayChange(knex: Knex, user: SessionUser, row: AssetRow): Pr
 export async function patchAsset(knex: Knex, tiles: TileInvalidation, user: SessionUser, id: number, patch: AssetPatch) {
   await knex.transaction(async (trx) => {
     const row = (await sqlGetAsset(trx, id).forUpdate('a')) as AssetRow | undefined;
-    if (!row) throw new NotFound(`There is no asset ${id}.`);
+    if (!row) throw new NotFound('asset_not_found', `There is no asset ${id}.`, { params: { id } });
     await assertMayChange(trx, user, row);
     const update: Record<string, unknown> = { updated_at: trx.fn.now() };
     if (patch.status !== undefined && patch.status !== row.status) update.status = patch.status;
     if (patch.department_code !== undefined) {
       if (patch.department_code !== null && !(await trx('departments').where({ code: patch.department_code }).first('code'))) {
-        throw new Invalid(`Unknown department ${patch.department_code}; the codes are listed by GET /api/departments.`);
+        throw new Invalid('department_unknown', `Unknown department ${patch.department_code}; the codes are listed by GET /api/departments.`, {
+          params: { department: patch.department_code },
+        });
       }
       update.department_code = patch.department_code;
     }

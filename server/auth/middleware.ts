@@ -44,11 +44,9 @@ export function authenticate(knex: Knex): RequestHandler {
 export const requireUser: RequestHandler = (req, _res, next) => {
   if (req.user) return next();
   next(
-    new Unauthorized(
-      req.sessionToken
-        ? 'Your session has expired or was ended; log in again with POST /api/auth/login.'
-        : 'Log in first: POST /api/auth/login with {username, password}, then send the token as "Authorization: Bearer <token>".',
-    ),
+    req.sessionToken
+      ? new Unauthorized('session_expired', 'Your session has expired or was ended; log in again with POST /api/auth/login.')
+      : new Unauthorized('login_required', 'Log in first: POST /api/auth/login with {username, password}, then send the token as "Authorization: Bearer <token>".'),
   );
 };
 
@@ -69,6 +67,6 @@ export function requireRole(...roles: Role[]): RequestHandler {
 
 /** The logged-in user of a request that passed requireUser. */
 export function userOf(req: Request): SessionUser {
-  if (!req.user) throw new Unauthorized('Log in first.');
+  if (!req.user) throw new Unauthorized('login_required', 'Log in first.');
   return req.user;
 }

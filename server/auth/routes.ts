@@ -20,8 +20,10 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.username ?? '').toLowerCase()}`,
-    handler: (_req, _res, next, options) =>
-      next(new TooManyRequests(`Too many failed logins; wait ${Math.ceil(options.windowMs / 60000)} minutes or ask an administrator.`)),
+    handler: (_req, _res, next, options) => {
+      const minutes = Math.ceil(options.windowMs / 60000);
+      next(new TooManyRequests('too_many_logins', `Too many failed logins; wait ${minutes} minutes or ask an administrator.`, { params: { minutes } }));
+    },
   });
 
   registry.add(router, {

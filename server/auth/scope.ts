@@ -85,6 +85,6 @@ export async function isAreaInScope(knex: Knex, user: Pick<Viewer, 'scope'>, cod
 /** Throw Forbidden unless the area is in the user's scope. */
 export async function assertAreaInScope(knex: Knex, user: SessionUser, code: string): Promise<void> {
   if (!(await isAreaInScope(knex, user, code))) {
-    throw new Forbidden(`Area ${code} is outside your scope (${user.scope.join(', ') || 'none'}).`);
+    throw new Forbidden('area_out_of_scope', `Area ${code} is outside your scope (${user.scope.join(', ') || 'none'}).`, { params: { code } });
   }
 }

@@ -39,13 +39,13 @@ export async function login(
   const row = await sqlUserByUsername(knex, username);
   dummyHash ??= hashPassword('not a real password');
   const ok = await verify(row?.password_hash ?? (await dummyHash), password);
-  if (!row || !ok) throw new Unauthorized('Wrong username or password.');
+  if (!row || !ok) throw new Unauthorized('wrong_credentials', 'Wrong username or password.');
   await sqlDeleteExpiredSessions(knex);
   const token = crypto.randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   await sqlInsertSession(knex, hashToken(token), row.id, expiresAt);
   const user = await sessionUser(knex, token);
-  if (!user) throw new Unauthorized('The session could not be started; try again.');
+  if (!user) throw new Unauthorized('session_not_started', 'The session could not be started; try again.');
   return { token, expires_at: expiresAt, user };
 }
 
@@ -65,6 +65,6 @@ export async function logout(knex: Knex, token: string): Promise<void> {
 /** Throw Forbidden unless the user has one of the roles. */
 export function assertRole(user: SessionUser, roles: readonly Role[]): void {
   if (!roles.includes(user.role)) {
-    throw new Forbidden(`This needs the role ${roles.join(' or ')}; you are logged in as ${user.role}.`);
+    throw new Forbidden('role_required', `This needs the role ${roles.join(' or ')}; you are logged in as ${user.role}.`, { params: { roles, role: user.role } });
   }
 }

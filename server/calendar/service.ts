@@ -27,7 +27,7 @@ export async function putDay(knex: Knex, day: string, working: boolean, note: st
 /** Forget what was said of a day: it follows the Monday-to-Friday week again. */
 export async function deleteDay(knex: Knex, day: string): Promise<void> {
   const gone = await knex('work_calendar').where({ day }).delete().returning('day');
-  if (gone.length === 0) throw new NotFound(`${day} is an ordinary day already: nothing to delete.`);
+  if (gone.length === 0) throw new NotFound('day_already_ordinary', `${day} is an ordinary day already: nothing to delete.`, { params: { day } });
 }
 
 /** Replace the working periods of a working day (already checked: at least one, none overlapping). */

@@ -42,12 +42,16 @@ function layersTaking(name: FilterName): string {
 export async function parseFilter(knex: Knex, layer: FeatureLayer, input: FilterInput): Promise<FeatureFilter> {
   for (const [param, name] of Object.entries(FILTER_OF_PARAM) as [keyof FilterInput, FilterName][]) {
     if (input[param] !== undefined && !layer.filters.has(name)) {
-      throw new Invalid(`${param}= does not apply to the ${layer.id} layer; it filters ${layersTaking(name)}.`);
+      throw new Invalid('filter_not_applicable', `${param}= does not apply to the ${layer.id} layer; it filters ${layersTaking(name)}.`, { params: { param, layer: layer.id } });
     }
   }
   if (input.status && layer.statuses) {
     const bad = input.status.filter((s) => !layer.statuses!.includes(s));
-    if (bad.length) throw new Invalid(`Unknown ${layer.id} status ${bad.join(', ')}; use ${layer.statuses.join(', ')}.`);
+    if (bad.length) {
+      throw new Invalid('status_unknown', `Unknown ${layer.id} status ${bad.join(', ')}; use ${layer.statuses.join(', ')}.`, {
+        params: { layer: layer.id, statuses: bad, known: layer.statuses },
+      });
+    }
   }
   if (input.grid) await assertAreaCode(knex, input.grid, 3, 'grid', input.at);
   if (input.community) await assertAreaCode(knex, input.community, 2, 'community', input.at);
@@ -69,8 +73,12 @@ async function assertAreaCode(knex: Knex, code: string, level: number, param: st
   if (at) q.where('valid_from', '<=', at).andWhere((w) => w.whereNull('valid_to').orWhere('valid_to', '>', at));
   else q.whereNull('valid_to');
   const row = (await q) as { level: number } | undefined;
-  if (!row) throw new Invalid(`${param}=${code} is not an area code in force${at ? ` at ${at.toISOString()}` : ''}; list them at /api/areas.`);
-  if (row.level !== level) throw new Invalid(`${param}=${code} is not a ${param}; pass a ${param} code (see /api/areas?level=${param}).`);
+  if (!row) {
+    throw new Invalid('area_code_unknown', `${param}=${code} is not an area code in force${at ? ` at ${at.toISOString()}` : ''}; list them at /api/areas.`, { params: { param, code } });
+  }
+  if (row.level !== level) {
+    throw new Invalid('area_level_mismatch', `${param}=${code} is not a ${param}; pass a ${param} code (see /api/areas?level=${param}).`, { params: { param, code } });
+  }
 }
 
 /** A prepared export: what to call the download and the body as text chunks. */
@@ -104,7 +112,7 @@ export async function openExport(
 ): Promise<ExportBody> {
   const layer = FEATURE_LAYERS[layerId];
   if (layer.access === 'scoped' && !user) {
-    throw new Unauthorized(`The ${layerId} layer holds personal data: log in (POST /api/auth/login) and send the token; you get the rows in your scope.`);
+    throw new Unauthorized('layer_needs_login', `The ${layerId} layer holds personal data: log in (POST /api/auth/login) and send the token; you get the rows in your scope.`, { params: { layer: layerId } });
   }
   const filter = await parseFilter(db.knex, layer, query);
   if (layer.access === 'scoped') filter.scope = user!.scope;

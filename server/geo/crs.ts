@@ -60,5 +60,5 @@ export function assertLonLat(lon: number, lat: number, where = 'coordinates'): v
   const problems: string[] = [];
   if (!Number.isFinite(lon) || !Number.isFinite(lat)) problems.push('lon and lat must be finite numbers');
   else checkLonLat(lon, lat, (m) => problems.push(m));
-  if (problems.length) throw new Invalid(`Invalid ${where}: ${problems.join('; ')}`);
+  if (problems.length) throw new Invalid('position_invalid', `Invalid ${where}: ${problems.join('; ')}`, { params: { where } });
 }

@@ -37,6 +37,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 /** Collects routes for an express router and for the OpenAPI document. */
 export class RouteRegistry {
   readonly paths: ZodOpenApiPathsObject = {};
+  /** Every route registered so far, in order (the tests walk them). */
+  readonly routes: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[] = [];
 
   /** Register a route on the router: parse params, query and body with their schemas, then run the handler. */
   add<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown>(
@@ -55,6 +57,7 @@ export class RouteRegistry {
       }
     };
     router[spec.method](spec.path, ...(spec.before ?? []), run);
+    this.routes.push(spec);
     this.document(spec);
   }
 
@@ -94,5 +97,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     message: i.message,
   }));
   const detail = errors.map((e) => (e.field === where ? e.message : `${e.field}: ${e.message}`)).join('; ');
-  throw new Invalid(`Invalid ${where}: ${detail}`, { errors });
+  throw new Invalid('validation_failed', `Invalid ${where}: ${detail}`, { extra: { errors } });
 }

@@ -43,22 +43,29 @@ export function toUploadProblem(err: unknown, opts: UploadOptions): Invalid | To
   const files = describeFiles(o);
   if (!(err instanceof multer.MulterError)) {
     const why = err instanceof Error ? ` (${err.message})` : '';
-    return new Invalid(`The multipart form could not be read${why}; check its boundary and that the upload was complete, then send ${files}.`);
+    return new Invalid('upload_malformed', `The multipart form could not be read${why}; check its boundary and that the upload was complete, then send ${files}.`, { params: { field: o.field } });
   }
   switch (err.code) {
     case 'LIMIT_FILE_SIZE':
-      return new TooLarge(`A ${o.noun} is larger than ${formatBytes(o.maxBytes)}, the limit; ${o.tooLargeFix}.`);
+      return new TooLarge(o.noun === 'photo' ? 'photo_too_large' : 'file_too_large', `A ${o.noun} is larger than ${formatBytes(o.maxBytes)}, the limit; ${o.tooLargeFix}.`, {
+        params: { max_bytes: o.maxBytes },
+      });
     case 'LIMIT_FILE_COUNT':
-      return new Invalid(`Send ${files}; this form has more.`);
     case 'LIMIT_UNEXPECTED_FILE':
-      return err.field === o.field ? new Invalid(`Send ${files}; this form has more.`) : new Invalid(`Send ${files}; this form has a file in "${err.field ?? '?'}".`);
+      return new Invalid(
+        o.noun === 'photo' ? 'too_many_photos' : 'too_many_files',
+        err.field && err.field !== o.field ? `Send ${files}; this form has a file in "${err.field}".` : `Send ${files}; this form has more.`,
+        { params: { max_files: o.maxFiles, field: o.field } },
+      );
     case 'LIMIT_FIELD_VALUE':
-      return new TooLarge(`The form field "${err.field ?? '?'}" is longer than ${formatBytes(o.maxFieldBytes)}, the limit; shorten it, and send ${files} as a file, not as text.`);
+      return new TooLarge('form_field_too_large', `The form field "${err.field ?? '?'}" is longer than ${formatBytes(o.maxFieldBytes)}, the limit; shorten it, and send ${files} as a file, not as text.`, {
+        params: { field: err.field ?? '?', max_bytes: o.maxFieldBytes },
+      });
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_PART_COUNT':
-      return new Invalid(`The form has more than ${o.maxFields} text fields, the limit; send only the fields the route takes, and ${files}.`);
+      return new Invalid('too_many_form_fields', `The form has more than ${o.maxFields} text fields, the limit; send only the fields the route takes, and ${files}.`, { params: { max_fields: o.maxFields } });
     default:
-      return new Invalid(`The multipart form could not be read (${err.message}); send its fields as text and ${files}.`);
+      return new Invalid('upload_malformed', `The multipart form could not be read (${err.message}); send its fields as text and ${files}.`, { params: { field: o.field } });
   }
 }
 
@@ -76,7 +83,7 @@ export function upload(opts: UploadOptions): RequestHandler {
   }).array(o.field, o.maxFiles);
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) {
-      return next(o.required ? new Invalid(`Send the request as multipart/form-data, with ${describeFiles(o)}.`) : undefined);
+      return next(o.required ? new Invalid('file_missing', `Send the request as multipart/form-data, with ${describeFiles(o)}.`, { params: { field: o.field } }) : undefined);
     }
     accept(req, res, (err?: unknown) => next(err ? toUploadProblem(err, o) : undefined));
   };

@@ -29,8 +29,10 @@ export function incidentContext(ctx: AppContext): IncidentContext {
         standardHeaders: 'draft-8',
         legacyHeaders: false,
         keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
-        handler: (_req, _res, next, options) =>
-          next(new TooManyRequests(`Too many reports from this connection: at most ${options.limit} an hour. Try again later, or call the hotline.`)),
+        handler: (_req, _res, next, options) => {
+          const limit = Number(options.limit);
+          next(new TooManyRequests('too_many_reports', `Too many reports from this connection: at most ${limit} an hour. Try again later, or call the hotline.`, { params: { limit } }));
+        },
       }),
     };
     made.set(ctx, deps);

@@ -91,18 +91,18 @@ async function resolvePoint(knex: Knex, input: ReportInput, photos: ProcessedPho
   let assetPoint: [number, number] | undefined;
   if (input.asset_id !== undefined) {
     const asset = await sqlAssetPoint(knex, input.asset_id);
-    if (!asset) throw new Unprocessable(`asset_id ${input.asset_id} names no asset; leave it out or pick one from GET /api/assets.`);
+    if (!asset) {
+      throw new Unprocessable('asset_id_unknown', `asset_id ${input.asset_id} names no asset; leave it out or pick one from GET /api/assets.`, { params: { asset_id: input.asset_id } });
+    }
     assetPoint = [asset.lon, asset.lat];
   }
   if (input.lon !== undefined && input.lat !== undefined) return toWgs84(input.lon, input.lat, input.crs);
   if (assetPoint) return assetPoint;
   const gps = photos.find((p) => p.gps)?.gps;
   if (gps) return gps;
-  throw new Invalid(
-    photos.length
-      ? 'Where is it? None of the photos carries a GPS position; send lon and lat (and crs if they come from a Chinese web map), or an asset_id.'
-      : 'Where is it? Send lon and lat (and crs if they come from a Chinese web map), an asset_id, or a photo with a GPS position.',
-  );
+  throw photos.length
+    ? new Invalid('photo_gps_missing', 'Where is it? None of the photos carries a GPS position; send lon and lat (and crs if they come from a Chinese web map), or an asset_id.')
+    : new Invalid('location_missing', 'Where is it? Send lon and lat (and crs if they come from a Chinese web map), an asset_id, or a photo with a GPS position.');
 }
 
 /**
@@ -114,12 +114,12 @@ async function officeOutsideGrids(deps: IncidentDeps, knex: Knex, x: number, y: 
   try {
     await locate(knex, x, y, 'wgs84');
   } catch (err) {
-    if (!(err instanceof NotFound)) throw err;
+    if (!(err instanceof NotFound) || err.code !== 'point_outside_grids') throw err;
     if (deps.config.outsideGrid === 'centre') {
       const { rows } = await sqlNearestOffice(knex, x, y);
       if (rows.length) return rows[0].code;
     }
-    throw new Unprocessable(err.message, { ...err.extra });
+    throw new Unprocessable('point_outside_grids', err.message, { params: { point: err.params.point, crs: err.params.crs }, extra: err.extra });
   }
   throw unknownCategory(category);
 }
@@ -147,7 +147,8 @@ async function categoryExists(knex: Knex, code: string): Promise<boolean> {
 }
 
 /** The 400 for an unknown category. */
-const unknownCategory = (code: string) => new Invalid(`category "${code}" is unknown; pick a code from GET /api/incident-categories.`);
+const unknownCategory = (code: string) =>
+  new Invalid('category_unknown', `category "${code}" is unknown; pick a code from GET /api/incident-categories.`, { params: { category: code } });
 
 /** Take a report: check its photos, find its point and grid, flag a near edge, list possible duplicates, store it. */
 export async function reportIncident(
@@ -280,9 +281,13 @@ export async function listIncidents(knex: Knex, viewer: SessionUser, q: ListFilt
 /** The row of one incident the viewer may see; NotFound otherwise (so scope does not reveal what exists). */
 async function visibleRow(knex: Knex, viewer: SessionUser, id: number) {
   const row = await sqlIncidents(knex).where('i.id', id).first(sqlIncidentColumns(knex));
-  if (!row || !isVisibleTo(row, viewer)) throw new NotFound(`There is no incident ${id} in your scope; list yours with GET /api/incidents.`);
+  if (!row || !isVisibleTo(row, viewer)) throw notInScope(id);
   return row;
 }
+
+/** The 404 for an incident that does not exist or is outside the viewer's scope (the two are not told apart). */
+const notInScope = (id: number) =>
+  new NotFound('incident_not_found', `There is no incident ${id} in your scope; list yours with GET /api/incidents.`, { params: { id } });
 
 /** URL of a photo of an incident. */
 const photoUrl = (id: number, n: number, thumb = false) => `/api/incidents/${id}/photos/${n}${thumb ? '?size=thumb' : ''}`;
@@ -319,9 +324,9 @@ export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
 export async function getPhoto(deps: IncidentDeps, viewer: SessionUser, id: number, n: number, size: 'full' | 'thumb') {
   await visibleRow(deps.knex, viewer, id);
   const photo = await deps.knex('incident_photos').where({ incident_id: id, n }).first('storage_key', 'thumb_key', 'media_type');
-  if (!photo) throw new NotFound(`Incident ${id} has no photo ${n}; its photos are listed in GET /api/incidents/${id}.`);
+  if (!photo) throw new NotFound('photo_not_found', `Incident ${id} has no photo ${n}; its photos are listed in GET /api/incidents/${id}.`, { params: { id, n } });
   const bytes = await deps.storage.get(size === 'thumb' ? photo.thumb_key : photo.storage_key);
-  if (!bytes) throw new NotFound(`Photo ${n} of incident ${id} is missing from the photo store.`);
+  if (!bytes) throw new NotFound('photo_missing_from_store', `Photo ${n} of incident ${id} is missing from the photo store.`, { params: { id, n } });
   return { bytes, mediaType: size === 'thumb' ? 'image/webp' : (photo.media_type as string) };
 }
 
@@ -345,14 +350,17 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
   const photos = await processUploads(files);
   if (input.action === 'dispatch') {
     const dept = await knex('departments').where({ code: input.department }).first('code');
-    if (!dept) throw new Invalid(`department "${input.department}" is unknown; pick a code from GET /api/departments.`);
+    if (!dept) {
+      throw new Invalid('department_unknown', `department "${input.department}" is unknown; pick a code from GET /api/departments.`, { params: { department: input.department ?? null } });
+    }
   }
   const changed = await knex.transaction(async (trx) => {
     const row = await sqlLockIncident(trx, id);
-    if (!row || !isVisibleTo(row, viewer)) throw new NotFound(`There is no incident ${id} in your scope; list yours with GET /api/incidents.`);
+    if (!row || !isVisibleTo(row, viewer)) throw notInScope(id);
     if (input.version !== undefined && input.version !== row.version) {
-      throw new Conflict(`Incident ${id} changed meanwhile (it is at version ${row.version}, you acted on ${input.version}); reload it and decide again.`, {
-        current_version: row.version, allowed_actions: allowedActions(row, viewer),
+      throw new Conflict('incident_changed', `Incident ${id} changed meanwhile (it is at version ${row.version}, you acted on ${input.version}); reload it and decide again.`, {
+        params: { id },
+        extra: { current_version: row.version, allowed_actions: allowedActions(row, viewer) },
       });
     }
     assertAllowed(input.action, row, viewer);
@@ -361,7 +369,7 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
       .where({ id, version: row.version })
       .update({ ...patch, version: row.version + 1, updated_at: trx.fn.now() })
       .returning(['id', 'office_code', 'case_no', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'category_code', 'version', 'due_at']);
-    if (updated.length === 0) throw new Conflict(`Incident ${id} changed meanwhile; reload it and decide again.`);
+    if (updated.length === 0) throw new Conflict('incident_changed', `Incident ${id} changed meanwhile; reload it and decide again.`, { params: { id } });
     const u = updated[0];
     const [ev] = await sqlInsertEvent(trx, {
       office_code: row.office_code, incident_id: id, action: input.action, from_status: row.status, to_status: u.status,
@@ -401,11 +409,12 @@ async function actionPatch(trx: Knex.Transaction, row: IncidentState & { id: num
     case 'reject':
       return { status: 'open', handled_at: null, rework_count: trx.raw('rework_count + 1') };
     case 'merge': {
-      if (input.into === row.id) throw new Unprocessable('An incident cannot be merged into itself; give the id of the one it duplicates.');
+      if (input.into === row.id) throw new Unprocessable('merge_into_itself', 'An incident cannot be merged into itself; give the id of the one it duplicates.');
       const target = await trx('incidents').where({ id: input.into }).first('id', 'status', 'level', 'office_code', 'grid_code', 'community_code', 'department_code', 'near_grid_codes');
-      if (!target || !isVisibleTo(target, viewer)) throw new Unprocessable(`There is no incident ${input.into} in your scope to merge into.`);
+      const into = input.into ?? null;
+      if (!target || !isVisibleTo(target, viewer)) throw new Unprocessable('merge_target_unknown', `There is no incident ${into} in your scope to merge into.`, { params: { into } });
       if (target.status !== 'open' && target.status !== 'handled') {
-        throw new Conflict(`Incident ${input.into} is ${target.status}; merge into an open or handled incident.`);
+        throw new Conflict('merge_target_closed', `Incident ${into} is ${target.status}; merge into an open or handled incident.`, { params: { into, status: target.status } });
       }
       return { status: 'merged', merged_into: input.into, closed_at: now };
     }
@@ -420,7 +429,7 @@ async function actionPatch(trx: Knex.Transaction, row: IncidentState & { id: num
 /** The public tracking view of an incident by its case number: status and steps, no notes, people or photos. */
 export async function publicIncident(knex: Knex, caseNo: string) {
   const row = await sqlIncidents(knex).where('i.case_no', caseNo).first(sqlIncidentColumns(knex));
-  if (!row) throw new NotFound(`No incident has the case number ${caseNo}; check the number on your receipt.`);
+  if (!row) throw new NotFound('case_not_found', `No incident has the case number ${caseNo}; check the number on your receipt.`, { params: { case_no: caseNo } });
   const history = await knex('incident_events').where({ incident_id: row.id }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('action', 'to_status', 'to_level', 'created_at');
   return {
     case_no: row.case_no,

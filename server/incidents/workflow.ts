@@ -92,11 +92,12 @@ export function assertAllowed(action: Action, s: IncidentState, a: Actor): void 
   const rule = RULES[action];
   const where = s.status === 'open' ? `open at the ${s.level} level` : s.status;
   const yours = allowed_actions.length ? `you may: ${allowed_actions.join(', ')}` : 'you may take no action on it now';
+  const params = { action, status: s.status, level: s.level };
   if (!rule.when(s)) {
-    throw new Conflict(`Cannot ${action} an incident that is ${where}; ${yours}.`, { allowed_actions });
+    throw new Conflict('action_not_allowed_now', `Cannot ${action} an incident that is ${where}; ${yours}.`, { params, extra: { allowed_actions } });
   }
   if (!rule.who(s, a)) {
-    throw new Forbidden(`Only ${rule.whoText(s)} may ${action} an incident that is ${where}; ${yours}.`, { allowed_actions });
+    throw new Forbidden('action_not_yours', `Only ${rule.whoText(s)} may ${action} an incident that is ${where}; ${yours}.`, { params, extra: { allowed_actions } });
   }
 }
 
@@ -104,7 +105,7 @@ export function assertAllowed(action: Action, s: IncidentState, a: Actor): void 
 export function levelAbove(level: Level): Level {
   if (level === 'grid') return 'community';
   if (level === 'community') return 'centre';
-  throw new Conflict(`An incident at the ${level} level cannot be escalated further.`);
+  throw new Conflict('cannot_escalate_further', `An incident at the ${level} level cannot be escalated further.`, { params: { level } });
 }
 
 /** Status as Open311 sees it: open until it is finished. */

@@ -36,7 +36,11 @@ function baseOf(req: Request): string {
 /** The collection id of a path (public layers only: OGC is open to all), or 404 naming the collections. */
 function layerOf(id: string): LayerId {
   const ids: readonly string[] = PUBLIC_LAYER_IDS;
-  if (!ids.includes(id)) throw new NotFound(`There is no collection "${id}"; the collections are ${PUBLIC_LAYER_IDS.join(', ')}.`);
+  if (!ids.includes(id)) {
+    throw new NotFound('collection_not_found', `There is no collection "${id}"; the collections are ${PUBLIC_LAYER_IDS.join(', ')}.`, {
+      params: { collection: id, collections: PUBLIC_LAYER_IDS },
+    });
+  }
   return id as LayerId;
 }
 

@@ -194,11 +194,13 @@ export function itemsText(page: ItemsPage): string {
 export async function item(knex: Knex, base: string, id: LayerId, featureId: string, asHtml: boolean): Promise<{ feature: string; links: Link[] }> {
   const layer = FEATURE_LAYERS[id];
   if (layer.featureId.type === 'integer' && !/^\d{1,9}$/.test(featureId)) {
-    throw new NotFound(`There is no feature ${featureId} in ${id}; its feature ids are whole numbers.`);
+    throw new NotFound('feature_not_found', `There is no feature ${featureId} in ${id}; its feature ids are whole numbers.`, { params: { collection: id, id: featureId } });
   }
   const value = layer.featureId.type === 'integer' ? Number(featureId) : featureId;
   const { rows } = await toRaw(knex, sqlFeatureById(layer, value, DEFAULT_PRECISION));
-  if (rows.length === 0) throw new NotFound(`There is no feature ${featureId} in ${id}; list them at ${base}/collections/${id}/items.`);
+  if (rows.length === 0) {
+    throw new NotFound('feature_not_found', `There is no feature ${featureId} in ${id}; list them at ${base}/collections/${id}/items.`, { params: { collection: id, id: featureId } });
+  }
   const href = `${base}/collections/${id}/items/${encodeURIComponent(featureId)}`;
   const links: Link[] = [
     ...selfLinks(href, GEOJSON_TYPE, asHtml),

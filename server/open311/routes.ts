@@ -1,7 +1,8 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { Invalid, statusOf } from '../http/errors.js';
+import { Invalid } from '../http/errors.js';
+import { describeError } from '../http/problem.js';
 import type { RouteRegistry } from '../http/route.js';
 import { upload } from '../http/upload.js';
 import { incidentContext } from '../incidents/deps.js';
@@ -21,11 +22,9 @@ function sendErrors(res: express.Response, status: number, description: string) 
 /** Map every error under /open311 to the Open311 error format (the rest of the API answers problem+json). */
 const handleOpen311Errors: ErrorRequestHandler = (err, req, res, next) => {
   if (!req.path.startsWith('/open311')) return next(err);
-  const known = statusOf(err);
-  if (known) return sendErrors(res, known.status, err.message);
-  if (err && typeof err.type === 'string' && err.type === 'entity.parse.failed') return sendErrors(res, 400, 'The request body is not valid JSON.');
-  if (err && typeof err.type === 'string' && err.type === 'entity.too.large') return sendErrors(res, 413, 'The request body is too large.');
-  req.log?.error({ err }, 'open311 error');
+  const known = describeError(err);
+  if (!known || known.status >= 500) req.log?.error({ err }, 'open311 error');
+  if (known) return sendErrors(res.set(known.headers ?? {}), known.status, known.detail);
   sendErrors(res, 500, 'Something went wrong on the server; it has been logged.');
 };
 
@@ -113,7 +112,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     },
     handler: async ({ body }, req, res) => {
       if (!(await knex('incident_categories').where({ code: body.service_code }).first('code'))) {
-        throw new Invalid(`service_code ${body.service_code} does not exist; pick one from ${BASE}/services.json.`);
+        throw new Invalid('category_unknown', `service_code ${body.service_code} does not exist; pick one from ${BASE}/services.json.`, { params: { category: body.service_code } });
       }
       const name = [body.last_name, body.first_name].filter(Boolean).join('') || undefined;
       const contact = { name, phone: body.phone, email: body.email, device_id: body.device_id, account_id: body.account_id };

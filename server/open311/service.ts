@@ -26,7 +26,7 @@ export async function listServices(knex: Knex) {
 /** One service definition: no extra attributes are asked for. */
 export async function serviceDefinition(knex: Knex, code: string) {
   const c = await knex('incident_categories').where({ code }).first('code');
-  if (!c) throw new NotFound(`service_code ${code} does not exist; see services.json.`);
+  if (!c) throw new NotFound('service_not_found', `service_code ${code} does not exist; see services.json.`, { params: { service_code: code } });
   return { service_code: c.code, attributes: [] };
 }
 
@@ -101,6 +101,6 @@ export async function listRequests(
 /** One request by id. */
 export async function getRequest(knex: Knex, id: number) {
   const row = await sqlIncidents(knex).where('i.id', id).first(sqlIncidentColumns(knex));
-  if (!row) throw new NotFound(`service_request_id ${id} does not exist.`);
+  if (!row) throw new NotFound('incident_not_found', `service_request_id ${id} does not exist.`, { params: { id } });
   return [toRequest(row)];
 }

@@ -47,8 +47,9 @@ export async function processPhoto(bytes: Buffer, name = 'photo'): Promise<Proce
   const kind = sniffed ? PHOTO_TYPES[sniffed.mime] : undefined;
   if (!sniffed || !kind) {
     throw new UnsupportedMedia(
+      'photo_type_unsupported',
       `${name} is ${sniffed ? `really ${sniffed.mime}` : 'not an image file'}, whatever its name says; send a JPEG, PNG, WebP or HEIC photo.`,
-      { accepted: ACCEPTED },
+      { params: { name, accepted: ACCEPTED }, extra: { accepted: ACCEPTED } },
     );
   }
   // exifr loops forever on some malformed HEIC box structures, so HEIC photos give no EXIF position or time.
@@ -72,17 +73,21 @@ export async function processPhoto(bytes: Buffer, name = 'photo'): Promise<Proce
   } catch (err) {
     if (err instanceof UnsupportedMedia) throw err;
     if (err instanceof Error && /pixel limit/.test(err.message)) {
-      throw new UnsupportedMedia(`${name} has more than ${PHOTO_MAX_PIXELS / 1e6} megapixels; send a smaller photo.`);
+      throw tooManyPixels(name, `${name} has more than ${PHOTO_MAX_PIXELS / 1e6} megapixels; send a smaller photo.`);
     }
-    throw new UnsupportedMedia(`${name} looks like ${sniffed.mime} but could not be decoded (truncated or damaged); send the photo again.`);
+    throw new UnsupportedMedia('photo_undecodable', `${name} looks like ${sniffed.mime} but could not be decoded (truncated or damaged); send the photo again.`, { params: { name } });
   }
 }
+
+/** The 415 for a photo over the pixel limit. */
+const tooManyPixels = (name: string, detail: string) =>
+  new UnsupportedMedia('photo_too_many_pixels', detail, { params: { name, max_megapixels: PHOTO_MAX_PIXELS / 1e6 } });
 
 /** Decode a HEIC photo (in a worker thread) into a sharp pipeline of its pixels. */
 async function heicPipeline(bytes: Buffer, name: string): Promise<Sharp> {
   const r = await decodeHeic(bytes, PHOTO_MAX_PIXELS);
   if ('tooLarge' in r) {
-    throw new UnsupportedMedia(`${name} is ${r.tooLarge[0]}×${r.tooLarge[1]} pixels; send a photo of at most ${PHOTO_MAX_PIXELS / 1e6} megapixels.`);
+    throw tooManyPixels(name, `${name} is ${r.tooLarge[0]}×${r.tooLarge[1]} pixels; send a photo of at most ${PHOTO_MAX_PIXELS / 1e6} megapixels.`);
   }
   if ('error' in r) throw new Error(r.error);
   return sharp(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), { raw: { width: r.width, height: r.height, channels: 4 } }).flatten({ background: '#fff' });

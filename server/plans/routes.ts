@@ -33,7 +33,11 @@ async function parsePlanSource(file: Express.Multer.File | undefined, body: unkn
   try {
     json = JSON.parse(file.buffer.toString('utf8'));
   } catch {
-    throw new UnsupportedMedia('The file is neither a zip (Shapefile), a GeoPackage nor GeoJSON; upload a zipped Shapefile with .prj and .cpg, a .gpkg or a .geojson file.');
+    throw new UnsupportedMedia(
+      'file_type_unsupported',
+      'The file is neither a zip (Shapefile), a GeoPackage nor GeoJSON; upload a zipped Shapefile with .prj and .cpg, a .gpkg or a .geojson file.',
+      { params: { accepted: ['.zip', '.gpkg', '.geojson'] } },
+    );
   }
   return readGeoJson(json, crs);
 }

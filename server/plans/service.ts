@@ -84,7 +84,7 @@ const round = (x: number, d = 2) => Math.round(Number(x) * 10 ** d) / 10 ** d;
 /** Only rows that really came back; on the embedded build a GEOS error silently yields none. */
 function mustOne<T>(rows: T[], what: string): T {
   if (rows.length !== 1) {
-    throw new Unprocessable(`The geometry engine could not ${what}; make the grids valid first (POST /api/plans/{id}/repair with make_valid).`);
+    throw new Unprocessable('geometry_engine_failed', `The geometry engine could not ${what}; make the grids valid first (POST /api/plans/{id}/repair with make_valid).`);
   }
   return rows[0];
 }
@@ -153,7 +153,7 @@ export async function createPlan(db: Db, user: SessionUser, source: PlanSource, 
     try {
       await sqlInsertPlanGrids(trx, id, source.features);
     } catch (err) {
-      throw new Invalid(`The grid geometries could not be read: ${(err as Error).message.split('\n')[0]}. Send GeoJSON Polygon or MultiPolygon geometries.`);
+      throw new Invalid('geometry_unreadable', `The grid geometries could not be read: ${(err as Error).message.split('\n')[0]}. Send GeoJSON Polygon or MultiPolygon geometries.`);
     }
     // Fresh statistics, or the planner joins thousands of new rows as if there were none.
     await trx.raw('analyze plan_grids');
@@ -167,7 +167,7 @@ export async function createPlan(db: Db, user: SessionUser, source: PlanSource, 
 async function planRow(knex: Knex, id: number, forUpdate = false): Promise<PlanRow> {
   const q = knex('plans').where({ id }).first();
   const row = (await (forUpdate ? q.forUpdate() : q)) as PlanRow | undefined;
-  if (!row) throw new NotFound(`There is no plan ${id}; list the plans with GET /api/plans.`);
+  if (!row) throw new NotFound('plan_not_found', `There is no plan ${id}; list the plans with GET /api/plans.`, { params: { id } });
   return row;
 }
 
@@ -228,7 +228,9 @@ export async function planReport(knex: Knex, id: number): Promise<PlanReport> {
 /** Throw Conflict unless the plan is still a draft. */
 function assertDraft(row: PlanRow): void {
   if (row.status !== 'draft') {
-    throw new Conflict(`Plan ${row.id} is ${row.status}; only a draft plan can be changed or published. Create a new plan instead.`);
+    throw new Conflict('plan_not_draft', `Plan ${row.id} is ${row.status}; only a draft plan can be changed or published. Create a new plan instead.`, {
+      params: { id: row.id, status: row.status },
+    });
   }
 }
 
@@ -328,22 +330,28 @@ export async function publishPlan(db: Db, tiles: TileInvalidation, user: Session
     const row = await planRow(trx, id, true);
     assertDraft(row);
     const report = row.report;
-    if (!report) throw new Conflict(`Plan ${id} has not been checked; GET /api/plans/${id}/report first.`);
+    if (!report) throw new Conflict('plan_not_checked', `Plan ${id} has not been checked; GET /api/plans/${id}/report first.`, { params: { id } });
     await assertPlanInScope(trx, user, report.offices);
     if (!report.valid) {
-      throw new Conflict(`Plan ${id} is not valid; fix what the report lists (POST /api/plans/${id}/repair) and publish again.`, { report });
+      throw new Conflict('plan_invalid', `Plan ${id} is not valid; fix what the report lists (POST /api/plans/${id}/repair) and publish again.`, {
+        params: { id },
+        extra: { report },
+      });
     }
     const now = mustOne((await sqlBaseNow(trx, id, row.base)).rows, 'check the plan against the boundaries in force') as { still: number; intruders: string[] };
     if (Number(now.still) !== row.base.length || now.intruders.length > 0) {
       throw new Conflict(
+        'stale_plan',
         `Plan ${id} is stale: the boundaries it was checked against have changed since (another plan was published there). ` +
           'Create the plan again from the boundaries in force (GET /api/areas?level=grid).',
-        { stale: true },
+        { params: { id }, extra: { stale: true } },
       );
     }
 
     const closed = (await sqlCloseVersions(trx, row.replaces)).rows as { code: string; parent_code: string }[];
-    if (closed.length !== row.replaces.length) throw new Conflict(`Plan ${id} is stale: some grids it replaces are no longer in force.`, { stale: true });
+    if (closed.length !== row.replaces.length) {
+      throw new Conflict('stale_plan', `Plan ${id} is stale: some grids it replaces are no longer in force.`, { params: { id }, extra: { stale: true } });
+    }
     const opened = (await sqlOpenPlanGrids(trx, id)).rows as { id: number; code: string }[];
     if (opened.length !== report.grids) throw new Error(`publish of plan ${id}: opened ${opened.length} grids, expected ${report.grids}`);
 

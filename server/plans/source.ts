@@ -54,7 +54,9 @@ function projDefinition(crs: string): string | undefined {
   if (code >= 32601 && code <= 32660) return `+proj=utm +zone=${code - 32600} +datum=WGS84 +units=m +no_defs`;
   if (code >= 32701 && code <= 32760) return `+proj=utm +zone=${code - 32700} +south +datum=WGS84 +units=m +no_defs`;
   throw new Invalid(
+    'crs_unsupported',
     `The coordinate system ${crs} is not supported; reproject the file to EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), EPSG:3857, a CGCS2000 Gauss-Krüger zone (EPSG:4513–4554) or UTM.`,
+    { params: { crs } },
   );
 }
 
@@ -80,7 +82,7 @@ export function prjTransform(wkt: string): ((xy: number[]) => number[]) | undefi
   try {
     conv = proj4(text, 'EPSG:4326');
   } catch (err) {
-    throw new Invalid(`The .prj file could not be read (${(err as Error).message}); export the layer in EPSG:4326 or EPSG:4490.`);
+    throw new Invalid('prj_unreadable', `The .prj file could not be read (${(err as Error).message}); export the layer in EPSG:4326 or EPSG:4490.`);
   }
   return (xy) => conv.forward([xy[0], xy[1]]);
 }
@@ -96,23 +98,27 @@ function reproject(geometry: PlanFeature['geometry'], f: (xy: number[]) => numbe
 function assertLonLatGeometry(code: string, geometry: PlanFeature['geometry']): void {
   const polys = geometry.type === 'Polygon' ? [geometry.coordinates as number[][][]] : (geometry.coordinates as number[][][][]);
   for (const poly of polys) {
-    if (!Array.isArray(poly)) throw new Invalid(`Feature ${code}: the coordinates are not nested arrays of positions.`);
+    if (!Array.isArray(poly)) throw new Invalid('coordinates_malformed', `Feature ${code}: the coordinates are not nested arrays of positions.`, { params: { grid: code } });
     for (const ring of poly) {
       if (!Array.isArray(ring) || ring.length < 4) {
-        throw new Invalid(`Feature ${code}: every ring needs at least 4 positions (closed), as RFC 7946 §3.1.6 requires.`);
+        throw new Invalid('ring_not_closed', `Feature ${code}: every ring needs at least 4 positions (closed), as RFC 7946 §3.1.6 requires.`, { params: { grid: code } });
       }
       for (const p of ring) {
         if (!Array.isArray(p) || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-          throw new Invalid(`Feature ${code}: position ${JSON.stringify(p)} is not [lon, lat] numbers.`);
+          throw new Invalid('position_not_numbers', `Feature ${code}: position ${JSON.stringify(p)} is not [lon, lat] numbers.`, {
+            params: { grid: code, position: JSON.stringify(p) ?? 'undefined' },
+          });
         }
         if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
           // Degrees in the other order ([lat, lon]) are a common slip; anything larger is metres of a projection.
           const swapped = Math.abs(p[0]) <= 90 && Math.abs(p[1]) <= 180;
           throw new Invalid(
+            swapped ? 'position_lat_lon_swapped' : 'position_projected',
             `Feature ${code}: position [${p[0]}, ${p[1]}] is not longitude/latitude. ` +
               (swapped
                 ? `It looks like [lat, lon]: GeoJSON positions are [lon, lat] (RFC 7946), so write [${p[1]}, ${p[0]}].`
                 : 'If the file is projected, declare its coordinate system (crs=EPSG:3857, or a .prj in the zip).'),
+            { params: { grid: code, position: [p[0], p[1]] } },
           );
         }
       }
@@ -134,21 +140,27 @@ function text(props: Record<string, unknown>, ...names: string[]): string | unde
 
 /** Turn raw features into plan features: required properties, polygonal geometry, WGS84 positions. */
 export function toPlanFeatures(raw: unknown[], transform?: (xy: number[]) => number[]): PlanFeature[] {
-  if (raw.length === 0) throw new Invalid('The plan has no features; send at least one grid polygon.');
+  if (raw.length === 0) throw new Invalid('plan_empty', 'The plan has no features; send at least one grid polygon.');
   const seen = new Set<string>();
   return raw.map((f, i) => {
     const feat = f as { type?: string; properties?: Record<string, unknown> | null; geometry?: { type?: string; coordinates?: unknown } | null };
     const where = `features[${i}]`;
-    if (!feat || feat.type !== 'Feature') throw new Invalid(`${where} is not a GeoJSON Feature.`);
+    if (!feat || feat.type !== 'Feature') throw new Invalid('feature_not_geojson', `${where} is not a GeoJSON Feature.`, { params: { feature: where } });
     const props = feat.properties ?? {};
     const code = text(props, 'code');
-    if (!code) throw new Invalid(`${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`);
-    if (code.length > 64) throw new Invalid(`${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`);
-    if (seen.has(code)) throw new Invalid(`Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`);
+    if (!code) throw new Invalid('grid_code_missing', `${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`, { params: { feature: where } });
+    if (code.length > 64) {
+      throw new Invalid('grid_code_too_long', `${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`, { params: { feature: where, max_length: 64 } });
+    }
+    if (seen.has(code)) {
+      throw new Invalid('grid_code_repeated', `Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`, { params: { code } });
+    }
     seen.add(code);
     const g = feat.geometry;
     if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon') || !Array.isArray(g.coordinates)) {
-      throw new Invalid(`Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`);
+      throw new Invalid('grid_geometry_not_polygonal', `Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`, {
+        params: { grid: code, type: g?.type ?? null },
+      });
     }
     let geometry = { type: g.type, coordinates: g.coordinates } as PlanFeature['geometry'];
     if (transform) geometry = reproject(geometry, transform);
@@ -162,7 +174,7 @@ export function toPlanFeatures(raw: unknown[], transform?: (xy: number[]) => num
 export function readGeoJson(body: unknown, declaredCrs?: string): PlanSource {
   const fc = body as { type?: string; features?: unknown[]; crs?: { properties?: { name?: string } } } | null;
   if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
-    throw new Invalid('Send a GeoJSON FeatureCollection of grid polygons (properties code, name, parent_code), or upload a zipped Shapefile as "file".');
+    throw new Invalid('not_feature_collection', 'Send a GeoJSON FeatureCollection of grid polygons (properties code, name, parent_code), or upload a zipped Shapefile as "file".');
   }
   const crs = parseCrsName(declaredCrs ?? fc.crs?.properties?.name ?? 'EPSG:4326');
   return { source: 'geojson', crs, features: toPlanFeatures(fc.features, toWgs84Transform(crs)) };
@@ -174,7 +186,9 @@ export function cpgEncoding(cpg: string | undefined): string | undefined {
   const name = cpg.trim().replace(/^CP/i, 'cp');
   if (/^\d+$/.test(name)) return `cp${name}`;
   if (/^(ANSI )?936$/i.test(name)) return 'cp936';
-  if (!iconv.encodingExists(name)) throw new Invalid(`The .cpg names the encoding "${cpg.trim()}", which is unknown; write UTF-8 or GBK in it.`);
+  if (!iconv.encodingExists(name)) {
+    throw new Invalid('cpg_encoding_unknown', `The .cpg names the encoding "${cpg.trim()}", which is unknown; write UTF-8 or GBK in it.`, { params: { encoding: cpg.trim() } });
+  }
   return name;
 }
 
@@ -187,7 +201,7 @@ function decodeText(bytes: Buffer, encoding: string | undefined): string {
 
 /** Read the records of a dBASE III table (the .dbf of a Shapefile), decoding text with iconv-lite. */
 export function readDbf(buf: Buffer, encoding: string | undefined): Record<string, unknown>[] {
-  if (buf.length < 32) throw new Invalid('The .dbf file is truncated.');
+  if (buf.length < 32) throw new Invalid('dbf_truncated', 'The .dbf file is truncated.');
   const count = buf.readUInt32LE(4);
   const headerLength = buf.readUInt16LE(8);
   const recordLength = buf.readUInt16LE(10);
@@ -200,7 +214,7 @@ export function readDbf(buf: Buffer, encoding: string | undefined): Record<strin
   const records: Record<string, unknown>[] = [];
   for (let r = 0; r < count; r++) {
     let p = headerLength + r * recordLength;
-    if (p + recordLength > buf.length) throw new Invalid(`The .dbf file is truncated at record ${r + 1}.`);
+    if (p + recordLength > buf.length) throw new Invalid('dbf_truncated', `The .dbf file is truncated at record ${r + 1}.`);
     const deleted = buf[p] === 0x2a;
     p += 1;
     const rec: Record<string, unknown> = {};
@@ -223,19 +237,29 @@ export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
   try {
     zip = new AdmZip(zipBytes);
   } catch {
-    throw new Invalid('The upload is not a readable zip file; zip the .shp, .shx, .dbf, .prj and .cpg of one layer together.');
+    throw new Invalid('zip_unreadable', 'The upload is not a readable zip file; zip the .shp, .shx, .dbf, .prj and .cpg of one layer together.');
   }
   const entries = zip.getEntries().filter((e) => !e.isDirectory && !/(^|\/)__MACOSX\//.test(e.entryName));
   const shps = entries.filter((e) => /\.shp$/i.test(e.entryName));
   if (shps.length !== 1) {
-    throw new Invalid(`The zip must hold exactly one .shp layer; it holds ${shps.length}. Zip one layer (its .shp, .shx, .dbf, .prj, .cpg) per plan.`);
+    throw new Invalid('shapefile_layer_count', `The zip must hold exactly one .shp layer; it holds ${shps.length}. Zip one layer (its .shp, .shx, .dbf, .prj, .cpg) per plan.`, {
+      params: { count: shps.length },
+    });
   }
   const base = shps[0].entryName.replace(/\.shp$/i, '');
   const part = (ext: string) => entries.find((e) => e.entryName.toLowerCase() === `${base}.${ext}`.toLowerCase())?.getData();
   const dbf = part('dbf');
-  if (!dbf) throw new Invalid(`The zip has ${base}.shp but no ${base}.dbf; the attributes (code, name, parent_code) live there.`);
+  if (!dbf) {
+    throw new Invalid('shapefile_part_missing', `The zip has ${base}.shp but no ${base}.dbf; the attributes (code, name, parent_code) live there.`, {
+      params: { layer: base, part: '.dbf' },
+    });
+  }
   const prj = part('prj')?.toString('latin1');
-  if (!prj) throw new Invalid(`The zip has no ${base}.prj, so the coordinate system is unknown; export the layer with its .prj.`);
+  if (!prj) {
+    throw new Invalid('shapefile_part_missing', `The zip has no ${base}.prj, so the coordinate system is unknown; export the layer with its .prj.`, {
+      params: { layer: base, part: '.prj' },
+    });
+  }
   const encoding = cpgEncoding(part('cpg')?.toString('latin1'));
   const records = readDbf(dbf, encoding);
   const source = await openShp(new Uint8Array(shps[0].getData()));
@@ -246,7 +270,9 @@ export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
     geometries.push(value);
   }
   if (geometries.length !== records.length) {
-    throw new Invalid(`The .shp has ${geometries.length} shapes but the .dbf ${records.length} records; the files do not belong together.`);
+    throw new Invalid('shapefile_mismatch', `The .shp has ${geometries.length} shapes but the .dbf ${records.length} records; the files do not belong together.`, {
+      params: { shapes: geometries.length, records: records.length },
+    });
   }
   const features = geometries.map((geometry, i) => ({ type: 'Feature', properties: records[i], geometry }));
   const transform = prjTransform(prj);
@@ -259,11 +285,15 @@ export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
  */
 function gpkgWkb(blob: Uint8Array, where: string): Buffer | undefined {
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (b.length < 8 || b[0] !== 0x47 || b[1] !== 0x50) throw new Invalid(`${where}: the geometry is not a GeoPackage geometry blob.`);
+  if (b.length < 8 || b[0] !== 0x47 || b[1] !== 0x50) {
+    throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry is not a GeoPackage geometry blob.`, { params: { feature: where } });
+  }
   const flags = b[3];
   if (flags & 0x10) return undefined;
   const envelopeBytes = [0, 32, 48, 48, 64][(flags >> 1) & 0x07];
-  if (envelopeBytes === undefined) throw new Invalid(`${where}: the geometry header names an unknown envelope kind.`);
+  if (envelopeBytes === undefined) {
+    throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry header names an unknown envelope kind.`, { params: { feature: where } });
+  }
   return b.subarray(8 + envelopeBytes);
 }
 
@@ -275,7 +305,7 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
     db = new SQL.Database(bytes);
     db.exec('select 1 from sqlite_master limit 1');
   } catch {
-    throw new Invalid('The upload is not a readable GeoPackage (SQLite) file.');
+    throw new Invalid('gpkg_unreadable', 'The upload is not a readable GeoPackage (SQLite) file.');
   }
   try {
     const all = (sql: string, params: initSqlJs.BindParams = []) => {
@@ -295,11 +325,13 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
           where c.data_type = 'features'`,
       );
     } catch {
-      throw new Invalid('The file is SQLite but not a GeoPackage: it has no gpkg_contents / gpkg_geometry_columns tables.');
+      throw new Invalid('not_geopackage', 'The file is SQLite but not a GeoPackage: it has no gpkg_contents / gpkg_geometry_columns tables.');
     }
     if (layers.length !== 1) {
       const names = layers.map((l) => l.table_name).join(', ') || 'none';
-      throw new Invalid(`The GeoPackage must hold exactly one feature layer; it holds ${layers.length} (${names}). Save the grids layer alone.`);
+      throw new Invalid('gpkg_layer_count', `The GeoPackage must hold exactly one feature layer; it holds ${layers.length} (${names}). Save the grids layer alone.`, {
+        params: { count: layers.length, layers: layers.map((l) => String(l.table_name)) },
+      });
     }
     const layer = layers[0];
     const org = String(layer.organization ?? '').toUpperCase();
@@ -317,7 +349,7 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
         try {
           geometry = wkx.Geometry.parse(wkb).toGeoJSON();
         } catch {
-          throw new Invalid(`${where}: the geometry's WKB is damaged.`);
+          throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry's WKB is damaged.`, { params: { feature: where } });
         }
       }
       return { type: 'Feature', properties, geometry };

@@ -20,11 +20,13 @@ export interface Page {
 export async function populationGrids(knex: Knex, user: SessionUser, grid?: string): Promise<GridFilter> {
   if (!(POPULATION_ROLES as readonly string[]).includes(user.role)) {
     throw new Forbidden(
+      'role_required',
       `Population records are visible only to grid chiefs (their grid), community staff (their grids) and the command centre; you are logged in as ${user.role}.`,
+      { params: { roles: POPULATION_ROLES, role: user.role } },
     );
   }
   const grids = await gridsInScope(knex, user);
-  if (grid && !grids.includes(grid)) throw new Forbidden(`Grid ${grid} is outside your scope; ask for one of your own grids.`);
+  if (grid && !grids.includes(grid)) throw new Forbidden('area_out_of_scope', `Grid ${grid} is outside your scope; ask for one of your own grids.`, { params: { code: grid } });
   return { grids, grid };
 }
 

@@ -47,7 +47,7 @@ export async function listBuildings(knex: Knex, user: SessionUser, q: { grid?: s
 /** A building in the viewer's scope grids; NotFound otherwise (so scope does not reveal what exists). */
 export async function scopedBuilding(knex: Knex, scope: GridFilter, id: number): Promise<BuildingRow> {
   const row = await sqlWhereGrid(sqlBuildings(knex), scope).where('b.id', id).first();
-  if (!row) throw new NotFound(`No building ${id} in your scope; list yours with GET /api/buildings.`);
+  if (!row) throw new NotFound('building_not_found', `No building ${id} in your scope; list yours with GET /api/buildings.`, { params: { id } });
   return row;
 }
 
@@ -61,11 +61,15 @@ async function placeGeometry(knex: Knex, scope: GridFilter, geometry: unknown) {
   const geojson = JSON.stringify(geometry);
   // A statement that must answer one row and answers none is a swallowed GEOS error on the embedded build.
   const check = (await sqlGeometryCheck(knex, geojson)).rows[0];
-  if (!check) throw new Invalid('The geometry could not be read; send a GeoJSON Point, Polygon or MultiPolygon in WGS84.');
-  if (!check.valid) throw new Invalid(`The footprint is not a valid polygon (${check.reason}); fix the ring (no self-intersections, closed rings).`);
+  if (!check) throw new Invalid('geometry_unreadable', 'The geometry could not be read; send a GeoJSON Point, Polygon or MultiPolygon in WGS84.');
+  if (!check.valid) {
+    throw new Invalid('footprint_invalid', `The footprint is not a valid polygon (${check.reason}); fix the ring (no self-intersections, closed rings).`, { params: { reason: check.reason } });
+  }
   const place = (await sqlGridOfGeometry(knex, geojson)).rows[0] as { area_version_id: number; grid_code: string; office_code: string } | undefined;
-  if (!place) throw new Unprocessable('The building lies outside every grid; check the coordinates (WGS84 [lon, lat]).');
-  if (!scope.grids.includes(place.grid_code)) throw new Forbidden(`The building lies in grid ${place.grid_code}, outside your scope.`);
+  if (!place) throw new Unprocessable('building_outside_grids', 'The building lies outside every grid; check the coordinates (WGS84 [lon, lat]).');
+  if (!scope.grids.includes(place.grid_code)) {
+    throw new Forbidden('area_out_of_scope', `The building lies in grid ${place.grid_code}, outside your scope.`, { params: { code: place.grid_code } });
+  }
   return { ...place, geojson };
 }
 
@@ -118,7 +122,9 @@ export async function patchBuilding(
 /** Delete a building that has no households. */
 export async function deleteBuilding(knex: Knex, user: SessionUser, id: number): Promise<void> {
   const b = await scopedBuilding(knex, await populationGrids(knex, user), id);
-  if (b.households > 0) throw new Conflict(`Building ${id} still has ${b.households} households; move or delete them first.`);
+  if (b.households > 0) {
+    throw new Conflict('building_has_households', `Building ${id} still has ${b.households} households; move or delete them first.`, { params: { id, households: b.households } });
+  }
   await knex('buildings').where({ id }).delete();
 }
 

@@ -39,7 +39,7 @@ export async function listHouseholds(knex: Knex, user: SessionUser, q: { grid?: 
 /** A household in the viewer's scope grids; NotFound otherwise. */
 export async function scopedHousehold(knex: Knex, scope: GridFilter, id: number): Promise<HouseholdRow> {
   const row = await sqlWhereGrid(sqlHouseholds(knex), scope).where('h.id', id).first();
-  if (!row) throw new NotFound(`No household ${id} in your scope; list yours with GET /api/households.`);
+  if (!row) throw new NotFound('household_not_found', `No household ${id} in your scope; list yours with GET /api/households.`, { params: { id } });
   return row;
 }
 
@@ -52,7 +52,9 @@ export async function getHousehold(knex: Knex, user: SessionUser, id: number) {
 export async function createHousehold(knex: Knex, user: SessionUser, body: { building_id: number; unit: string; size: number }) {
   const scope = await populationGrids(knex, user);
   const b = await scopedBuilding(knex, scope, body.building_id).catch(() => {
-    throw new Unprocessable(`building_id ${body.building_id} is not a building in your scope; list yours with GET /api/buildings.`);
+    throw new Unprocessable('building_id_unknown', `building_id ${body.building_id} is not a building in your scope; list yours with GET /api/buildings.`, {
+      params: { building_id: body.building_id },
+    });
   });
   const [row] = await knex('households').insert({ office_code: b.office_code, building_id: b.id, unit: body.unit, size: body.size }).returning('id');
   return toHousehold(await scopedHousehold(knex, scope, row.id));
@@ -64,7 +66,7 @@ export async function patchHousehold(knex: Knex, user: SessionUser, id: number, 
   await scopedHousehold(knex, scope, id);
   if (body.building_id) {
     await scopedBuilding(knex, scope, body.building_id).catch(() => {
-      throw new Unprocessable(`building_id ${body.building_id} is not a building in your scope.`);
+      throw new Unprocessable('building_id_unknown', `building_id ${body.building_id} is not a building in your scope.`, { params: { building_id: body.building_id ?? null } });
     });
   }
   await knex('households').where({ id }).update({ ...body, updated_at: knex.fn.now() });
@@ -74,7 +76,9 @@ export async function patchHousehold(knex: Knex, user: SessionUser, id: number, 
 /** Delete a household that has no residents. */
 export async function deleteHousehold(knex: Knex, user: SessionUser, id: number): Promise<void> {
   const h = await scopedHousehold(knex, await populationGrids(knex, user), id);
-  if (h.residents > 0) throw new Conflict(`Household ${id} still has ${h.residents} residents; move or delete them first.`);
+  if (h.residents > 0) {
+    throw new Conflict('household_has_residents', `Household ${id} still has ${h.residents} residents; move or delete them first.`, { params: { id, residents: h.residents } });
+  }
   await knex('households').where({ id }).delete();
 }
 

@@ -24,14 +24,14 @@ export async function readTable(file: { buffer: Buffer; originalname: string; mi
   const isXlsx = name.endsWith('.xlsx') || file.mimetype.includes('spreadsheetml') || file.buffer.subarray(0, 2).toString('latin1') === 'PK';
   if (isXlsx) return readXlsx(file.buffer);
   if (name.endsWith('.csv') || file.mimetype.startsWith('text/') || file.mimetype === 'application/octet-stream') return readCsv(file.buffer);
-  throw new UnsupportedMedia('Upload a .csv (UTF-8) or .xlsx file in the form field "file".');
+  throw new UnsupportedMedia('file_type_unsupported', 'Upload a .csv (UTF-8) or .xlsx file in the form field "file".', { params: { accepted: ['.csv', '.xlsx'] } });
 }
 
 function readCsv(buffer: Buffer): Record<string, string>[] {
   try {
     return parse(buffer, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
   } catch (err) {
-    throw new Invalid(`The CSV could not be read: ${(err as Error).message.split('\n')[0]}. Save it as UTF-8 CSV with a header row.`);
+    throw new Invalid('csv_unreadable', `The CSV could not be read: ${(err as Error).message.split('\n')[0]}. Save it as UTF-8 CSV with a header row.`);
   }
 }
 
@@ -40,10 +40,10 @@ async function readXlsx(buffer: Buffer): Promise<Record<string, string>[]> {
   try {
     await book.xlsx.load(buffer as unknown as ArrayBuffer);
   } catch {
-    throw new Invalid('The XLSX file could not be read; save it again from a spreadsheet program as .xlsx.');
+    throw new Invalid('xlsx_unreadable', 'The XLSX file could not be read; save it again from a spreadsheet program as .xlsx.');
   }
   const sheet = book.worksheets[0];
-  if (!sheet) throw new Invalid('The XLSX file has no worksheet.');
+  if (!sheet) throw new Invalid('xlsx_no_worksheet', 'The XLSX file has no worksheet.');
   const header: string[] = [];
   sheet.getRow(1).eachCell({ includeEmpty: true }, (c, col) => {
     header[col] = cellText(c.value).trim().toLowerCase();
@@ -109,12 +109,18 @@ export async function importRows(
   table: Record<string, string>[],
   dryRun: boolean,
 ): Promise<ImportReport> {
-  if (table.length === 0) throw new Invalid('The file has no data rows under its header.');
-  if (table.length > MAX_IMPORT_ROWS) throw new Invalid(`The file has ${table.length} rows; split it into files of at most ${MAX_IMPORT_ROWS}.`);
+  if (table.length === 0) throw new Invalid('import_empty', 'The file has no data rows under its header.');
+  if (table.length > MAX_IMPORT_ROWS) {
+    throw new Invalid('import_too_many_rows', `The file has ${table.length} rows; split it into files of at most ${MAX_IMPORT_ROWS}.`, { params: { max_rows: MAX_IMPORT_ROWS } });
+  }
   const scope = await populationGrids(knex, user);
   const { required, optional } = IMPORT_COLUMNS[kind];
   const missing = required.filter((c) => !(c in table[0]));
-  if (missing.length) throw new Invalid(`The header lacks the column(s) ${missing.join(', ')}; ${kind} need ${required.join(', ')} and may have ${optional.join(', ')}.`);
+  if (missing.length) {
+    throw new Invalid('import_columns_missing', `The header lacks the column(s) ${missing.join(', ')}; ${kind} need ${required.join(', ')} and may have ${optional.join(', ')}.`, {
+      params: { missing, required },
+    });
+  }
   const { parsed, errors } = validateRows(kind, table);
 
   const records: Record<string, unknown>[] = [];
@@ -181,7 +187,11 @@ export async function importRows(
   errors.sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
   const report: ImportReport = { kind, rows: table.length, valid: table.length - new Set(errors.map((e) => e.row)).size, inserted: 0, dry_run: dryRun, errors, ids: [] };
   if (errors.length) {
-    throw new Unprocessable(`${new Set(errors.map((e) => e.row)).size} of ${table.length} rows have errors; nothing was imported. Fix the rows listed in "errors" and upload the whole file again.`, { report });
+    const bad = new Set(errors.map((e) => e.row)).size;
+    throw new Unprocessable('import_rows_invalid', `${bad} of ${table.length} rows have errors; nothing was imported. Fix the rows listed in "errors" and upload the whole file again.`, {
+      params: { bad, rows: table.length },
+      extra: { report },
+    });
   }
   if (dryRun) return report;
 

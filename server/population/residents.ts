@@ -75,7 +75,7 @@ export async function listResidents(
 /** A resident in the viewer's scope grids; NotFound otherwise. */
 export async function scopedResident(knex: Knex, scope: GridFilter, id: number): Promise<ResidentRow> {
   const row = await sqlWhereGrid(sqlResidents(knex), scope).where('r.id', id).first();
-  if (!row) throw new NotFound(`No resident ${id} in your scope; list yours with GET /api/residents.`);
+  if (!row) throw new NotFound('resident_not_found', `No resident ${id} in your scope; list yours with GET /api/residents.`, { params: { id } });
   return row;
 }
 
@@ -91,7 +91,7 @@ async function assertIdNumberFree(knex: Knex, officeCode: string, hmac: string |
   if (!hmac) return;
   const q = knex('residents').where({ office_code: officeCode, id_number_hmac: hmac }).first('id');
   if (exceptId) q.whereNot('id', exceptId);
-  if (await q) throw new Conflict('A resident with this ID number is already registered in this office; find them with GET /api/residents?id_number=….');
+  if (await q) throw new Conflict('id_number_taken', 'A resident with this ID number is already registered in this office; find them with GET /api/residents?id_number=….');
 }
 
 /** Fields of a resident as sent by a client. */
@@ -118,7 +118,9 @@ function toResidentColumns(body: ResidentInput, idKey: string): Record<string, u
 export async function createResident(knex: Knex, user: SessionUser, idKey: string, body: ResidentInput & { household_id: number; name: string }) {
   const scope = await populationGrids(knex, user);
   const h = await scopedHousehold(knex, scope, body.household_id).catch(() => {
-    throw new Unprocessable(`household_id ${body.household_id} is not a household in your scope; list yours with GET /api/households.`);
+    throw new Unprocessable('household_id_unknown', `household_id ${body.household_id} is not a household in your scope; list yours with GET /api/households.`, {
+      params: { household_id: body.household_id },
+    });
   });
   const columns = toResidentColumns(body, idKey);
   await assertIdNumberFree(knex, h.office_code, (columns.id_number_hmac as string | null) ?? null);
@@ -133,7 +135,7 @@ export async function patchResident(knex: Knex, user: SessionUser, idKey: string
   const current = await scopedResident(knex, scope, id);
   if (body.household_id) {
     await scopedHousehold(knex, scope, body.household_id).catch(() => {
-      throw new Unprocessable(`household_id ${body.household_id} is not a household in your scope.`);
+      throw new Unprocessable('household_id_unknown', `household_id ${body.household_id} is not a household in your scope.`, { params: { household_id: body.household_id ?? null } });
     });
   }
   const columns = toResidentColumns(body, idKey);
@@ -152,7 +154,9 @@ export async function deleteResident(knex: Knex, user: SessionUser, id: number):
 
 /** The read-access log of resident records; the command centre (admin) only. */
 export async function accessLog(knex: Knex, user: SessionUser, q: { resident_id?: number; username?: string; since?: Date } & Page) {
-  if (user.role !== 'admin') throw new Forbidden('The resident access log is visible to the command centre (admin) only.');
+  if (user.role !== 'admin') {
+    throw new Forbidden('role_required', 'The resident access log is visible to the command centre (admin) only.', { params: { roles: ['admin'], role: user.role } });
+  }
   const filter = (qb: Knex.QueryBuilder) => {
     if (q.resident_id) qb.where('resident_id', q.resident_id);
     if (q.username) qb.where('username', q.username);

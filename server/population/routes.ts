@@ -84,7 +84,7 @@ export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Rout
     },
     handler: async ({ query }, req, res) => {
       const [file] = uploadedFiles(req);
-      if (!file) throw new Invalid('Attach the file in the form field "file" (.csv or .xlsx).');
+      if (!file) throw new Invalid('file_missing', 'Attach the file in the form field "file" (.csv or .xlsx).', { params: { field: 'file' } });
       const table = await readTable(file);
       const report = await importRows(knex, userOf(req), idKey, query.kind, table, query.dry_run);
       res.status(query.dry_run ? 200 : 201).json(report);

@@ -51,9 +51,9 @@ export async function listVisits(
 export async function createVisit(knex: Knex, user: SessionUser, body: { resident_id: number; visited_at?: Date; kind: string; note: string }) {
   const scope = await populationGrids(knex, user);
   const r = await scopedResident(knex, scope, body.resident_id).catch(() => {
-    throw new Unprocessable(`resident_id ${body.resident_id} is not a resident in your scope.`);
+    throw new Unprocessable('resident_id_unknown', `resident_id ${body.resident_id} is not a resident in your scope.`, { params: { resident_id: body.resident_id } });
   });
-  if (body.visited_at && body.visited_at.getTime() > Date.now() + 5 * 60_000) throw new Invalid('visited_at is in the future; record a visit after it took place.');
+  if (body.visited_at && body.visited_at.getTime() > Date.now() + 5 * 60_000) throw new Invalid('visit_in_future', 'visited_at is in the future; record a visit after it took place.');
   const [row] = await knex('care_visits')
     .insert({
       office_code: r.office_code,

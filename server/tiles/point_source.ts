@@ -33,7 +33,7 @@ export class PointSource implements TileSource {
     const layer = this.layer.name;
     const known = this.layer.statuses;
     const bad = q.status?.filter((s) => !known.includes(s)) ?? [];
-    if (bad.length) throw new Invalid(`Unknown ${layer} status ${bad.join(', ')}; use one or more of ${known.join(', ')}.`);
+    if (bad.length) throw new Invalid('status_unknown', `Unknown ${layer} status ${bad.join(', ')}; use one or more of ${known.join(', ')}.`, { params: { layer, statuses: bad, known } });
     return { category: q.category, status: q.status, grid: q.grid };
   }
 

@@ -14,14 +14,19 @@ export const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
 
 /** The layer named in a path, or a 404 that lists the layers. */
 export function parseLayer(name: string): LayerName {
-  if (!isLayerName(name)) throw new NotFound(`There is no tile layer "${name}"; the layers are ${LAYER_NAMES.join(', ')}.`);
+  if (!isLayerName(name)) {
+    throw new NotFound('tile_layer_not_found', `There is no tile layer "${name}"; the layers are ${LAYER_NAMES.join(', ')}.`, { params: { layer: name, layers: LAYER_NAMES } });
+  }
   return name;
 }
 
 /** The tile address of a request, or a 400 that says which number is out of range. */
 export function parseTileAddress(t: TileAddress): TileAddress {
-  if (t.z > MAX_ZOOM) throw new Invalid(`z must be between 0 and ${MAX_ZOOM}, got ${t.z}.`);
-  if (!isValidTile(t)) throw new Invalid(`At zoom ${t.z}, x and y must be between 0 and ${2 ** t.z - 1}; got x=${t.x}, y=${t.y}.`);
+  if (t.z > MAX_ZOOM) throw new Invalid('zoom_out_of_range', `z must be between 0 and ${MAX_ZOOM}, got ${t.z}.`, { params: { z: t.z, max_zoom: MAX_ZOOM } });
+  if (!isValidTile(t)) {
+    const max = 2 ** t.z - 1;
+    throw new Invalid('tile_out_of_range', `At zoom ${t.z}, x and y must be between 0 and ${max}; got x=${t.x}, y=${t.y}.`, { params: { z: t.z, x: t.x, y: t.y, max } });
+  }
   return t;
 }
 

@@ -12,7 +12,7 @@ describe('the tiles of an app', () => {
     const t = tileOf(rows[0].lon, rows[0].lat, 16);
     const path = `/tiles/assets/${t.z}/${t.x}/${t.y}.mvt`;
     const [mine, theirs] = [new TileService(ctx.db), new TileService(ctx.db)];
-    const [app, other] = [testApp(ctx.db, {}, mine), testApp(ctx.db, {}, theirs)];
+    const [app, other] = [testApp(ctx.db, {}, { tiles: mine }), testApp(ctx.db, {}, { tiles: theirs })];
     for (const a of [app, other]) expect((await request(a).get(path)).status).toBe(200);
     expect([mine.cache.size, theirs.cache.size]).toEqual([1, 1]);
 

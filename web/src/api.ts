@@ -4,8 +4,17 @@ import { apiUrl, type Answer, type ApiRequest, type PathWith, type RequestArgs, 
 /** What the pages need of the API's contract, from the one place they call it. */
 export { queryString, type Answer, type Params, type Schema } from './api/contract.js';
 
-/** An error answer of the API (RFC 9457 problem), with its status and what to fix. */
+import { problemMessage } from './i18n.js';
+
+/**
+ * An error answer of the API (RFC 9457 problem), with its status and what to fix: `message` is the text of
+ * its `code` in the page's language, `detail` the server's English text.
+ */
 export class ApiError extends Error {
+  /** The problem's stable code (server/http/problem_codes.ts), when the answer had one. */
+  readonly code?: string;
+  /** The values the code's message needs. */
+  readonly params: Record<string, unknown>;
   constructor(
     readonly status: number,
     readonly detail: string,
@@ -13,7 +22,11 @@ export class ApiError extends Error {
     /** The whole problem document (some carry more, e.g. an import's bad rows). */
     readonly body?: Record<string, unknown>,
   ) {
-    super(detail);
+    const code = typeof body?.code === 'string' ? body.code : undefined;
+    const params = body?.params && typeof body.params === 'object' ? (body.params as Record<string, unknown>) : {};
+    super(problemMessage({ code, params, detail }));
+    this.code = code;
+    this.params = params;
   }
 }
 

@@ -19,7 +19,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
     try {
       a = await getJson('/api/assets/{id}', { path: { id } });
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
       return;
     }
     const attrs = Object.entries(a.attrs);
@@ -52,7 +52,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
         onChanged(status.value);
         await show();
       } catch (err) {
-        msg.textContent = err instanceof ApiError ? err.detail : String(err);
+        msg.textContent = err instanceof ApiError ? err.message : String(err);
       }
     });
     return h('div', {}, h('div', { class: 'row' }, status, note, save), msg);

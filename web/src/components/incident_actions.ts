@@ -15,7 +15,7 @@ export function incidentActions(id: number, departments: Schema<'Department'>[],
     try {
       d = await getJson('/api/incidents/{id}', { path: { id } });
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
       return;
     }
     const note = h('input', { name: 'note', placeholder: t('note') });
@@ -45,7 +45,7 @@ export function incidentActions(id: number, departments: Schema<'Department'>[],
               await postJson('/api/incidents/{id}/actions', { path: { id }, body });
               onDone();
             } catch (err) {
-              msg.textContent = err instanceof ApiError ? err.detail : String(err);
+              msg.textContent = err instanceof ApiError ? err.message : String(err);
             }
           },
         }, word(a)),

@@ -59,7 +59,7 @@ export const assetsPage: Page = async (root) => {
       next.disabled = offset + page.items.length >= page.total;
     } catch (err) {
       total.textContent = '';
-      fill(list, h('li', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      fill(list, h('li', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
     }
     // The map shows what the list shows (tiles take category and status; a grid filter too).
     refreshPoints(map, 'assets', tileQuery());
@@ -114,7 +114,7 @@ export const assetsPage: Page = async (root) => {
         newCode.value = '';
         reload();
       } catch (err) {
-        addMsg.textContent = err instanceof ApiError ? err.detail : String(err);
+        addMsg.textContent = err instanceof ApiError ? err.message : String(err);
       }
     });
     return form;
@@ -150,8 +150,8 @@ export const assetsPage: Page = async (root) => {
         if (!dryRun && r.imported) reload();
       } catch (err) {
         checked = undefined;
-        if (err instanceof ApiError && err.status === 422 && err.body) showResult(err.body as unknown as ImportResult, dryRun, err.detail);
-        else fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+        if (err instanceof ApiError && err.status === 422 && err.body) showResult(err.body as unknown as ImportResult, dryRun, err.message);
+        else fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
       } finally {
         progress.hidden = true;
         checkButton.disabled = !file.files?.length;

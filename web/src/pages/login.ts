@@ -23,7 +23,7 @@ export const loginPage: Page = (root, { query, rerender }) => {
       location.hash = afterLogin(query.get('next'), me.role);
       rerender();
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.detail : String(err);
+      msg.textContent = err instanceof ApiError ? err.message : String(err);
     }
   });
   root.append(form);

@@ -118,7 +118,7 @@ export const plannerPage: Page = async (root) => {
       showReport(created.id, created.report, true);
       await listPlans();
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? (err.status === 404 ? t('unavailable') : err.detail) : String(err);
+      msg.textContent = err instanceof ApiError ? (err.status === 404 ? t('unavailable') : err.message) : String(err);
     }
   }
   /** Check the drawing: what the browser finds wrong with a grid's shape is shown first, and sent only when asked. */
@@ -186,7 +186,7 @@ export const plannerPage: Page = async (root) => {
         showReport(id, r, true);
         await listPlans();
       } catch (err) {
-        repairMsg.textContent = err instanceof ApiError ? err.detail : String(err);
+        repairMsg.textContent = err instanceof ApiError ? err.message : String(err);
       }
     };
     return h('fieldset', { class: 'repair' },
@@ -208,7 +208,7 @@ export const plannerPage: Page = async (root) => {
         h('dt', {}, t('incidents')), h('dd', {}, String(i.incidents.total)),
         h('dt', {}, t('impactStaff')), h('dd', {}, String(i.staff_assignments.total))));
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
     }
   }
 
@@ -219,7 +219,7 @@ export const plannerPage: Page = async (root) => {
       refreshBoundaries(map);
       await listPlans();
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.detail : String(err);
+      msg.textContent = err instanceof ApiError ? err.message : String(err);
     }
   }
 

@@ -41,7 +41,7 @@ export const reportPage: Page = async (root, { query }) => {
       const loc = await getJson('/api/locate', { query: { lon: String(lon), lat: String(lat) } });
       fill(where, `${t('inGrid')}: ${nameOf(loc.grid)} (${loc.grid.code})`, loc.chief ? ` · ${t('chiefName')}: ${nameOf(loc.chief)} ${loc.chief.phone ?? ''}` : '');
     } catch (err) {
-      fill(where, err instanceof ApiError && err.status === 404 ? t('outside') : String(err));
+      fill(where, err instanceof ApiError ? err.message : String(err));
     }
   }
   map.on('click', (e) => void place(e.lngLat.lng, e.lngLat.lat));
@@ -93,7 +93,7 @@ export const reportPage: Page = async (root, { query }) => {
       const r = await postJson('/api/public/incidents', { body });
       form.replaceWith(receipt(r));
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.detail : String(err);
+      msg.textContent = err instanceof ApiError ? err.message : String(err);
       send.disabled = false;
       send.textContent = t('send');
     }

@@ -28,6 +28,6 @@ export const trackPage: Page = async (root, { arg }) => {
       h('h3', {}, t('history')),
       h('ol', { class: 'history' }, ...v.history.map((s) => h('li', {}, when(s.at), ' · ', word(s.action), s.to_status ? ` → ${word(s.to_status)}` : ''))));
   } catch (err) {
-    fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.detail : String(err)));
+    fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
   }
 };
