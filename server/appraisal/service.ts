@@ -17,6 +17,7 @@ import {
   type MonthSpan,
   type RowKind,
 } from './sql.js';
+import { iso } from '../http/wire.js';
 
 /** What each figure means; answered with every appraisal so a reader never has to guess. */
 export const DEFINITIONS: Record<string, string> = {
@@ -284,7 +285,6 @@ export async function appraisalItems(
     await sqlAppraisalSettings(trx);
     return sqlAppraisalItems(trx, input.by, month, scope, input.key, input.figure, input);
   });
-  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     month: input.month,
     by: input.by,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Relay } from '../db/connect.js';
-import type { Actor, IncidentState } from './workflow.js';
+import { iso } from '../http/wire.js';
+import type { Actor, IncidentState, Level, Status } from './workflow.js';
 import { isVisibleTo } from './workflow.js';
 
 /** A new or changed incident, as the live stream sends it (no personal data). */
@@ -105,4 +106,25 @@ export class IncidentBus {
   get size(): number {
     return this.emitter.listenerCount('change');
   }
+}
+
+/** A change event for the live stream. */
+export function toChange(type: 'created' | 'updated', action: string, r: Record<string, unknown>): IncidentChange {
+  return {
+    type,
+    action,
+    id: r.id as number,
+    case_no: r.case_no as string,
+    status: r.status as Status,
+    level: r.level as Level,
+    office_code: r.office_code as string,
+    grid_code: (r.grid_code as string | null) ?? null,
+    community_code: (r.community_code as string | null) ?? null,
+    department_code: (r.department_code as string | null) ?? null,
+    near_grid_codes: (r.near_grid_codes as string[]) ?? [],
+    category_code: r.category_code as string,
+    version: r.version as number,
+    due_at: iso(r.due_at as Date | null),
+    at: new Date().toISOString(),
+  };
 }

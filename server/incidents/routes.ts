@@ -23,16 +23,9 @@ import {
   reportBody,
   reportResponse,
 } from './schema.js';
-import {
-  actOnIncident,
-  getIncident,
-  getPhoto,
-  listCategories,
-  listDepartments,
-  listIncidents,
-  publicIncident,
-  reportIncident,
-} from './service.js';
+import { actOnIncident } from './actions.js';
+import { reportIncident } from './intake.js';
+import { getIncident, getPhoto, listCategories, listDepartments, listIncidents, publicIncident } from './service.js';
 import { handleStream } from './stream.js';
 
 /** Incident intake (staff and public), workflow actions, lists, photos, the live stream and the dictionaries. */

@@ -6,7 +6,7 @@ import { describeError } from '../http/problem.js';
 import type { RouteRegistry } from '../http/route.js';
 import { upload } from '../http/upload.js';
 import { incidentContext } from '../incidents/deps.js';
-import { reportIncident } from '../incidents/service.js';
+import { reportIncident } from '../incidents/intake.js';
 import { uploadedPhotos } from '../photos/upload.js';
 import { jurisdictionQuery, open311Errors, postRequestBody, requestParams, requestsQuery, requestSchema, serviceParams, serviceSchema } from './schema.js';
 import { getRequest, listRequests, listServices, serviceDefinition } from './service.js';

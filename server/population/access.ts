@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { gridsInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
 import { Forbidden } from '../http/errors.js';
-import { type GridFilter } from './sql.js';
+import type { GridFilter } from './sql.js';
 
 /** Roles that may see population records: the command centre, community staff and grid chiefs. */
 export const POPULATION_ROLES = ['admin', 'community', 'chief'] as const;
@@ -30,6 +30,4 @@ export async function populationGrids(knex: Knex, user: SessionUser, grid?: stri
   return { grids, grid };
 }
 
-/** A date as ISO 8601 text, or null. */
-export const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 

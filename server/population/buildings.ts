@@ -3,7 +3,8 @@ import { regrid } from '../areas/service.js';
 import { sqlLogGridMoves, type PlanMoves } from '../areas/sql.js';
 import type { SessionUser } from '../auth/store.js';
 import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../http/errors.js';
-import { iso, populationGrids, type Page } from './access.js';
+import { iso } from '../http/wire.js';
+import { populationGrids, type Page } from './access.js';
 import { BUILDING_PLACE, sqlBuildings, sqlGeometryCheck, sqlGridOfGeometry, sqlLimitOffset, sqlWhereGrid, type GridFilter } from './sql.js';
 
 interface BuildingRow {

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { SessionUser } from '../auth/store.js';
 import { Conflict, Forbidden, NotFound, Unprocessable } from '../http/errors.js';
+import { iso } from '../http/wire.js';
+import { populationGrids, type Page } from './access.js';
 import { scopedHousehold } from './households.js';
-import { iso, populationGrids, type Page } from './access.js';
 import { maskIdNumber, storedIdNumber, hmacIdNumber } from './pii.js';
 import { sqlLimitOffset, sqlLogAccess, sqlResidents, sqlWhereGrid, type GridFilter } from './sql.js';
 

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { SessionUser } from '../auth/store.js';
 import { Invalid, Unprocessable } from '../http/errors.js';
+import { iso } from '../http/wire.js';
+import { populationGrids, type Page } from './access.js';
 import { scopedResident } from './residents.js';
-import { iso, populationGrids, type Page } from './access.js';
 import { sqlLimitOffset, sqlVisits, sqlWhereGrid } from './sql.js';
 
 interface VisitRow {
