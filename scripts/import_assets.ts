@@ -14,7 +14,8 @@ import { DatabaseSetupError, openDatabase, type Db } from '../server/db/connect.
 import { migrate } from '../server/db/migrate.js';
 import { DomainError } from '../server/http/errors.js';
 import { INPUT_CRS, type InputCrs } from '../server/geo/crs.js';
-import { ASSET_FORMATS, decodeImportFile, detectFormat, importAssets, type AssetFormat, type ImportPhase, type ImportResult } from '../server/assets/importer.js';
+import { ASSET_FORMATS, decodeImportFile, detectFormat, type AssetFormat } from '../server/assets/import_read.js';
+import { importAssets, type ImportPhase, type ImportResult } from '../server/assets/importer.js';
 
 const USAGE = `usage: npm run import:assets -- FILE [--format csv|geojson|geojsonseq] [--crs wgs84|cgcs2000|gcj02|bd09] [--skip-invalid] [--dry-run]
 Writes into DATABASE_URL when set, else the embedded database under DATA_DIR (default ./.data).`;

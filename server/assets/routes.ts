@@ -7,7 +7,7 @@ import { Invalid, Unprocessable } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { upload, uploadedFiles } from '../http/upload.js';
-import { decodeImportFile, detectFormat } from './importer.js';
+import { decodeImportFile, detectFormat } from './import_read.js';
 import { assetCategory, assetDetail, assetPage, assetParams, importQuery, importResult, listAssetsQuery, newAssetBody, patchAssetBody } from './schema.js';
 import { createAsset, getAsset, importAssetFile, listAssets, listCategories, patchAsset } from './service.js';
 

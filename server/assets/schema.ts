@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_CRS } from '../geo/crs.js';
 import { bboxSchema, codeList, commaList, paging } from '../http/input.js';
-import { ASSET_FORMATS } from './importer.js';
+import { ASSET_FORMATS } from './import_read.js';
 import { ASSET_STATUSES } from './sql.js';
 
 /** Query of GET /api/assets. */

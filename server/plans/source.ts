@@ -5,6 +5,7 @@ import { openShp } from 'shapefile';
 import initSqlJs from 'sql.js';
 import wkx from 'wkx';
 import { Invalid } from '../http/errors.js';
+import { decodeText } from '../http/text.js';
 
 /** One proposed grid as read from a file, in WGS84. */
 export interface PlanFeature {
@@ -192,12 +193,6 @@ export function cpgEncoding(cpg: string | undefined): string | undefined {
   return name;
 }
 
-/** Decode DBF text: the declared encoding, else UTF-8 when it decodes cleanly, else GBK (the usual for Chinese files). */
-function decodeText(bytes: Buffer, encoding: string | undefined): string {
-  if (encoding) return iconv.decode(bytes, encoding);
-  const utf8 = bytes.toString('utf8');
-  return utf8.includes('\uFFFD') ? iconv.decode(bytes, 'gbk') : utf8;
-}
 
 /** Read the records of a dBASE III table (the .dbf of a Shapefile), decoding text with iconv-lite. */
 export function readDbf(buf: Buffer, encoding: string | undefined): Record<string, unknown>[] {

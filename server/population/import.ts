@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import type { SessionUser } from '../auth/store.js';
 import { Invalid, Unprocessable, UnsupportedMedia } from '../http/errors.js';
+import { decodeText } from '../http/text.js';
 import { storedIdNumber } from './pii.js';
 import { IMPORT_COLUMNS, IMPORT_ROWS, type ImportKind } from './schema.js';
 import { populationGrids } from './access.js';
@@ -18,7 +19,7 @@ export interface RowError {
   message: string;
 }
 
-/** Read the rows of an uploaded CSV (UTF-8, with or without BOM) or XLSX (first sheet) as header → text. */
+/** Read the rows of an uploaded CSV (decoded as every upload is: UTF-8, UTF-16 or GB18030) or XLSX (first sheet) as header → text. */
 export async function readTable(file: { buffer: Buffer; originalname: string; mimetype: string }): Promise<Record<string, string>[]> {
   const name = file.originalname.toLowerCase();
   const isXlsx = name.endsWith('.xlsx') || file.mimetype.includes('spreadsheetml') || file.buffer.subarray(0, 2).toString('latin1') === 'PK';
@@ -29,9 +30,9 @@ export async function readTable(file: { buffer: Buffer; originalname: string; mi
 
 function readCsv(buffer: Buffer): Record<string, string>[] {
   try {
-    return parse(buffer, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
+    return parse(decodeText(buffer), { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
   } catch (err) {
-    throw new Invalid('csv_unreadable', `The CSV could not be read: ${(err as Error).message.split('\n')[0]}. Save it as UTF-8 CSV with a header row.`);
+    throw new Invalid('csv_unreadable', `The CSV could not be read: ${(err as Error).message.split('\n')[0]}. Save it as CSV with a header row.`);
   }
 }
 

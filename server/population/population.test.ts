@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, useTestApp } from '../../test/app.js';
@@ -237,6 +238,14 @@ describe('POST /api/population/import', () => {
     const rows = await t.db.knex('residents').whereIn('id', res.body.ids).orderBy('id');
     expect(rows.map((r) => [r.name, r.tags])).toEqual([['丙', ['disabled']], ['丁', []]]);
     expect(await t.db.knex('resident_access_log').whereIn('resident_id', res.body.ids).where({ action: 'import' }).count({ n: '*' })).toEqual([{ n: 2 }]);
+  });
+
+  it('reads a CSV saved by Excel in GB18030 (the Chinese default) as Chinese, not garbage', async () => {
+    const ids = await makeResident(t.app, t.db, chief01, GRID_01, { id_number: null });
+    const gbk = iconv.encode(`household_id,name\n${ids.household},王秀英\n`, 'gb18030');
+    const res = await request(t.app).post('/api/population/import?kind=residents').set(bearer(chief01)).attach('file', gbk, 'people.csv');
+    expect(res.status).toBe(201);
+    expect((await t.db.knex('residents').where({ id: res.body.ids[0] }).first()).name).toBe('王秀英');
   });
 
   it('imports buildings from XLSX, placing each in its grid, and refuses rows outside the scope', async () => {
