@@ -20,18 +20,16 @@ describe('currentLang', () => {
     expect(currentLang()).toBe('zh');
   });
 
-  it('is Chinese when the browser prefers any Chinese, in any position', () => {
+  it('is Chinese, the app language, when nothing was chosen, whatever the browser prefers', () => {
     browser(null, ['zh-TW']);
     expect(currentLang()).toBe('zh');
-    browser(null, ['en-US', 'ZH-hans']);
+    browser(null, ['en-US', 'fr-FR']);
     expect(currentLang()).toBe('zh');
   });
 
-  it('is English for other browsers and for a saved value it does not know', () => {
-    browser(null, ['fr-FR', 'en']);
-    expect(currentLang()).toBe('en');
+  it('is Chinese for a saved value it does not know', () => {
     browser('de', ['de-DE']);
-    expect(currentLang()).toBe('en');
+    expect(currentLang()).toBe('zh');
   });
 });
 

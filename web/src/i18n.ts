@@ -1,4 +1,4 @@
-/** UI strings in Chinese and English; Chinese by default when the browser prefers it. */
+/** UI strings in Chinese and English; Chinese unless English was chosen. */
 
 export type Lang = 'zh' | 'en';
 
@@ -118,7 +118,7 @@ const STRINGS = {
   repairGaps: ['缝隙并入相邻网格，面积不超过（平方米）', 'Merge gaps into a neighbour, up to (m²)'],
   repairOverlaps: ['重叠分给一侧，面积不超过（平方米）', 'Give overlaps to one side, up to (m²)'],
   unavailable: ['该功能的服务接口暂不可用', 'The service behind this page is not available yet'],
-  needRole: ['此页面需要以下角色登录：', 'This page needs a login with role: '],
+  needRole: ['请以下列身份登录后使用此页面：', 'Log in as one of these to use this page: '],
   print: ['打印', 'Print'],
   scanToReport: ['扫码上报问题', 'Scan to report a problem'],
   community: ['社区', 'Community'],
@@ -186,17 +186,28 @@ const STRINGS = {
   close: ['关闭', 'Close'],
   rowsCount: ['行', 'rows'],
   noData: ['无数据', 'No data'],
+  myGrid: ['我的网格', 'My grid'],
+  communityGrids: ['社区网格', 'Community grids'],
+  departmentCases: ['部门待办', 'Department cases'],
+  staffLogin: ['工作人员登录', 'Staff login'],
+  role_admin: ['指挥中心', 'command centre'],
+  role_planner: ['网格规划员', 'planner'],
+  role_community: ['社区工作人员', 'community staff'],
+  role_chief: ['网格长', 'grid chief'],
+  role_department: ['部门人员', 'department staff'],
+  role_staff: ['工作人员', 'staff'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /** A key of the string table. */
 export type Key = keyof typeof STRINGS;
 
-/** The language in use: the saved choice, else Chinese when the browser prefers it, else English. */
+/**
+ * The language in use: the saved choice, else Chinese, the app's language, whatever the browser prefers
+ * (a street office's phones and desks are set to many languages; English is one tap away and remembered).
+ */
 export function currentLang(): Lang {
   const saved = localStorage.getItem('gridwork.lang');
-  if (saved === 'zh' || saved === 'en') return saved;
-  const prefs = navigator.languages?.length ? navigator.languages : [navigator.language];
-  return prefs.some((l) => l.toLowerCase().startsWith('zh')) ? 'zh' : 'en';
+  return saved === 'en' ? 'en' : 'zh';
 }
 
 /** Switch and remember the language. */

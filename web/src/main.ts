@@ -3,7 +3,7 @@ import { currentUser, logout } from './api.js';
 import { h } from './dom.js';
 import { currentLang, setLang, t, type Key } from './i18n.js';
 import type { Page } from './page.js';
-import { isCurrent, parseRoute } from './route.js';
+import { isCurrent, navFor, parseRoute } from './route.js';
 import { appraisalPage } from './pages/appraisal.js';
 import { assetsPage } from './pages/assets.js';
 import { boardPage } from './pages/board.js';
@@ -30,24 +30,25 @@ const PAGES: Record<string, Page> = {
   login: loginPage,
 };
 
-const NAV: [string, Key][] = [['#/', 'map'], ['#/report', 'report'], ['#/track', 'track'], ['#/chief', 'chief'], ['#/centre', 'centre'], ['#/planner', 'planner'], ['#/assets', 'assetLedger']];
-
 let cleanup: (() => void) | void;
 
+/**
+ * The header: the brand, the links of the signed-in role only (a resident sees the public pages, and a
+ * small staff login), the account and the language, in one compact bar (on a phone the links scroll
+ * sideways instead of wrapping).
+ */
 async function header(): Promise<HTMLElement> {
   const user = await currentUser();
-  const lang = h('button', { type: 'button', class: 'lang', title: 'Language / 语言' }, currentLang() === 'zh' ? 'EN' : '中文');
+  const lang = h('button', { type: 'button', class: 'lang', lang: currentLang() === 'zh' ? 'en' : 'zh', title: currentLang() === 'zh' ? 'English' : '中文' }, currentLang() === 'zh' ? 'EN' : '中文');
   lang.addEventListener('click', () => {
     setLang(currentLang() === 'zh' ? 'en' : 'zh');
     void render();
   });
   const account = user
-    ? h('button', { type: 'button', class: 'link', onclick: async () => { await logout(); location.hash = '#/'; void render(); } }, `${user.display_name} · ${t('logout')}`)
-    : h('a', { href: `#/login?next=${encodeURIComponent(location.hash || '#/')}` }, t('login'));
-  // The appraisal is linked for the command centre and communities (the page itself also admits chiefs and departments).
-  const links: [string, Key][] = user && ['admin', 'community'].includes(user.role) ? [...NAV, ['#/appraisal', 'appraisal']] : NAV;
-  const nav = h('nav', {}, ...links.map(([href, key]) => h('a', { href, class: isCurrent(location.hash, href) ? 'active' : undefined }, t(key))));
-  return h('header', { class: 'top' }, h('a', { href: '#/', class: 'brand' }, 'Gridwork ', h('span', {}, t('app'))), nav, h('div', { class: 'account' }, account, lang));
+    ? h('button', { type: 'button', class: 'account-button', title: t('logout'), onclick: async () => { await logout(); location.hash = '#/'; void render(); } }, h('span', { class: 'who' }, user.display_name), ` · ${t('logout')}`)
+    : h('a', { class: 'staff-login', href: `#/login?next=${encodeURIComponent(location.hash || '#/')}` }, t('staffLogin'));
+  const nav = h('nav', { 'aria-label': t('app') }, ...navFor(user?.role).map(([href, key]) => h('a', { href, class: isCurrent(location.hash, href) ? 'active' : undefined, 'aria-current': isCurrent(location.hash, href) ? 'page' : undefined }, t(key as Key))));
+  return h('header', { class: 'top' }, h('a', { href: user ? navFor(user.role)[0][0] : '#/report', class: 'brand' }, h('b', {}, 'Gridwork'), h('span', {}, t('app'))), nav, h('div', { class: 'account' }, account, lang));
 }
 
 /** Render the page of the current route. */

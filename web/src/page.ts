@@ -1,6 +1,6 @@
 import { currentUser, type Me } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { currentLang, t, word } from './i18n.js';
 
 /** What a page gets: the path argument, the query and a way to render the app again. */
 export interface PageContext {
@@ -18,7 +18,7 @@ export async function requireRole(root: HTMLElement, roles: Me['role'][]): Promi
   if (user && roles.includes(user.role)) return user;
   root.replaceChildren(
     h('section', { class: 'card narrow' },
-      h('p', {}, t('needRole'), roles.join(', ')),
+      h('p', {}, t('needRole'), roles.map((r) => word(`role_${r}`)).join(currentLang() === 'zh' ? '、' : ', ')),
       h('a', { class: 'button', href: `#/login?next=${encodeURIComponent(location.hash)}` }, t('login'))),
   );
   return null;

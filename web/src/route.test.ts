@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterLogin, isCurrent, parseRoute } from './route.js';
+import { afterLogin, isCurrent, navFor, parseRoute } from './route.js';
 
 describe('parseRoute', () => {
   it('reads the page name, the decoded path argument and the query', () => {
@@ -51,5 +51,28 @@ describe('afterLogin', () => {
 
   it('goes to the map for a role without a page of its own', () => {
     expect(afterLogin(null, 'staff')).toBe('#/');
+  });
+});
+
+describe('navFor', () => {
+  const hrefs = (role: string | null) => navFor(role).map(([href]) => href);
+  const STAFF_PAGES = ['#/chief', '#/centre', '#/planner', '#/assets', '#/appraisal'];
+
+  it('shows a resident (no session) only the public pages, the report first', () => {
+    expect(hrefs(null)).toEqual(['#/report', '#/track', '#/']);
+    for (const page of STAFF_PAGES) expect(hrefs(null)).not.toContain(page);
+  });
+
+  it("gives each role its own pages, its home first, and none it may not open", () => {
+    expect(hrefs('chief')[0]).toBe('#/chief');
+    expect(hrefs('chief')).not.toContain('#/planner');
+    expect(hrefs('chief')).not.toContain('#/centre');
+    expect(hrefs('department')).not.toContain('#/chief');
+    expect(hrefs('planner')[0]).toBe('#/planner');
+    expect(hrefs('planner')).not.toContain('#/centre');
+  });
+
+  it("gives an unknown role the resident's pages", () => {
+    expect(navFor('intruder')).toEqual(navFor(null));
   });
 });

@@ -21,11 +21,30 @@ export function isCurrent(hash: string, href: string): boolean {
   return href !== '#/' && parseRoute(hash).name === parseRoute(href).name;
 }
 
-/** The page each role starts on after logging in. */
-const HOME: Record<string, string> = { chief: '#/chief', admin: '#/centre', community: '#/centre', planner: '#/planner', department: '#/centre' };
+/** A link of the navigation: its hash and the key of its label in the string table. */
+export type NavLink = readonly [href: string, label: string];
 
-/** Where to go after logging in: where the user was heading, unless that is the map or the login page, else their role's page. */
+/**
+ * The pages each role works in, its home first: residents (no session) see only the public pages, and
+ * each staff role only the pages it may open (the pages check the role again).
+ */
+const NAV_BY_ROLE: Record<string, readonly NavLink[]> = {
+  resident: [['#/report', 'report'], ['#/track', 'track'], ['#/', 'map']],
+  chief: [['#/chief', 'myGrid'], ['#/', 'map'], ['#/assets', 'assetLedger'], ['#/appraisal', 'appraisal']],
+  community: [['#/centre', 'queue'], ['#/chief', 'communityGrids'], ['#/', 'map'], ['#/assets', 'assetLedger'], ['#/appraisal', 'appraisal']],
+  department: [['#/centre', 'departmentCases'], ['#/', 'map'], ['#/appraisal', 'appraisal']],
+  admin: [['#/centre', 'queue'], ['#/chief', 'grids'], ['#/', 'map'], ['#/planner', 'planner'], ['#/assets', 'assetLedger'], ['#/appraisal', 'appraisal']],
+  planner: [['#/planner', 'planner'], ['#/', 'map'], ['#/assets', 'assetLedger'], ['#/appraisal', 'appraisal']],
+  staff: [['#/', 'map'], ['#/report', 'report'], ['#/track', 'track']],
+};
+
+/** The navigation of a role (no role: a resident's); an unknown role gets the resident's. */
+export function navFor(role: string | null | undefined): readonly NavLink[] {
+  return NAV_BY_ROLE[role ?? 'resident'] ?? NAV_BY_ROLE.resident;
+}
+
+/** Where to go after logging in: where the user was heading, unless that is the map or the login page, else their role's home (the first of its links). */
 export function afterLogin(next: string | null, role: string): string {
   if (next && next.startsWith('#/') && next !== '#/' && parseRoute(next).name !== 'login') return next;
-  return HOME[role] ?? '#/';
+  return navFor(role)[0]?.[0] ?? '#/';
 }
