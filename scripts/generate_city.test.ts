@@ -3,18 +3,10 @@ import { openDatabase, type Db } from '../server/db/connect.js';
 import { migrate } from '../server/db/migrate.js';
 import { loadDemoOffice } from '../server/demo/load.js';
 import { TEST_PASSWORD, openTestDb } from '../test/app.js';
-import {
-  CITY_ASSET_CATEGORIES,
-  CITY_PREFIX,
-  CityExistsError,
-  UsageError,
-  childrenFirst,
-  generateCity,
-  gridAssets,
-  parseCityArgs,
-  planCity,
-  type CityResult,
-} from './generate_city.js';
+import { CITY_ASSET_CATEGORIES, gridAssets } from './city/assets.js';
+import { UsageError, parseCityArgs } from './city/cli.js';
+import { CITY_PREFIX, planCity } from './city/plan.js';
+import { CityExistsError, childrenFirst, generateCity, type CityResult } from './city/write.js';
 
 // 234 grids: two full offices of 100 and a third of 34, whose last community holds only 4 grids.
 const CITY = { grids: 234, assets: 2000, seed: 7 };

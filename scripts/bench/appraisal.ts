@@ -15,7 +15,8 @@ import { appraise } from '../../server/appraisal/service.js';
 import { ROW_KINDS } from '../../server/appraisal/sql.js';
 import { openDatabase } from '../../server/db/connect.js';
 import { migrate } from '../../server/db/migrate.js';
-import { CITY_PREFIX, generateCity } from '../generate_city.js';
+import { CITY_PREFIX } from '../city/plan.js';
+import { generateCity } from '../city/write.js';
 import { AREA_LEVELS } from '../../server/areas/levels.js';
 
 const MONTH = '2026-10';

@@ -20,7 +20,9 @@ import { migrate } from '../../server/db/migrate.js';
 import { checkPlan, createPlan, publishPlan } from '../../server/plans/service.js';
 import { readGeoJson } from '../../server/plans/source.js';
 import { TileService } from '../../server/tiles/service.js';
-import { CITY_PREFIX, generateCity, gridAssets, planCity } from '../generate_city.js';
+import { gridAssets } from '../city/assets.js';
+import { CITY_PREFIX, planCity } from '../city/plan.js';
+import { generateCity } from '../city/write.js';
 import { AREA_LEVELS } from '../../server/areas/levels.js';
 
 const arg = (name: string, fallback: string) => {
