@@ -118,14 +118,14 @@ export async function buildAreas(knex: Knex, officeGeoJson: string) {
       const gridCode = `${code}${pad(gi + 1, 3)}`;
       const no = pad(gi + 1, 2);
       records.push({ code: gridCode, name: `${zh}社区第${no}网格`, name_en: `${py} Community Grid ${no}`, level: AREA_LEVELS.grid, parent_code: code });
-      if ((await sqlCellToArea(knex, code, g.seed_idx, gridCode, 3, code)).rows.length !== 1) fail(`could not store grid ${gridCode}`);
+      if ((await sqlCellToArea(knex, code, g.seed_idx, gridCode, AREA_LEVELS.grid, code)).rows.length !== 1) fail(`could not store grid ${gridCode}`);
       grids.push({ code: gridCode, communityCode: code, areaM2: g.area_m2 });
     }
   }
-  await checkedCleanCoverage(knex, 3, GRID_COUNT);
-  for (const r of records.filter((a) => a.level === AREA_LEVELS.community)) await checkedUnion(knex, r.code, 2, OFFICE.code);
-  await checkedCoverage(knex, 2, COMMUNITY_COUNT);
-  await checkedUnion(knex, OFFICE.code, 1, null);
+  await checkedCleanCoverage(knex, AREA_LEVELS.grid, GRID_COUNT);
+  for (const r of records.filter((a) => a.level === AREA_LEVELS.community)) await checkedUnion(knex, r.code, AREA_LEVELS.community, OFFICE.code);
+  await checkedCoverage(knex, AREA_LEVELS.community, COMMUNITY_COUNT);
+  await checkedUnion(knex, OFFICE.code, AREA_LEVELS.office, null);
   records.sort((a, b) => a.level - b.level || a.code.localeCompare(b.code));
   return { records, grids, strayMoves };
 }

@@ -87,7 +87,7 @@ export async function verifyAreas(knex: Knex, sourceAreaM2: number): Promise<Rec
     knex.raw(
       `select count(*) filter (where p.code is null) as orphans,
               count(*) filter (where not ST_CoveredBy(c.geom, p.geom)) as not_within
-         from demo_check c left join demo_check p on p.code = c.parent_code where c.level > 1`,
+         from demo_check c left join demo_check p on p.code = c.parent_code where c.level > ${AREA_LEVELS.office}`,
     ),
     'containment',
   );
