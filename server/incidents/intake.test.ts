@@ -178,6 +178,16 @@ describe('photos at intake', () => {
     expect(meta.exif).toBeUndefined();
     const thumb = await request(t.app).get(detail.body.photos[0].thumb_url).set('Authorization', `Bearer ${chief}`).buffer(true);
     expect(thumb.headers['content-type']).toBe('image/webp');
+    // A list shows the photo's thumbnail beside the case.
+    const listed = await request(t.app).get(`/api/incidents?grid=${GRID}&limit=200`).set('Authorization', `Bearer ${chief}`);
+    expect(listed.body.items.find((i: { id: number }) => i.id === res.body.id)).toMatchObject({ photo_count: 1, thumb_url: detail.body.photos[0].thumb_url });
+  });
+
+  it('lists a case without photos with no thumbnail', async () => {
+    const p = await pointIn(t.db, GRID);
+    const res = await report(t.app, chief, { category: '0602', description: 'No photo', lon: p.lon, lat: p.lat });
+    const listed = await request(t.app).get(`/api/incidents?grid=${GRID}&limit=200`).set('Authorization', `Bearer ${chief}`);
+    expect(listed.body.items.find((i: { id: number }) => i.id === res.body.id)).toMatchObject({ photo_count: 0, thumb_url: null });
   });
 
   it('gives an emergency category (manhole cover missing) a deadline in clock hours', async () => {

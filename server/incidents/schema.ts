@@ -186,6 +186,8 @@ export const incidentSummary = z
     reported_at: z.string(),
     updated_at: z.string(),
     closed_at: z.string().nullable(),
+    photo_count: z.number().int(),
+    thumb_url: z.string().nullable().meta({ description: 'The thumbnail of its first photo, for lists; null without photos' }),
   })
   .meta({ id: 'IncidentSummary' });
 

@@ -19,6 +19,9 @@ export interface IncidentDeps {
 }
 
 
+/** Where the API serves photo n of an incident (its thumbnail with size=thumb). */
+const photoUrl = (id: number, n: number, thumb = false) => `/api/incidents/${id}/photos/${n}${thumb ? '?size=thumb' : ''}`;
+
 /** An incident row (from sqlIncidentColumns) as the API shows it in lists. */
 export function toSummary(r: Record<string, any>) {
   return {
@@ -52,6 +55,8 @@ export function toSummary(r: Record<string, any>) {
     reported_at: iso(r.reported_at)!,
     updated_at: iso(r.updated_at)!,
     closed_at: iso(r.closed_at),
+    photo_count: Number(r.photo_count ?? 0),
+    thumb_url: r.first_photo ? photoUrl(r.id, Number(r.first_photo), true) : null,
   };
 }
 
@@ -79,7 +84,6 @@ export const notInScope = (id: number) =>
   new NotFound('incident_not_found', `There is no incident ${id} in your scope; list yours with GET /api/incidents.`, { params: { id } });
 
 /** URL of a photo of an incident. */
-const photoUrl = (id: number, n: number, thumb = false) => `/api/incidents/${id}/photos/${n}${thumb ? '?size=thumb' : ''}`;
 
 /** One incident with its history, photos, reporter (staff only) and the actions the viewer may take. */
 export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {

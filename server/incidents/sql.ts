@@ -19,6 +19,9 @@ export function sqlIncidentColumns(knex: Knex): (string | Knex.Raw)[] {
     'c.name as category_name', 'c.name_en as category_name_en',
     'g.name as grid_name', 'cm.name as community_name', 'd.name as department_name', 'd.phone as department_phone',
     's.name as assignee_name', 's.phone as assignee_phone',
+    // For a list's thumbnail: how many photos, and the first (the report's, when it came with one).
+    knex.raw('(select count(*)::int from incident_photos p where p.incident_id = i.id) as photo_count'),
+    knex.raw('(select min(p.n) from incident_photos p where p.incident_id = i.id) as first_photo'),
   ];
 }
 

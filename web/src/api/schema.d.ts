@@ -3610,6 +3610,9 @@ export interface components {
       reported_at: string;
       updated_at: string;
       closed_at: string | null;
+      photo_count: number;
+      /** @description The thumbnail of its first photo, for lists; null without photos */
+      thumb_url: string | null;
     };
     IncidentPublicView: {
       case_no: string;
@@ -3682,6 +3685,9 @@ export interface components {
       reported_at: string;
       updated_at: string;
       closed_at: string | null;
+      photo_count: number;
+      /** @description The thumbnail of its first photo, for lists; null without photos */
+      thumb_url: string | null;
       asset_id: number | null;
       reporter: {
         user: string | null;
