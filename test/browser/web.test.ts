@@ -153,7 +153,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     await item.locator('button:has-text("保存")').click();
     await item.locator('.history li').waitFor();
     expect(await item.locator('button.link').textContent()).toMatch(/· 丢失$/);
-    expect(await item.locator('a[href^="#/report?asset="]').count()).toBe(1);
+    // In the chief's app, a problem found at the asset is their patrol report about it.
+    expect(await item.locator(`a[href="#/chief/report?asset=${(await ctx.test.db.knex('assets').where({ code: first }).first('id')).id}"]`).count()).toBe(1);
     const asset = await ctx.test.db.knex('assets').where({ code: first }).first('id', 'status', 'grid_code');
     expect(asset).toMatchObject({ status: 'missing', grid_code: mine });
     expect(await ctx.test.db.knex('asset_events').where({ asset_id: asset.id }).orderBy('id', 'desc').first('to_status', 'note')).toEqual({ to_status: 'missing', note: '巡查发现井盖丢失' });

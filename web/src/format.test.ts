@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaText, figureText, monthOf, percent, when } from './format.js';
+import { areaText, dueText, figureText, monthOf, percent, when } from './format.js';
 
 describe('when', () => {
   it('writes a time in office time (UTC+8) in either language', () => {
@@ -59,5 +59,21 @@ describe('figureText', () => {
     expect(figureText(false)).toBe('✘');
     expect(figureText(null, true)).toBe('—');
     expect(figureText(undefined)).toBe('—');
+  });
+});
+
+describe('dueText', () => {
+  const now = Date.parse('2026-12-03T08:00:00Z');
+  it('says how long is left, in minutes, hours or days', () => {
+    expect(dueText('2026-12-03T08:20:00Z', now, 'zh')).toBe('还剩 20 分钟');
+    expect(dueText('2026-12-03T11:00:00Z', now, 'zh')).toBe('还剩 3 小时');
+    expect(dueText('2026-12-06T08:00:00Z', now, 'en')).toBe('due in 3 d');
+  });
+  it('says how long it is overdue', () => {
+    expect(dueText('2026-12-03T05:00:00Z', now, 'zh')).toBe('超期 3 小时');
+    expect(dueText('2026-12-01T08:00:00Z', now, 'en')).toBe('2 d overdue');
+  });
+  it('is a dash without a deadline', () => {
+    expect(dueText(null, now, 'zh')).toBe('—');
   });
 });

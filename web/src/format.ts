@@ -31,3 +31,16 @@ export function figureText(value: number | boolean | null | undefined, rate = fa
   if (typeof value === 'boolean') return value ? '✔' : '✘';
   return rate ? percent(value) : String(value);
 }
+
+/**
+ * A deadline as people say it, against now: `还剩 3 小时` / `due in 3 h`, `超期 2 天` / `2 d overdue`
+ * (hours under two days, days above; under an hour, minutes); a dash when there is none.
+ */
+export function dueText(dueIso: string | null | undefined, now: number = Date.now(), lang: Lang = currentLang()): string {
+  if (!dueIso) return '—';
+  const ms = Date.parse(dueIso) - now;
+  const mins = Math.abs(ms) / 60_000;
+  const [n, unitZh, unitEn] = mins < 60 ? [Math.max(1, Math.round(mins)), '分钟', 'min'] : mins < 48 * 60 ? [Math.round(mins / 60), '小时', 'h'] : [Math.round(mins / 1440), '天', 'd'];
+  if (lang === 'zh') return ms >= 0 ? `还剩 ${n} ${unitZh}` : `超期 ${n} ${unitZh}`;
+  return ms >= 0 ? `due in ${n} ${unitEn}` : `${n} ${unitEn} overdue`;
+}

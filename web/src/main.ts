@@ -45,7 +45,7 @@ async function header(): Promise<HTMLElement> {
     void render();
   });
   const account = user
-    ? h('button', { type: 'button', class: 'account-button', title: t('logout'), onclick: async () => { await logout(); location.hash = '#/'; void render(); } }, h('span', { class: 'who' }, user.display_name), ` · ${t('logout')}`)
+    ? h('button', { type: 'button', class: 'account-button', title: t('logout'), onclick: async () => { await logout(); location.hash = '#/'; void render(); } }, h('span', { class: 'who' }, user.display_name), h('span', { class: 'sep' }, ' · '), t('logout'))
     : h('a', { class: 'staff-login', href: `#/login?next=${encodeURIComponent(location.hash || '#/')}` }, t('staffLogin'));
   const nav = h('nav', { 'aria-label': t('app') }, ...navFor(user?.role).map(([href, key]) => h('a', { href, class: isCurrent(location.hash, href) ? 'active' : undefined, 'aria-current': isCurrent(location.hash, href) ? 'page' : undefined }, t(key as Key))));
   return h('header', { class: 'top' }, h('a', { href: user ? navFor(user.role)[0][0] : '#/report', class: 'brand' }, h('b', {}, 'Gridwork'), h('span', {}, t('app'))), nav, h('div', { class: 'account' }, account, lang));

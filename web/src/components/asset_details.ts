@@ -34,7 +34,10 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
         ...attrs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))])),
       a.history.length ? history : null,
       statusForm(a),
-      h('p', {}, h('a', { href: `#/report?asset=${a.id}${a.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
+      // In the chief's app a find about the asset is their patrol report; elsewhere, the public form.
+      location.hash.startsWith('#/chief')
+        ? h('p', {}, h('a', { class: 'button', href: `#/chief/report?asset=${a.id}` }, t('patrolReport')))
+        : h('p', {}, h('a', { href: `#/report?asset=${a.id}${a.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
   };
   function statusForm(a: AssetDetail): HTMLElement {
     const status = h('select', { name: 'asset-status', 'aria-label': t('status') }, ...ASSET_STATUSES.map((s) => h('option', { value: s, selected: s === a.status }, assetStatus(s))));

@@ -1,15 +1,79 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import { ApiError, getJson, postJson, type Schema } from '../api.js';
-import { fill, h } from '../dom.js';
+import { cameraIcon, fill, h } from '../dom.js';
 import { when } from '../format.js';
-import { nameOf, t, word } from '../i18n.js';
+import { nameOf, stepWord, t, word, type Key } from '../i18n.js';
 
 /** Actions whose form needs a department, a note, or hours. */
 const NEEDS_NOTE = ['handle', 'cancel', 'reject', 'defer'];
 
+/** What each step says once it is done: that it worked and what happens next. */
+const DONE: Record<string, Key> = {
+  handle: 'doneHandle', escalate: 'doneEscalate', dispatch: 'doneDispatch', cancel: 'doneCancel',
+  confirm: 'doneConfirm', reject: 'doneReject', defer: 'doneDefer',
+};
+
+/**
+ * The workflow steps the viewer may take on an incident, as big buttons with what they need (a note, a
+ * photo, a department, hours); after a step, a line says that it worked and what happens next, and
+ * `onDone` runs.
+ */
+export function actionForm(d: Schema<'Incident'>, departments: Schema<'Department'>[], onDone: (action: string) => void): HTMLElement {
+  const note = h('textarea', { name: 'note', rows: 2, placeholder: t('note') });
+  const photoId = `step-photos-${d.id}`;
+  const photo = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment', multiple: true, class: 'visually-hidden', id: photoId });
+  const picked = h('span', { class: 'hint', 'aria-live': 'polite' });
+  photo.addEventListener('change', () => (picked.textContent = photo.files?.length ? `${photo.files.length} ${t('photos')}` : ''));
+  const dept = h('select', { name: 'department' }, ...departments.map((x) => h('option', { value: x.code }, nameOf(x))));
+  const hours = h('input', { name: 'hours', type: 'number', min: 1, value: 24, inputmode: 'numeric' });
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const done = h('p', { class: 'ok', role: 'status' });
+  const actions = d.allowed_actions.filter((a) => a !== 'merge');
+  const buttons = actions.map((a) =>
+    h('button', {
+      type: 'button', 'data-action': a, class: a === 'reject' || a === 'cancel' ? 'big secondary' : 'big',
+      onclick: async (e: Event) => {
+        msg.textContent = '';
+        if (NEEDS_NOTE.includes(a) && !note.value.trim()) {
+          msg.textContent = t('noteNeeded');
+          note.focus();
+          return;
+        }
+        const body = new FormData();
+        body.set('action', a);
+        body.set('version', String(d.version));
+        if (note.value.trim()) body.set('note', note.value.trim());
+        if (a === 'dispatch') body.set('department', dept.value);
+        if (a === 'defer') body.set('hours', hours.value);
+        for (const f of Array.from(photo.files ?? [])) body.append('photos', f, f.name);
+        const button = e.currentTarget as HTMLButtonElement;
+        for (const b of buttons) b.disabled = true;
+        button.textContent = t('sending');
+        try {
+          await postJson('/api/incidents/{id}/actions', { path: { id: d.id }, body });
+          done.textContent = `✔ ${t(DONE[a] ?? 'done')}`;
+          onDone(a);
+        } catch (err) {
+          msg.textContent = err instanceof ApiError ? err.message : String(err);
+          for (const b of buttons) b.disabled = false;
+          button.textContent = word(a);
+        }
+      },
+    }, word(a)),
+  );
+  if (!buttons.length) return h('div', { class: 'actions' }, h('p', { class: 'hint' }, t('noStepForYou')), done);
+  return h('div', { class: 'actions' },
+    h('label', {}, t('note'), note),
+    h('div', { class: 'row' }, h('label', { for: photoId, class: 'button secondary' }, cameraIcon(), t('addPhoto')), photo, picked),
+    actions.includes('dispatch') ? h('label', {}, t('department'), dept) : null,
+    actions.includes('defer') ? h('label', {}, t('deferHours'), hours) : null,
+    h('div', { class: 'row buttons' }, ...buttons),
+    msg, done);
+}
+
 /** A panel that loads one incident and offers the workflow steps the viewer may take. */
 export function incidentActions(id: number, departments: Schema<'Department'>[], onDone: () => void): HTMLElement {
-  const box = h('div', { class: 'actions' }, '…');
+  const box = h('div', { class: 'actions' }, t('loading'));
   void (async () => {
     let d: Schema<'Incident'>;
     try {
@@ -18,46 +82,10 @@ export function incidentActions(id: number, departments: Schema<'Department'>[],
       fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
       return;
     }
-    const note = h('input', { name: 'note', placeholder: t('note') });
-    const photo = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment' });
-    const dept = h('select', { name: 'department' }, ...departments.map((x) => h('option', { value: x.code }, nameOf(x))));
-    const hours = h('input', { name: 'hours', type: 'number', min: 1, value: 24 });
-    const msg = h('p', { class: 'error', role: 'alert' });
-    const buttons = d.allowed_actions
-      .filter((a) => a !== 'merge')
-      .map((a) =>
-        h('button', {
-          type: 'button', 'data-action': a,
-          onclick: async () => {
-            msg.textContent = '';
-            const body = new FormData();
-            body.set('action', a);
-            body.set('version', String(d.version));
-            if (note.value) body.set('note', note.value);
-            if (a === 'dispatch') body.set('department', dept.value);
-            if (a === 'defer') body.set('hours', hours.value);
-            if (photo.files?.[0]) body.set('photos', photo.files[0]);
-            if (NEEDS_NOTE.includes(a) && !note.value) {
-              msg.textContent = `${t('note')}?`;
-              return;
-            }
-            try {
-              await postJson('/api/incidents/{id}/actions', { path: { id }, body });
-              onDone();
-            } catch (err) {
-              msg.textContent = err instanceof ApiError ? err.message : String(err);
-            }
-          },
-        }, word(a)),
-      );
     fill(box,
       d.description ? h('p', {}, d.description) : null,
-      h('ol', { class: 'history' }, ...d.history.map((s) => h('li', {}, when(s.at), ' · ', word(s.action), s.actor ? ` · ${s.actor}` : '', s.note ? ` · ${s.note}` : ''))),
-      buttons.length ? h('div', { class: 'row' }, note, photo) : h('p', {}, t('none')),
-      d.allowed_actions.includes('dispatch') ? h('label', {}, t('department'), dept) : null,
-      d.allowed_actions.includes('defer') ? h('label', {}, 'h', hours) : null,
-      h('div', { class: 'row' }, ...buttons),
-      msg);
+      h('ol', { class: 'history' }, ...d.history.map((s) => h('li', {}, when(s.at), ' · ', stepWord(s.action), s.actor ? ` · ${s.actor}` : '', s.note ? ` · ${s.note}` : ''))),
+      actionForm(d, departments, onDone));
   })();
   return box;
 }
