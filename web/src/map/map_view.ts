@@ -76,6 +76,28 @@ function row(label: Key, value: unknown): HTMLElement {
   return h('div', { class: 'kv' }, h('span', {}, t(label)), h('b', {}, value === undefined || value === null ? '—' : String(value)));
 }
 
+/** The dictionaries a popup names things from, asked once per page load: category codes → names. */
+let names: Promise<Map<string, { name: string; name_en: string }>> | undefined;
+function dictionaryNames(): Promise<Map<string, { name: string; name_en: string }>> {
+  names ??= Promise.all([getJson('/api/incident-categories').catch(() => []), getJson('/api/asset-categories').catch(() => [])]).then(
+    ([incident, asset]) => new Map([...asset.map((c) => [`asset:${c.code}`, c] as const), ...incident.map((c) => [`incident:${c.code}`, c] as const)]),
+  );
+  return names;
+}
+
+/** A category's name in the page's language (its code only when the dictionary does not have it). */
+async function categoryName(kind: 'asset' | 'incident', code: string): Promise<string> {
+  const c = (await dictionaryNames()).get(`${kind}:${code}`);
+  return c ? nameOf(c) : code;
+}
+
+/** A grid's name by its code. */
+async function gridName(code: string | null | undefined): Promise<string | null> {
+  if (!code) return null;
+  const area = await getJson('/api/areas/{code}', { path: { code } }).catch(() => null);
+  return area ? nameOf(area.properties) : code;
+}
+
 /** Popup content of a clicked feature. */
 async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
   const p = f.properties;
@@ -89,19 +111,19 @@ async function popupContent(f: MapGeoJSONFeature): Promise<HTMLElement> {
       h('p', {}, h('a', { href: `#/board/${p.code}` }, t('noticeBoard')), ' · ', h('a', { href: `#/report?grid=${p.code}` }, t('reportHere'))));
   }
   if (f.sourceLayer === 'assets') {
-    if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('category', p.category_code));
+    if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('category', await categoryName('asset', p.category_code)));
     const a = await getJson('/api/assets/{id}', { path: { id: Number(f.id) } }).catch(() => null);
     return h('div', { class: 'popup' },
-      h('h3', {}, t('assets'), ' ', h('small', {}, a?.code ?? `#${f.id}`)),
-      row('category', a ? nameOf({ name: a.category_name ?? a.category_code, name_en: a.category_name_en }) : p.category_code), row('status', assetStatus(p.status)), row('grids', a?.grid_code),
+      h('h3', {}, await categoryName('asset', p.category_code), ' ', h('small', {}, a?.code ?? '')),
+      row('status', assetStatus(p.status)), row('grids', await gridName(a?.grid_code)),
       h('p', {}, h('a', { href: `#/report?asset=${f.id}${a?.grid_code ? `&grid=${a.grid_code}` : ''}` }, t('reportHere'))));
   }
   if (f.sourceLayer === 'incidents') {
     if (p.cluster) return h('div', { class: 'popup' }, row('cluster', p.count), row('overdue', p.overdue));
     return h('div', { class: 'popup', 'data-incident': String(f.id) },
-      h('h3', {}, t('incidents'), ' #', String(f.id)),
-      row('category', p.category_code), row('status', word(p.status)), row('level', word(p.level)),
-      row('overdue', p.overdue ? '✔' : '—'), row('ageHours', p.age_hours), row('grids', p.grid_code));
+      h('h3', {}, await categoryName('incident', p.category_code)),
+      row('status', word(p.status)), row('level', word(p.level)),
+      row('overdue', p.overdue ? '✔' : '—'), row('ageHours', p.age_hours), row('grids', await gridName(p.grid_code)));
   }
   return h('div', { class: 'popup' }, h('h3', {}, nameOf({ name: p.name, name_en: p.name_en })), h('small', {}, p.code));
 }
