@@ -50,6 +50,11 @@ describe('the timeline in Chinese', () => {
     expect(timeline(steps).map((e) => e.who)).toEqual(['网格长', '社区', '处置部门']);
   });
 
+  it('names nobody after a step the server says leaves nobody holding the case, whatever its level', () => {
+    const steps = [step('report', { to_level: 'grid', holder: grid }), step('confirm', { to_status: 'closed', to_level: 'grid', holder: null })];
+    expect(timeline(steps).map((e) => e.who)).toEqual(['北市第三网格的网格长', null]);
+  });
+
   it('leaves out staff bookkeeping and says an unknown step in plain words, never its code', () => {
     const steps = [step('report'), step('photo_hidden'), step('reopened')];
     expect(timeline(steps).map((e) => e.what)).toEqual(['已上报', '处理有进展']);

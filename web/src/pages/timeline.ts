@@ -22,9 +22,12 @@ const UNSHOWN = new Set(['photo_hidden', 'photo_shown']);
 
 const LEVEL_KINDS = ['grid', 'community', 'centre', 'department'] as const;
 
-/** Who has the case after a step, in words: the holder the server names, else the level the step moved it to; null when neither says. */
+/**
+ * Who has the case after a step, in words: the holder the server names (null: nobody, the case is
+ * finished); a server that does not name holders yet (`undefined`) leaves the level the step moved it to.
+ */
 export function holderText(holder: Holder | null | undefined, level: string | null): string | null {
-  const kind = holder?.kind ?? (LEVEL_KINDS as readonly string[]).find((k) => k === level) ?? null;
+  const kind = holder === undefined ? (LEVEL_KINDS as readonly string[]).find((k) => k === level) ?? null : holder?.kind ?? null;
   const name = holder?.name ? nameOf({ name: holder.name, name_en: holder.name_en }) : null;
   switch (kind) {
     case 'grid':
