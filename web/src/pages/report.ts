@@ -256,7 +256,7 @@ export const reportPage: Page = async (root, { query, rerender }) => {
           return;
         }
         updateMyReports((list) => withReport(list, { case_no: item.case_no, category: item.category, reported_at: item.reported_at, status: item.status, joined: true }));
-        form.replaceWith(joined(res.case_no, res.supporters));
+        form.replaceWith(joined(res.case_no, res.supporters, rerender));
       } catch (err) {
         msg.textContent = errorText(err);
         join.disabled = false;
@@ -390,14 +390,15 @@ export const reportPage: Page = async (root, { query, rerender }) => {
 };
 
 /** The answer to "me too": which case, how many have reported it, what happens next. */
-function joined(caseNo: string, supporters: number): HTMLElement {
+function joined(caseNo: string, supporters: number, rerender: () => void): HTMLElement {
   return h('section', { class: 'card resident receipt joined' },
     h('h2', { tabindex: -1 }, t('joinedTitle')),
     // `supporters` counts those who joined; the one who reported it first makes one more.
     h('p', {}, tf('joinedText', { case_no: caseNo, n: supporters + 1 })),
     h('p', {}, t('joinedNext')),
-    h('div', { class: 'nav-buttons' },
-      h('a', { class: 'button primary', href: trackHref(caseNo) }, t('trackLink')),
+    h('div', { class: 'nav-buttons stack' },
+      h('a', { class: 'button primary track-link', href: trackHref(caseNo) }, t('trackLink')),
+      h('button', { type: 'button', class: 'secondary report-another', onclick: rerender }, t('reportAnother')),
       h('a', { class: 'button secondary', href: '#/track' }, t('myReports'))));
 }
 
@@ -417,6 +418,6 @@ function receiptCard(r: PublicReceipt, rerender: () => void): HTMLElement {
     h('p', { class: 'next-step' }, next, r.assignee?.phone ? ' ' : null, r.assignee?.phone ? telLink(r.assignee.phone, `${t('callChief')} ${r.assignee.phone}`) : null),
     h('div', { class: 'nav-buttons stack' },
       h('a', { class: 'button primary track-link', href: trackHref(r.case_no, code) }, t('trackLink')),
-      h('button', { type: 'button', class: 'secondary', onclick: rerender }, t('reportAnother')),
+      h('button', { type: 'button', class: 'secondary report-another', onclick: rerender }, t('reportAnother')),
       h('a', { class: 'button secondary', href: '#/track' }, t('myReports'))));
 }
