@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { buildWeb } from '../../web/build.js';
+import type { Config } from '../../server/config.js';
 import { useTestApp } from '../app.js';
 
 /** Where screenshots go (gitignored). */
@@ -27,15 +28,16 @@ export interface WatchedPage {
 /**
  * For a browser test file: build the web app if stale, start the app over this file's test database on
  * an ephemeral port, and launch Chromium with a fresh profile. Read `base`, `db`, `app` and `open()`.
+ * `overrides` change the app's config (a data directory of the file's own for the photos it stores).
  */
-export function useBrowser() {
+export function useBrowser(overrides: Partial<Config> = {}) {
   const ctx = {} as { base: string; browser: BrowserContext; open: (hash: string, viewport?: { width: number; height: number }) => Promise<WatchedPage> };
   let server: Server;
   let profile: string;
   beforeAll(async () => {
     await buildWeb();
   }, 120_000);
-  const test = useTestApp();
+  const test = useTestApp(overrides);
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     server = await new Promise<Server>((resolve) => {

@@ -72,8 +72,16 @@ export async function patchJson<P extends PathWith<'patch'>>(path: P, ...[reques
   return parse(await fetch(url, bodyOf({ method: 'PATCH', credentials: 'same-origin' }, request?.body)), url);
 }
 
-/** POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1). */
-export function postForm<P extends PathWith<'post'>>(path: P, request: ApiRequest<P, 'post'> & { body: FormData }, onProgress: (sent: number) => void): Promise<Answer<P, 'post'>> {
+/**
+ * POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1); `headers`
+ * adds request headers (an `Idempotency-Key`, so that sending again after a lost answer files nothing twice).
+ */
+export function postForm<P extends PathWith<'post'>>(
+  path: P,
+  request: ApiRequest<P, 'post'> & { body: FormData },
+  onProgress: (sent: number) => void,
+  headers: Record<string, string> = {},
+): Promise<Answer<P, 'post'>> {
   const url = apiUrl(path, request as UrlParams);
   // fetch cannot tell how far an upload is; a file of a million assets takes a while to send.
   return new Promise((resolve, reject) => {
@@ -81,6 +89,7 @@ export function postForm<P extends PathWith<'post'>>(path: P, request: ApiReques
     xhr.open('POST', url);
     xhr.withCredentials = true;
     xhr.setRequestHeader('accept', 'application/json');
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onProgress(e.loaded / e.total));
     xhr.addEventListener('load', () => {
       try {
@@ -92,6 +101,15 @@ export function postForm<P extends PathWith<'post'>>(path: P, request: ApiReques
     xhr.addEventListener('error', () => reject(new ApiError(0, 'the upload failed (network)', url)));
     xhr.send(request.body);
   });
+}
+
+/**
+ * GET or POST JSON by URL, for routes agreed in a contract that the generated document does not list yet
+ * (api/public_contract.ts); the answer is what the caller says it is.
+ */
+export async function callJson<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  return parse<T>(await fetch(url, body === undefined ? init : { ...init, body: JSON.stringify(body), headers: { accept: 'application/json', 'content-type': 'application/json' } }), url);
 }
 
 /** The logged-in user, as /api/me and the login answer it. */

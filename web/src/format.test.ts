@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaText, dueText, figureText, monthOf, percent, when } from './format.js';
+import { areaText, bytesText, dueText, figureText, monthOf, percent, when, whenShort } from './format.js';
 
 describe('when', () => {
   it('writes a time in office time (UTC+8) in either language', () => {
@@ -75,5 +75,22 @@ describe('dueText', () => {
   });
   it('is a dash without a deadline', () => {
     expect(dueText(null, now, 'zh')).toBe('—');
+  });
+});
+
+describe('whenShort', () => {
+  it('writes a time in office time to the minute in either language', () => {
+    expect(whenShort('2026-03-01T02:05:09Z', 'zh')).toBe('2026/3/1 10:05');
+    expect(whenShort('2026-03-01T02:05:09Z', 'en')).toBe('1 Mar 2026, 10:05');
+    expect(whenShort('2026-12-31T16:30:00Z', 'zh')).toBe('2027/1/1 00:30');
+    expect(whenShort(null, 'zh')).toBe('—');
+  });
+});
+
+describe('bytesText', () => {
+  it('writes bytes, KB and MB', () => {
+    expect(bytesText(512)).toBe('512 B');
+    expect(bytesText(350 * 1024)).toBe('350 KB');
+    expect(bytesText(8.4 * 1024 * 1024)).toBe('8.4 MB');
   });
 });

@@ -44,3 +44,18 @@ export function dueText(dueIso: string | null | undefined, now: number = Date.no
   if (lang === 'zh') return ms >= 0 ? `还剩 ${n} ${unitZh}` : `超期 ${n} ${unitZh}`;
   return ms >= 0 ? `due in ${n} ${unitEn}` : `${n} ${unitEn} overdue`;
 }
+
+/** A file size for people: bytes up to a kilobyte, KB below a megabyte, MB with one decimal above (`350 KB`, `1.2 MB`). */
+export function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** An ISO time in office time to the minute, for a phone (`2026/3/1 10:05`, `1 Mar 2026, 10:05`); a dash when there is none. */
+export function whenShort(iso: string | null | undefined, lang: Lang = currentLang()): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone: OFFICE_TIME_ZONE, year: 'numeric', month: lang === 'zh' ? 'numeric' : 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
+}

@@ -25,7 +25,7 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
 
   const shots = h('div', { class: 'shots', 'aria-live': 'polite' });
   const camera = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true, class: 'visually-hidden', id: 'patrol-photos' });
-  const cameraButton = h('label', { for: 'patrol-photos', class: 'button big camera' }, cameraIcon(), t('takePhoto'));
+  const cameraButton = h('label', { for: 'patrol-photos', class: 'button big camera' }, cameraIcon(), t('takePhotos'));
   const where = h('p', { class: 'where', 'aria-live': 'polite' }, t('locating'));
   const relocate = h('button', { type: 'button', class: 'secondary' }, t('useGps'));
   const mapEl = h('div', { class: 'map map-small', id: 'patrol-map' });
@@ -126,7 +126,7 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
   }
   more.append(...groups.values());
   if (asset) {
-    assetNote.textContent = `${t('aboutAsset')}: ${nameOf({ name: asset.category_name ?? '', name_en: asset.category_name_en })} ${asset.code}`;
+    assetNote.textContent = `${t('aboutThisAsset')}: ${nameOf({ name: asset.category_name ?? '', name_en: asset.category_name_en })} ${asset.code}`;
     const fits = ranked.filter((c) => c.asset_category_code === asset.category_code);
     if (fits.length === 1) choose(fits[0].code);
   }
