@@ -1,5 +1,6 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
-import { ApiError, getJson, patchJson, type Answer } from '../api.js';
+import { errorText } from '../error_text.js';
+import { getJson, patchJson, type Answer } from '../api.js';
 import { fill, h } from '../dom.js';
 import { when } from '../format.js';
 import { ASSET_STATUSES, assetStatus, t } from '../i18n.js';
@@ -19,7 +20,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
     try {
       a = await getJson('/api/assets/{id}', { path: { id } });
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
+      fill(box, h('p', { class: 'error' }, errorText(err)));
       return;
     }
     const attrs = Object.entries(a.attrs);
@@ -55,7 +56,7 @@ export function assetDetails(id: number, onChanged: (status: string) => void): H
         onChanged(status.value);
         await show();
       } catch (err) {
-        msg.textContent = err instanceof ApiError ? err.message : String(err);
+        msg.textContent = errorText(err);
       }
     });
     return h('div', {}, h('div', { class: 'row' }, status, note, save), msg);

@@ -1,5 +1,6 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
-import { ApiError, getJson, postJson, type Schema } from '../api.js';
+import { errorText } from '../error_text.js';
+import { getJson, postJson, type Schema } from '../api.js';
 import { cameraIcon, fill, h } from '../dom.js';
 import { when } from '../format.js';
 import { nameOf, stepWord, t, word, type Key } from '../i18n.js';
@@ -54,7 +55,7 @@ export function actionForm(d: Schema<'Incident'>, departments: Schema<'Departmen
           done.textContent = `✔ ${t(DONE[a] ?? 'done')}`;
           onDone(a);
         } catch (err) {
-          msg.textContent = err instanceof ApiError ? err.message : String(err);
+          msg.textContent = errorText(err);
           for (const b of buttons) b.disabled = false;
           button.textContent = word(a);
         }
@@ -79,7 +80,7 @@ export function incidentActions(id: number, departments: Schema<'Department'>[],
     try {
       d = await getJson('/api/incidents/{id}', { path: { id } });
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
+      fill(box, h('p', { class: 'error' }, errorText(err)));
       return;
     }
     fill(box,

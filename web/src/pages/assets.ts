@@ -1,4 +1,5 @@
 import { ApiError, getJson, postForm, postJson, queryString, type Answer, type Params, type Schema } from '../api.js';
+import { errorText } from '../error_text.js';
 import { assetListItem } from '../components/asset_details.js';
 import { fill, h } from '../dom.js';
 import { when } from '../format.js';
@@ -59,7 +60,7 @@ export const assetsPage: Page = async (root) => {
       next.disabled = offset + page.items.length >= page.total;
     } catch (err) {
       total.textContent = '';
-      fill(list, h('li', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
+      fill(list, h('li', { class: 'error' }, errorText(err)));
     }
     // The map shows what the list shows (tiles take category and status; a grid filter too).
     refreshPoints(map, 'assets', tileQuery());
@@ -114,7 +115,7 @@ export const assetsPage: Page = async (root) => {
         newCode.value = '';
         reload();
       } catch (err) {
-        addMsg.textContent = err instanceof ApiError ? err.message : String(err);
+        addMsg.textContent = errorText(err);
       }
     });
     return form;
@@ -151,7 +152,7 @@ export const assetsPage: Page = async (root) => {
       } catch (err) {
         checked = undefined;
         if (err instanceof ApiError && err.status === 422 && err.body) showResult(err.body as unknown as ImportResult, dryRun, err.message);
-        else fill(out, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
+        else fill(out, h('p', { class: 'error' }, errorText(err)));
       } finally {
         progress.hidden = true;
         checkButton.disabled = !file.files?.length;

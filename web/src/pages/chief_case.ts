@@ -1,4 +1,5 @@
-import { ApiError, getJson, type Schema } from '../api.js';
+import { getJson, type Schema } from '../api.js';
+import { errorText } from '../error_text.js';
 import { actionForm } from '../components/incident_actions.js';
 import { holderText } from '../components/incident_card.js';
 import { fill, h } from '../dom.js';
@@ -62,7 +63,7 @@ export const chiefCasePage: Page = async (root, { arg, rerender }) => {
   try {
     d = await getJson('/api/incidents/{id}', { path: { id: Number(arg) } });
   } catch (err) {
-    fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)), h('a', { class: 'button', href: '#/chief' }, t('backToMyGrid')));
+    fill(box, h('p', { class: 'error' }, errorText(err)), h('a', { class: 'button', href: '#/chief' }, t('backToMyGrid')));
     return;
   }
   const departments = d.allowed_actions.includes('dispatch') ? await getJson('/api/departments').catch(() => []) : [];

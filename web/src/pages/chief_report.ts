@@ -1,5 +1,6 @@
 import type * as maplibregl from 'maplibre-gl';
-import { ApiError, getJson, postJson, type Schema } from '../api.js';
+import { errorText } from '../error_text.js';
+import { getJson, postJson, type Schema } from '../api.js';
 import { categoryUses, rankCategories, recordCategoryUse } from '../categories.js';
 import { cameraIcon, fill, h } from '../dom.js';
 import { when } from '../format.js';
@@ -84,7 +85,7 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
       const loc = await getJson('/api/locate', { query: { lon: String(point[0]), lat: String(point[1]) } });
       fill(where, `${acc} · ${nameOf(loc.grid)}`);
     } catch (err) {
-      fill(where, h('span', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
+      fill(where, h('span', { class: 'error' }, errorText(err)));
     }
   };
   const place = (lon: number, lat: number, acc: number | null) => {
@@ -166,7 +167,7 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
       recordCategoryUse(category);
       form.replaceWith(sentCard(r, rerender));
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.message : String(err);
+      msg.textContent = errorText(err);
       send.disabled = false;
       send.textContent = t('sendReport');
     }

@@ -1,4 +1,5 @@
-import { ApiError, login } from '../api.js';
+import { login } from '../api.js';
+import { errorText } from '../error_text.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import type { Page } from '../page.js';
@@ -23,7 +24,7 @@ export const loginPage: Page = (root, { query, rerender }) => {
       location.hash = afterLogin(query.get('next'), me.role);
       rerender();
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.message : String(err);
+      msg.textContent = errorText(err);
     }
   });
   root.append(form);

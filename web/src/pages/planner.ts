@@ -1,4 +1,5 @@
 import { area } from '@turf/turf';
+import { errorText } from '../error_text.js';
 import type { Polygon } from 'geojson';
 import type { GeoJSONSource, GeoJSONSourceSpecification } from 'maplibre-gl';
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
@@ -186,7 +187,7 @@ export const plannerPage: Page = async (root) => {
         showReport(id, r, true);
         await listPlans();
       } catch (err) {
-        repairMsg.textContent = err instanceof ApiError ? err.message : String(err);
+        repairMsg.textContent = errorText(err);
       }
     };
     return h('fieldset', { class: 'repair' },
@@ -208,7 +209,7 @@ export const plannerPage: Page = async (root) => {
         h('dt', {}, t('incidents')), h('dd', {}, String(i.incidents.total)),
         h('dt', {}, t('impactStaff')), h('dd', {}, String(i.staff_assignments.total))));
     } catch (err) {
-      fill(box, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
+      fill(box, h('p', { class: 'error' }, errorText(err)));
     }
   }
 
@@ -219,7 +220,7 @@ export const plannerPage: Page = async (root) => {
       refreshBoundaries(map);
       await listPlans();
     } catch (err) {
-      msg.textContent = err instanceof ApiError ? err.message : String(err);
+      msg.textContent = errorText(err);
     }
   }
 
