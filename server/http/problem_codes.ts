@@ -23,6 +23,8 @@ export const PROBLEM_CODES = {
   body_not_json: { status: 400, meaning: 'The request body is not valid JSON.' },
   body_encoding_unsupported: { status: 415, meaning: 'The request body is compressed or in a charset the server does not read; send UTF-8.' },
   internal_error: { status: 500, meaning: 'Something failed on the server; it has been logged.' },
+  idempotency_key_reused: { status: 422, params: ['hours'], meaning: 'The Idempotency-Key was sent with a different request within `hours`; a new request needs a new key.' },
+  idempotency_in_progress: { status: 409, params: ['retry_after'], meaning: 'The first request with this Idempotency-Key is still running; send it again after Retry-After seconds for its answer.' },
 
   // The database, mapped in one place.
   already_exists: { status: 409, params: ['table', 'fields', 'constraint'], meaning: 'A row with the same unique key already exists.' },

@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { requireUser, userOf } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 import type { RouteRegistry } from '../http/route.js';
+import { answerOnce, idempotencyHeaders, type Answer, type KeyedRequest } from '../http/idempotency.js';
 import { problem } from '../http/schemas.js';
 import { upload } from '../http/upload.js';
 import { uploadedPhotos } from '../photos/upload.js';
@@ -24,7 +25,8 @@ import {
   reportResponse,
 } from './schema.js';
 import { actOnIncident } from './actions.js';
-import { reportIncident } from './intake.js';
+import type { Upload } from './evidence.js';
+import { reportIncident, type Receipt, type Reporter, type ReportInput } from './intake.js';
 import { getIncident, getPhoto, listCategories, listDepartments, listIncidents, publicIncident } from './service.js';
 import { handleStream } from './stream.js';
 
@@ -56,12 +58,19 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
   });
 
   const intakeResponses = {
-    201: { description: 'Reported and routed', schema: reportResponse },
-    400: problem('Missing or bad fields, unknown category, or no point given'),
+    201: { description: 'Reported and routed (or, with the Idempotency-Key of an earlier report, its answer again: header Idempotency-Replayed)', schema: reportResponse },
+    400: problem('Missing or bad fields, unknown category, no point given, or a malformed Idempotency-Key'),
+    409: problem('The first report with this Idempotency-Key is still running (see Retry-After)'),
     413: problem('A photo is too large'),
     415: problem('A photo is not really a JPEG, PNG, WebP or HEIC image'),
-    422: problem('The point is outside every grid, or the asset does not exist'),
+    422: problem('The point is outside every grid, the asset does not exist, or the Idempotency-Key came with another report'),
   };
+  /** Take a report, at most once per Idempotency-Key, and answer 201 with its receipt and where the case is read. */
+  const intake = (res: Response, keyed: KeyedRequest, input: ReportInput, files: Upload[], reporter: Reporter, location: (r: Receipt) => string) =>
+    answerOnce(knex, res, keyed, async (keep) => {
+      const answer = (r: Receipt): Answer => ({ status: 201, headers: { Location: location(r) }, body: r });
+      return answer(await reportIncident(deps, input, files, reporter, keep && ((trx, r) => keep(trx, answer(r)))));
+    });
 
   registry.add(router, {
     method: 'post',
@@ -70,15 +79,16 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     tags: ['incidents'],
     auth: 'session',
     body: reportBody,
+    headers: idempotencyHeaders,
     before: [requireUser, photos],
     responses: { ...intakeResponses, 401: problem('Not logged in') },
-    handler: async ({ body }, req, res) => {
+    handler: async ({ body, headers }, req, res) => {
       const user = userOf(req);
-      const receipt = await reportIncident(deps, body, uploadedPhotos(req), {
-        user,
-        source: body.source ?? (user.role === 'chief' ? 'patrol' : 'hotline'),
-      });
-      res.status(201).location(`/api/incidents/${receipt.id}`).json(receipt);
+      const files = uploadedPhotos(req);
+      // A staff member's keys are their own.
+      const keyed = { key: headers['idempotency-key'], scope: `POST /api/incidents user ${user.id}`, fields: body, files };
+      const reporter: Reporter = { user, source: body.source ?? (user.role === 'chief' ? 'patrol' : 'hotline') };
+      await intake(res, keyed, body, files, reporter, (r) => `/api/incidents/${r.id}`);
     },
   });
 
@@ -89,12 +99,15 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     tags: ['incidents', 'public'],
     auth: 'public',
     body: publicReportBody,
+    headers: idempotencyHeaders,
     before: [deps.publicLimit, photos],
     responses: { ...intakeResponses, 429: problem('Too many reports from this client') },
-    handler: async ({ body }, req, res) => {
+    handler: async ({ body, headers }, req, res) => {
+      const files = uploadedPhotos(req);
+      // Residents have no account: their keys are unique across the route.
+      const keyed = { key: headers['idempotency-key'], scope: 'POST /api/public/incidents', fields: body, files };
       const { contact, ...report } = body;
-      const receipt = await reportIncident(deps, report, uploadedPhotos(req), { user: null, contact: contact ?? null, source: 'resident' });
-      res.status(201).location(`/api/public/incidents/${receipt.case_no}`).json(receipt);
+      await intake(res, keyed, report, files, { user: null, contact: contact ?? null, source: 'resident' }, (r) => `/api/public/incidents/${r.case_no}`);
     },
   });
 

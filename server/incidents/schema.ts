@@ -144,6 +144,8 @@ export const reportResponse = z
   .object({
     id: z.number().int(),
     case_no: z.string(),
+    check_code: z.string().meta({ description: 'The code that opens the case\'s details on the track page (GET /api/public/incidents/{case_no}?k=); give it only to the reporter' }),
+    track_url: z.string().meta({ description: 'The web app\'s track page of the case, with its check code' }),
     status: z.enum(INCIDENT_STATUSES),
     level: z.enum(INCIDENT_LEVELS),
     grid: ref.nullable(),

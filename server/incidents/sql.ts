@@ -160,7 +160,7 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
               pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
               deadline_after(now(), cat.deadline_hours, cat.deadline_kind)
          from pt cross join cat cross join loc cross join near cross join seq left join chief on true
-       returning id, office_code, case_no, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
+       returning id, office_code, case_no, check_code, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
      ),
      ev as (
        insert into incident_events (office_code, incident_id, action, to_status, to_level, actor_user_id, note)

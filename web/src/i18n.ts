@@ -238,6 +238,8 @@ export const PROBLEMS: Record<string, readonly [zh: string, en: string]> = {
   body_not_json: ['提交的数据格式有误，请刷新页面后重试', 'The data sent is not valid JSON; reload the page and try again'],
   body_encoding_unsupported: ['提交内容的编码不受支持，请使用 UTF-8', 'The encoding of what was sent is not supported; send UTF-8'],
   internal_error: ['服务器出错了，问题已记录。请稍后重试，如仍有问题请联系管理员', 'Something went wrong on the server; it has been logged. Try again later, and tell an administrator if it persists'],
+  idempotency_key_reused: ['这个请求编号在 {hours} 小时内已用于另一次提交，请刷新页面后重新提交', 'This request key was used for a different submission in the last {hours} hours; reload the page and submit again'],
+  idempotency_in_progress: ['上一次提交还在处理中，请 {retry_after} 秒后再试', 'The first submission is still being processed; try again in {retry_after} seconds'],
   already_exists: ['该记录已存在，请勿重复添加', 'This record already exists'],
   reference_missing: ['所选的数据不存在或刚被删除，请刷新后重新选择', 'Something this refers to does not exist or was just deleted; reload and choose again'],
   still_referenced: ['该记录仍被其他数据使用，请先处理相关数据再删除', 'Other records still use this one; deal with them before deleting it'],

@@ -402,19 +402,25 @@ export interface paths {
     };
     /** Report an incident (staff); JSON, or multipart with photos; routed to the grid in force and its chief */
     post: {
+      parameters: {
+        header?: {
+          /** @description A key of your choosing (e.g. a UUID), 1–200 visible ASCII characters: the same request sent again with the same key within 24 h answers the first answer again (header Idempotency-Replayed: true) and writes nothing; another request with the same key is 422, and one sent while the first is still running is 409 with Retry-After. */
+          "idempotency-key"?: string;
+        };
+      };
       requestBody?: {
         content: {
           "application/json": components["schemas"]["IncidentReport"];
         };
       };
       responses: {
-        /** @description Reported and routed */
+        /** @description Reported and routed (or, with the Idempotency-Key of an earlier report, its answer again: header Idempotency-Replayed) */
         201: {
           content: {
             "application/json": components["schemas"]["IncidentReceipt"];
           };
         };
-        /** @description Missing or bad fields, unknown category, or no point given */
+        /** @description Missing or bad fields, unknown category, no point given, or a malformed Idempotency-Key */
         400: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -426,6 +432,12 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description The first report with this Idempotency-Key is still running (see Retry-After) */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description A photo is too large */
         413: {
           content: {
@@ -438,7 +450,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The point is outside every grid, or the asset does not exist */
+        /** @description The point is outside every grid, the asset does not exist, or the Idempotency-Key came with another report */
         422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -450,20 +462,32 @@ export interface paths {
   "/api/public/incidents": {
     /** Report an incident as a resident, without an account (rate-limited); the contact stays private */
     post: {
+      parameters: {
+        header?: {
+          /** @description A key of your choosing (e.g. a UUID), 1–200 visible ASCII characters: the same request sent again with the same key within 24 h answers the first answer again (header Idempotency-Replayed: true) and writes nothing; another request with the same key is 422, and one sent while the first is still running is 409 with Retry-After. */
+          "idempotency-key"?: string;
+        };
+      };
       requestBody?: {
         content: {
           "application/json": components["schemas"]["PublicIncidentReport"];
         };
       };
       responses: {
-        /** @description Reported and routed */
+        /** @description Reported and routed (or, with the Idempotency-Key of an earlier report, its answer again: header Idempotency-Replayed) */
         201: {
           content: {
             "application/json": components["schemas"]["IncidentReceipt"];
           };
         };
-        /** @description Missing or bad fields, unknown category, or no point given */
+        /** @description Missing or bad fields, unknown category, no point given, or a malformed Idempotency-Key */
         400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The first report with this Idempotency-Key is still running (see Retry-After) */
+        409: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -480,7 +504,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The point is outside every grid, or the asset does not exist */
+        /** @description The point is outside every grid, the asset does not exist, or the Idempotency-Key came with another report */
         422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3253,6 +3277,8 @@ export interface components {
        * - `body_not_json` (400: The request body is not valid JSON.)
        * - `body_encoding_unsupported` (415: The request body is compressed or in a charset the server does not read; send UTF-8.)
        * - `internal_error` (500: Something failed on the server; it has been logged.)
+       * - `idempotency_key_reused` (422: The Idempotency-Key was sent with a different request within `hours`; a new request needs a new key. Params: hours.)
+       * - `idempotency_in_progress` (409: The first request with this Idempotency-Key is still running; send it again after Retry-After seconds for its answer. Params: retry_after.)
        * - `already_exists` (409: A row with the same unique key already exists. Params: table, fields, constraint.)
        * - `reference_missing` (409: The request refers to a row that does not exist (or was deleted meanwhile). Params: table, fields, referenced_table, constraint.)
        * - `still_referenced` (409: The row cannot be deleted or changed while other rows refer to it. Params: fields, referencing_table, constraint.)
@@ -3380,7 +3406,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
@@ -3536,6 +3562,10 @@ export interface components {
     IncidentReceipt: {
       id: number;
       case_no: string;
+      /** @description The code that opens the case's details on the track page (GET /api/public/incidents/{case_no}?k=); give it only to the reporter */
+      check_code: string;
+      /** @description The web app's track page of the case, with its check code */
+      track_url: string;
       /** @enum {string} */
       status: "open" | "handled" | "closed" | "cancelled" | "merged";
       /** @enum {string} */
