@@ -38,3 +38,11 @@ $$;
 -- column is added, which backfills the incidents already there.
 alter table incidents
   add column check_code text not null default new_check_code() check (check_code ~ '^[2-9A-HJKMNP-Z]{6}$');
+
+-- A photo may be hidden from the public view (a face, a licence plate); it stays evidence for staff.
+alter table incident_photos add column hidden boolean not null default false;
+
+-- Categories whose handling must show the result in a photo: garbage and dirty or spilt-on roads
+-- (sanitation), a collapsed road, damaged or missing manhole covers.
+alter table incident_categories add column handle_requires_photo boolean not null default false;
+update incident_categories set handle_requires_photo = true where code in ('0101', '0102', '0103', '0302', '0401', '0601', '0602');

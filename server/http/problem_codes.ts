@@ -138,6 +138,8 @@ export const PROBLEM_CODES = {
   merge_target_unknown: { status: 422, params: ['into'], meaning: 'The incident to merge into is not in the user’s scope.' },
   merge_target_closed: { status: 409, params: ['into', 'status'], meaning: 'The incident to merge into is no longer open or handled.' },
   too_many_reports: { status: 429, params: ['limit'], meaning: 'Too many public reports from this connection in an hour.' },
+  photo_required: { status: 422, params: ['category'], meaning: 'Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo).' },
+  photo_visibility_not_yours: { status: 403, params: ['id'], meaning: 'Only those who work the incident (its chief, community, command centre or department) may hide or show its photos.' },
   service_not_found: { status: 404, params: ['service_code'], meaning: 'Open311: no service (category) has this code.' },
 
   // Exports, tiles and OGC API Features.

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, testApp, useTestApp } from '../../test/app.js';
-import { act, pointIn, report, tempDataDir } from './test_helpers.js';
+import { act, jpeg, pointIn, report, tempDataDir } from './test_helpers.js';
 
 const GRID = '210103007001001';
 const dataDir = tempDataDir();
@@ -66,7 +66,7 @@ describe('GET /api/public/incidents/{case_no}', () => {
   it('answers status and steps without notes, people or contacts', async () => {
     const p = await pointIn(t.db, GRID);
     const made = await request(t.app).post('/api/public/incidents').send({ category: '0101', lon: p.lon, lat: p.lat, contact: { phone: '13800003333' } });
-    await act(t.app, chief, made.body.id, { action: 'handle', note: 'Called 13800003333, cleaned up' });
+    await act(t.app, chief, made.body.id, { action: 'handle', note: 'Called 13800003333, cleaned up' }, [await jpeg()]);
     const res = await request(t.app).get(`/api/public/incidents/${made.body.case_no}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({

@@ -19,12 +19,14 @@ import {
   listResponse,
   photoParams,
   photoQuery,
+  photoRef,
   publicReportBody,
   publicView,
   reportBody,
   reportResponse,
+  visibilityBody,
 } from './schema.js';
-import { actOnIncident } from './actions.js';
+import { actOnIncident, setPhotoVisibility } from './actions.js';
 import type { Upload } from './evidence.js';
 import { reportIncident, type Receipt, type Reporter, type ReportInput } from './intake.js';
 import { getIncident, getPhoto, listCategories, listDepartments, listIncidents, publicIncident } from './service.js';
@@ -174,8 +176,28 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
       404: problem('No such incident in your scope'),
       409: problem('Not allowed in the current state, or the incident changed meanwhile; lists allowed_actions'),
       415: problem('A photo is not really a JPEG, PNG, WebP or HEIC image'),
+      422: problem('A handle without the photo its category needs (photo_required), or a merge into itself or into an incident not in your scope'),
     },
     handler: ({ params, body }, req) => actOnIncident(deps, userOf(req), params.id, body, uploadedPhotos(req)),
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/incidents/:id/photos/:n/visibility',
+    summary: 'Hide a photo from the public view (a face, a licence plate), or show it again; logged in the history with the reason',
+    tags: ['incidents'],
+    auth: 'session',
+    params: photoParams,
+    body: visibilityBody,
+    before: [requireUser],
+    responses: {
+      200: { description: 'The photo after the change', schema: photoRef },
+      400: problem('hidden or reason missing'),
+      401: problem('Not logged in'),
+      403: problem('Only its chief, community, command centre or department may hide or show its photos'),
+      404: problem('No such incident in your scope, or no such photo'),
+    },
+    handler: ({ params, body }, req) => setPhotoVisibility(deps, userOf(req), params.id, params.n, body),
   });
 
   registry.add(router, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { instantSchema } from '../areas/schema.js';
 import { checkLonLat, crsSchema } from '../geo/crs.js';
 import { bboxSchema, commaList, paging } from '../http/input.js';
+import { PHOTO_STEPS } from './evidence.js';
 import { ACTIONS, INCIDENT_LEVELS, INCIDENT_STATUSES, SOURCES } from './workflow.js';
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -194,7 +195,29 @@ export const incidentSummary = z
 /** Answer of GET /api/incidents. */
 export const listResponse = z.object({ items: z.array(incidentSummary), total: z.number().int(), overdue: z.number().int() });
 
-const photoRef = z.object({ n: z.number().int(), url: z.string(), thumb_url: z.string(), media_type: z.string(), width: z.number().nullable(), height: z.number().nullable() });
+/** A photo of an incident as staff see it. */
+export const photoRef = z
+  .object({
+    n: z.number().int(),
+    url: z.string(),
+    thumb_url: z.string(),
+    media_type: z.string(),
+    width: z.number().nullable(),
+    height: z.number().nullable(),
+    step: z.enum(PHOTO_STEPS).meta({ description: 'report: sent with the report; handling: with a later step; rework: with a step after a rejection' }),
+    action: z.string().meta({ description: 'The step it came with: report, or a workflow action' }),
+    at: z.string(),
+    hidden: z.boolean().meta({ description: 'Hidden from the public view (staff still see it)' }),
+  })
+  .meta({ id: 'IncidentPhoto' });
+
+/** Body of POST /api/incidents/{id}/photos/{n}/visibility. */
+export const visibilityBody = z
+  .object({
+    hidden: z.boolean({ error: 'hidden is required: true hides the photo from the public view, false shows it again' }),
+    reason: z.string({ error: 'reason is required: say why, for the history' }).trim().min(1, 'reason is required: say why, for the history').max(500),
+  })
+  .meta({ id: 'PhotoVisibility' });
 
 /** One incident with its history, photos and what the viewer may do. */
 export const incidentDetail = incidentSummary
@@ -248,6 +271,7 @@ export const categorySchema = z
     deadline_kind: z.enum(['working', 'calendar']).meta({ description: 'working: the hours are working hours (see /api/work-calendar); calendar: clock hours' }),
     department_code: z.string().nullable(),
     asset_category_code: z.string().nullable(),
+    handle_requires_photo: z.boolean().meta({ description: 'Handling needs a photo of the result (a handle without one is 422 photo_required)' }),
   })
   .meta({ id: 'IncidentCategory' });
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Action, Level, Status } from './workflow.js';
+import type { HistoryAction, Level, Status } from './workflow.js';
 import { AREA_LEVELS } from '../areas/levels.js';
 import { sqlGridAt, type GridMove, type MovedBy, type PlacedTable } from '../areas/sql.js';
 import { sqlRowInScope, type Viewer } from '../auth/scope.js';
@@ -215,7 +215,7 @@ export function sqlCommunityAssignee(knex: Knex, communityCode: string | null): 
 /** Record one workflow step. */
 export function sqlInsertEvent(
   knex: Knex,
-  e: { office_code: string; incident_id: number; action: Action | 'report'; from_status: string; to_status: string; from_level: string; to_level: string; actor_user_id: number | null; note: string | null; photos: number[] },
+  e: { office_code: string; incident_id: number; action: HistoryAction; from_status: string; to_status: string; from_level: string; to_level: string; actor_user_id: number | null; note: string | null; photos: number[] },
 ) {
   return knex('incident_events').insert({ ...e, photos: JSON.stringify(e.photos) }).returning('id');
 }
@@ -229,9 +229,21 @@ export function sqlHistory(knex: Knex, incidentId: number) {
     .select('e.id', 'e.action', 'e.from_status', 'e.to_status', 'e.from_level', 'e.to_level', 'e.note', 'e.photos', 'e.created_at', 'u.display_name as actor');
 }
 
-/** Photo rows of an incident, in order. */
-export function sqlPhotos(knex: Knex, incidentId: number) {
-  return knex('incident_photos').where({ incident_id: incidentId }).orderBy('n').select('n', 'storage_key', 'thumb_key', 'media_type', 'width', 'height');
+/**
+ * Photo rows of an incident (or one of them), in order, with the step each came with: its action, and
+ * whether a rejection came before it (event ids grow in the order the steps were taken).
+ */
+export function sqlPhotos(knex: Knex, incidentId: number, n?: number): Knex.QueryBuilder {
+  const q = knex('incident_photos as p')
+    .leftJoin('incident_events as e', 'e.id', 'p.event_id')
+    .where('p.incident_id', incidentId)
+    .orderBy('p.n')
+    .select(
+      'p.n', 'p.storage_key', 'p.thumb_key', 'p.media_type', 'p.width', 'p.height', 'p.hidden', 'p.created_at', knex.raw(`coalesce(e.action, 'report') as action`),
+      knex.raw(`exists (select 1 from incident_events r where r.incident_id = p.incident_id and r.action = 'reject' and r.id < p.event_id) as after_reject`),
+    );
+  if (n !== undefined) q.where('p.n', n);
+  return q;
 }
 
 /** The next photo number of an incident. */

@@ -337,6 +337,8 @@ export const PROBLEMS: Record<string, readonly [zh: string, en: string]> = {
   merge_target_unknown: ['要合并到的事件 {into} 不存在或不在您的管辖范围内', 'Incident {into} to merge into is not in your scope'],
   merge_target_closed: ['事件 {into} 已经结束，只能合并到处置中或待核查的事件', 'Incident {into} is closed; merge into an open or handled one'],
   too_many_reports: ['上报太频繁了（每小时最多 {limit} 次），请稍后再试，或拨打热线电话', 'Too many reports from here (at most {limit} an hour); try later or call the hotline'],
+  photo_required: ['该类事件（{category}）处置时须上传处置后的照片', 'Handling this kind of incident ({category}) needs a photo of the result'],
+  photo_visibility_not_yours: ['只有负责该事件的网格长、社区、指挥中心或承办部门可以隐藏或显示照片', 'Only those who work this incident (its grid chief, community, command centre or department) may hide or show its photos'],
   service_not_found: ['服务类别 {service_code} 不存在', 'There is no service {service_code}'],
   filter_not_applicable: ['筛选条件 {param} 不适用于这个图层', 'The filter {param} does not apply to the {layer} layer'],
   status_unknown: ['没有状态 {statuses}，可选的有：{known}', 'Unknown status {statuses}; use {known}'],

@@ -646,6 +646,60 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description A handle without the photo its category needs (photo_required), or a merge into itself or into an incident not in your scope */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/incidents/{id}/photos/{n}/visibility": {
+    /** Hide a photo from the public view (a face, a licence plate), or show it again; logged in the history with the reason */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+          n: number;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["PhotoVisibility"];
+        };
+      };
+      responses: {
+        /** @description The photo after the change */
+        200: {
+          content: {
+            "application/json": components["schemas"]["IncidentPhoto"];
+          };
+        };
+        /** @description hidden or reason missing */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Only its chief, community, command centre or department may hide or show its photos */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such incident in your scope, or no such photo */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
       };
     };
   };
@@ -3243,6 +3297,10 @@ export interface components {
       /** @description The version you saw; a different current version answers 409 */
       version?: number;
     };
+    PhotoVisibility: {
+      hidden: boolean;
+      reason: string;
+    };
     NewAsset: {
       /** @constant */
       type: "Feature";
@@ -3376,6 +3434,8 @@ export interface components {
        * - `merge_target_unknown` (422: The incident to merge into is not in the user’s scope. Params: into.)
        * - `merge_target_closed` (409: The incident to merge into is no longer open or handled. Params: into, status.)
        * - `too_many_reports` (429: Too many public reports from this connection in an hour. Params: limit.)
+       * - `photo_required` (422: Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo). Params: category.)
+       * - `photo_visibility_not_yours` (403: Only those who work the incident (its chief, community, command centre or department) may hide or show its photos. Params: id.)
        * - `service_not_found` (404: Open311: no service (category) has this code. Params: service_code.)
        * - `filter_not_applicable` (400: The filter does not apply to this layer. Params: param, layer.)
        * - `status_unknown` (400: A status filter names statuses the layer does not have. Params: layer, statuses, known.)
@@ -3406,7 +3466,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
@@ -3553,6 +3613,8 @@ export interface components {
       deadline_kind: "working" | "calendar";
       department_code: string | null;
       asset_category_code: string | null;
+      /** @description Handling needs a photo of the result (a handle without one is 422 photo_required) */
+      handle_requires_photo: boolean;
     };
     Department: {
       code: string;
@@ -3719,14 +3781,7 @@ export interface components {
           [key: string]: unknown;
         } | null;
       };
-      photos: ({
-          n: number;
-          url: string;
-          thumb_url: string;
-          media_type: string;
-          width: number | null;
-          height: number | null;
-        })[];
+      photos: components["schemas"]["IncidentPhoto"][];
       history: ({
           action: string;
           from_status: string | null;
@@ -3739,6 +3794,24 @@ export interface components {
           at: string;
         })[];
       allowed_actions: ("handle" | "escalate" | "dispatch" | "cancel" | "confirm" | "reject" | "merge" | "defer")[];
+    };
+    IncidentPhoto: {
+      n: number;
+      url: string;
+      thumb_url: string;
+      media_type: string;
+      width: number | null;
+      height: number | null;
+      /**
+       * @description report: sent with the report; handling: with a later step; rework: with a step after a rejection
+       * @enum {string}
+       */
+      step: "report" | "handling" | "rework";
+      /** @description The step it came with: report, or a workflow action */
+      action: string;
+      at: string;
+      /** @description Hidden from the public view (staff still see it) */
+      hidden: boolean;
     };
     WorkCalendar: {
       time_zone: string;
