@@ -37,7 +37,30 @@ $$;
 -- Every incident has its own code: the volatile default is evaluated once per existing row when the
 -- column is added, which backfills the incidents already there.
 alter table incidents
-  add column check_code text not null default new_check_code() check (check_code ~ '^[2-9A-HJKMNP-Z]{6}$');
+  add column check_code text not null default new_check_code() check (check_code ~ '^[2-9A-HJKMNP-Z]{6}$'),
+  add column supporters integer not null default 0;
+
+-- Residents who joined a case instead of filing a duplicate; the phone is private like a reporter's contact.
+create table incident_supporters (
+  id integer generated always as identity primary key,
+  office_code text not null,
+  incident_id integer not null,
+  contact_phone text,
+  created_at timestamptz not null default now()
+);
+create index incident_supporters_incident on incident_supporters (incident_id);
+
+-- A resident's rating of a closed case: one per incident (the key says so, under concurrent posts too).
+create table incident_ratings (
+  office_code text not null,
+  incident_id integer not null,
+  rating text not null check (rating in ('satisfied', 'basically_satisfied', 'dissatisfied')),
+  comment text,
+  created_at timestamptz not null default now(),
+  primary key (office_code, incident_id)
+);
+-- The appraisal counts the ratings given in a month.
+create index incident_ratings_created on incident_ratings (created_at);
 
 -- A photo may be hidden from the public view (a face, a licence plate); it stays evidence for staff.
 alter table incident_photos add column hidden boolean not null default false;

@@ -31,7 +31,7 @@ describe('migration 013 (check codes)', () => {
     expect(statement).toBeDefined();
     await db.knex.transaction(async (trx) => {
       await trx.raw(`create temp table incidents_before_013 on commit drop as select * from incidents limit 0`);
-      await trx.raw(`alter table incidents_before_013 drop column check_code`);
+      await trx.raw(`alter table incidents_before_013 drop column check_code, drop column supporters`);
       await trx.raw(`insert into incidents_before_013 (id, office_code, case_no, category_code, source, status, level, geom)
                      select n, 'X', 'C' || n, '0101', 'patrol', 'open', 'grid', ST_SetSRID(ST_MakePoint(123.4, 41.8), 4326) from generate_series(1, 200) n`);
       await trx.raw(statement!.replace('alter table incidents', 'alter table incidents_before_013'));

@@ -84,7 +84,7 @@ async function insertRouted(deps: IncidentDeps, knex: Knex, row: NewIncident): P
 let knownCategories: { codes: Set<string>; knex: Knex } | undefined;
 
 /** Whether a category code exists (cached per database). */
-async function categoryExists(knex: Knex, code: string): Promise<boolean> {
+export async function categoryExists(knex: Knex, code: string): Promise<boolean> {
   if (knownCategories?.knex === knex && knownCategories.codes.has(code)) return true;
   const rows = await knex('incident_categories').select('code');
   knownCategories = { knex, codes: new Set(rows.map((r: { code: string }) => r.code)) };
@@ -92,7 +92,7 @@ async function categoryExists(knex: Knex, code: string): Promise<boolean> {
 }
 
 /** The 400 for an unknown category. */
-const unknownCategory = (code: string) =>
+export const unknownCategory = (code: string) =>
   new Invalid('category_unknown', `category "${code}" is unknown; pick a code from GET /api/incident-categories.`, { params: { category: code } });
 
 /**

@@ -17,22 +17,32 @@ import {
   incidentParams,
   listQuery,
   listResponse,
+  nearbyQuery,
+  nearbyResponse,
   photoParams,
   photoQuery,
   photoRef,
+  publicPhotoParams,
+  publicPhotoQuery,
   publicReportBody,
   publicView,
+  ratingBody,
+  ratingResponse,
   reportBody,
   reportResponse,
+  supportBody,
+  supportResponse,
+  trackQuery,
   visibilityBody,
 } from './schema.js';
 import { actOnIncident, setPhotoVisibility } from './actions.js';
 import type { Upload } from './evidence.js';
 import { reportIncident, type Receipt, type Reporter, type ReportInput } from './intake.js';
-import { getIncident, getPhoto, listCategories, listDepartments, listIncidents, publicIncident } from './service.js';
+import { nearbyIncidents, publicPhoto, rateIncident, supportIncident, trackIncident } from './public.js';
+import { getIncident, getPhoto, listCategories, listDepartments, listIncidents } from './service.js';
 import { handleStream } from './stream.js';
 
-/** Incident intake (staff and public), workflow actions, lists, photos, the live stream and the dictionaries. */
+/** Incident intake (staff and public), the resident's case (track, nearby, supporters, rating), workflow actions, lists, photos, the live stream and the dictionaries. */
 export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
   const deps = incidentContext(ctx);
@@ -113,15 +123,96 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     },
   });
 
+  // Before /api/public/incidents/:case_no, which would take "nearby" for a case number.
+  registry.add(router, {
+    method: 'get',
+    path: '/api/public/incidents/nearby',
+    summary: 'Open reports of a category near a point, nearest first (at most 10): to join one instead of reporting it again; no description, photos or people',
+    tags: ['incidents', 'public'],
+    auth: 'public',
+    query: nearbyQuery,
+    responses: { 200: { description: 'The open and handled reports nearby', schema: nearbyResponse }, 400: problem('Bad point, radius or category') },
+    handler: ({ query }) => nearbyIncidents(deps, query),
+  });
+
   registry.add(router, {
     method: 'get',
     path: '/api/public/incidents/:case_no',
-    summary: 'Follow a report by its case number: status and steps, no personal data',
+    summary: 'Follow a report by its case number: status and steps with who has it, no personal data; with its check code (k), also its description, photos, closure note and rating',
     tags: ['incidents', 'public'],
     auth: 'public',
     params: caseNoParams,
-    responses: { 200: { description: 'The public view', schema: publicView }, 404: problem('No such case number') },
-    handler: ({ params }) => publicIncident(knex, params.case_no),
+    query: trackQuery,
+    responses: {
+      200: { description: 'The public view', schema: publicView },
+      403: problem('The check code k is not this case\'s'),
+      404: problem('No such case number'),
+    },
+    handler: ({ params, query }) => trackIncident(knex, params.case_no, query.k),
+  });
+
+  registry.add(router, {
+    method: 'get',
+    path: '/api/public/incidents/:case_no/photos/:n',
+    summary: 'A photo of a case, with its check code (size=thumb for the thumbnail); photos hidden by staff are not served',
+    tags: ['incidents', 'public'],
+    auth: 'public',
+    params: publicPhotoParams,
+    query: publicPhotoQuery,
+    responses: {
+      200: { description: 'The image', contentType: 'image/*' },
+      400: problem('No check code given'),
+      403: problem('The check code k is not this case\'s'),
+      404: problem('No such case number, or no such photo shown'),
+    },
+    handler: async ({ params, query }, _req, res) => {
+      const photo = await publicPhoto(deps, params.case_no, params.n, query.k, query.size);
+      // Short-lived: a photo hidden later must stop being served soon.
+      res.type(photo.mediaType).set('Cache-Control', 'private, max-age=300').send(photo.bytes);
+    },
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/public/incidents/:case_no/supporters',
+    summary: 'Join an open case ("me too") instead of reporting it again (rate-limited); the phone stays private',
+    tags: ['incidents', 'public'],
+    auth: 'public',
+    params: caseNoParams,
+    body: supportBody,
+    before: [deps.publicLimit],
+    responses: {
+      201: { description: 'Joined: the number of supporters now', schema: supportResponse },
+      400: problem('Bad phone number'),
+      404: problem('No such case number'),
+      409: problem('The case is no longer open'),
+      429: problem('Too many requests from this client'),
+    },
+    handler: async ({ params, body }, _req, res) => {
+      res.status(201).json(await supportIncident(deps, params.case_no, body.contact_phone));
+    },
+  });
+
+  registry.add(router, {
+    method: 'post',
+    path: '/api/public/incidents/:case_no/rating',
+    summary: 'Rate a closed case with its check code, once (rate-limited); counted in the appraisal as public satisfaction',
+    tags: ['incidents', 'public'],
+    auth: 'public',
+    params: caseNoParams,
+    body: ratingBody,
+    before: [deps.publicLimit],
+    responses: {
+      201: { description: 'Rated', schema: ratingResponse },
+      400: problem('Missing check code or bad rating'),
+      403: problem('The check code k is not this case\'s'),
+      404: problem('No such case number'),
+      409: problem('The case is not closed, or is rated already'),
+      429: problem('Too many requests from this client'),
+    },
+    handler: async ({ params, body }, _req, res) => {
+      res.status(201).json(await rateIncident(deps, params.case_no, body));
+    },
   });
 
   registry.add(router, {

@@ -7,7 +7,7 @@ import type { PhotoStorage } from '../photos/storage.js';
 import type { TileInvalidation } from '../tiles/service.js';
 import type { IncidentBus } from './events.js';
 import { historyPhotoUrls, readPhoto, toPhotoRef, type PhotoRow } from './evidence.js';
-import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
+import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlRating, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
 import { allowedActions, isVisibleTo, type Level, type Source, type Status } from './workflow.js';
 
 /** What the incident services need: the database, settings, the photo store, the live-update bus and the app's tiles. */
@@ -48,6 +48,7 @@ export function toSummary(r: Record<string, any>) {
     overdue: r.overdue === true,
     deferred: r.deferred === true,
     rework_count: r.rework_count,
+    supporters: r.supporters ?? 0,
     merged_into: r.merged_into ?? null,
     version: r.version,
     reported_at: iso(r.reported_at)!,
@@ -79,16 +80,18 @@ async function visibleRow(knex: Knex, viewer: SessionUser, id: number) {
 export const notInScope = (id: number) =>
   new NotFound('incident_not_found', `There is no incident ${id} in your scope; list yours with GET /api/incidents.`, { params: { id } });
 
-/** One incident with its history, photos, reporter (staff only) and the actions the viewer may take. */
+/** One incident with its history, photos, reporter and the resident's rating (staff only), and the actions the viewer may take. */
 export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
   const row = await visibleRow(knex, viewer, id);
   const history = await sqlHistory(knex, id);
   const photos = await sqlPhotos(knex, id);
   const reporter = await sqlReporter(knex, id);
+  const rating = await sqlRating(knex, id);
   return {
     ...toSummary(row),
     asset_id: row.asset_id ?? null,
     reporter: { user: reporter?.user ?? null, contact: reporter?.contact ?? null },
+    rating: rating ? { rating: rating.rating, comment: rating.comment, at: iso(rating.created_at)! } : null,
     photos: (photos as PhotoRow[]).map((p) => toPhotoRef(id, p)),
     history: history.map((e: Record<string, any>) => ({
       action: e.action,
@@ -109,25 +112,6 @@ export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
 export async function getPhoto(deps: IncidentDeps, viewer: SessionUser, id: number, n: number, size: 'full' | 'thumb') {
   await visibleRow(deps.knex, viewer, id);
   return readPhoto(deps.knex, deps.storage, id, n, size);
-}
-
-/** The public tracking view of an incident by its case number: status and steps, no notes, people or photos. */
-export async function publicIncident(knex: Knex, caseNo: string) {
-  const row = await sqlIncidents(knex).where('i.case_no', caseNo).first(sqlIncidentColumns(knex));
-  if (!row) throw new NotFound('case_not_found', `No incident has the case number ${caseNo}; check the number on your receipt.`, { params: { case_no: caseNo } });
-  const history = await knex('incident_events').where({ incident_id: row.id }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('action', 'to_status', 'to_level', 'created_at');
-  return {
-    case_no: row.case_no,
-    status: row.status,
-    level: row.level,
-    category: { code: row.category_code, name: row.category_name, name_en: row.category_name_en },
-    grid: row.grid_code ? { code: row.grid_code, name: row.grid_name ?? row.grid_code } : null,
-    reported_at: iso(row.reported_at)!,
-    updated_at: iso(row.updated_at)!,
-    due_at: iso(row.due_at),
-    closed_at: iso(row.closed_at),
-    history: history.map((e: Record<string, any>) => ({ action: e.action, to_status: e.to_status, to_level: e.to_level, at: iso(e.created_at)! })),
-  };
 }
 
 /** The event categories with their deadlines, usual departments and whether handling needs a photo. */

@@ -519,10 +519,46 @@ export interface paths {
       };
     };
   };
-  "/api/public/incidents/{case_no}": {
-    /** Follow a report by its case number: status and steps, no personal data */
+  "/api/public/incidents/nearby": {
+    /** Open reports of a category near a point, nearest first (at most 10): to join one instead of reporting it again; no description, photos or people */
     get: {
       parameters: {
+        query: {
+          /** @description Longitude in decimal degrees, -180..180 */
+          lon: string;
+          /** @description Latitude in decimal degrees, -90..90 */
+          lat: string;
+          /** @description Coordinate system of lon/lat: wgs84 (GPS, default), cgcs2000 (treated as wgs84), gcj02 (Chinese web maps), bd09 (Baidu). */
+          crs?: "wgs84" | "cgcs2000" | "gcj02" | "bd09";
+          category: string;
+          /** @description Metres around the point, at most 500; the duplicate radius (DUPLICATE_RADIUS_METRES) when absent */
+          radius_m?: string;
+        };
+      };
+      responses: {
+        /** @description The open and handled reports nearby */
+        200: {
+          content: {
+            "application/json": components["schemas"]["NearbyReports"];
+          };
+        };
+        /** @description Bad point, radius or category */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}": {
+    /** Follow a report by its case number: status and steps with who has it, no personal data; with its check code (k), also its description, photos, closure note and rating */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The check code on the receipt: with it the answer holds the details (description, photos, closure note, rating) */
+          k?: string;
+        };
         path: {
           case_no: string;
         };
@@ -534,8 +570,153 @@ export interface paths {
             "application/json": components["schemas"]["IncidentPublicView"];
           };
         };
+        /** @description The check code k is not this case's */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description No such case number */
         404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}/photos/{n}": {
+    /** A photo of a case, with its check code (size=thumb for the thumbnail); photos hidden by staff are not served */
+    get: {
+      parameters: {
+        query: {
+          size?: "full" | "thumb";
+          k: string;
+        };
+        path: {
+          case_no: string;
+          n: number;
+        };
+      };
+      responses: {
+        /** @description The image */
+        200: {
+          content: never;
+        };
+        /** @description No check code given */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The check code k is not this case's */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such case number, or no such photo shown */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}/supporters": {
+    /** Join an open case ("me too") instead of reporting it again (rate-limited); the phone stays private */
+    post: {
+      parameters: {
+        path: {
+          case_no: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["IncidentSupport"];
+        };
+      };
+      responses: {
+        /** @description Joined: the number of supporters now */
+        201: {
+          content: {
+            "application/json": components["schemas"]["IncidentSupporters"];
+          };
+        };
+        /** @description Bad phone number */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such case number */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The case is no longer open */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many requests from this client */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}/rating": {
+    /** Rate a closed case with its check code, once (rate-limited); counted in the appraisal as public satisfaction */
+    post: {
+      parameters: {
+        path: {
+          case_no: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["IncidentRatingInput"];
+        };
+      };
+      responses: {
+        /** @description Rated */
+        201: {
+          content: {
+            "application/json": components["schemas"]["IncidentRating"];
+          };
+        };
+        /** @description Missing check code or bad rating */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The check code k is not this case's */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such case number */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The case is not closed, or is rated already */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many requests from this client */
+        429: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -3282,6 +3463,17 @@ export interface components {
         email?: string;
       };
     };
+    IncidentSupport: {
+      /** @description To be called back; never shown publicly */
+      contact_phone?: string;
+    };
+    IncidentRatingInput: {
+      k: string;
+      /** @enum {string} */
+      rating: "satisfied" | "basically_satisfied" | "dissatisfied";
+      /** @description Seen by staff only */
+      comment?: string;
+    };
     IncidentAction: {
       /** @enum {string} */
       action: "handle" | "escalate" | "dispatch" | "cancel" | "confirm" | "reject" | "merge" | "defer";
@@ -3434,6 +3626,10 @@ export interface components {
        * - `merge_target_unknown` (422: The incident to merge into is not in the user’s scope. Params: into.)
        * - `merge_target_closed` (409: The incident to merge into is no longer open or handled. Params: into, status.)
        * - `too_many_reports` (429: Too many public reports from this connection in an hour. Params: limit.)
+       * - `check_code_wrong` (403: The check code given is not the case’s (it is on the reporter’s receipt). Params: case_no.)
+       * - `incident_not_open` (409: Only an open (or handled) case can be joined by another resident. Params: case_no, status.)
+       * - `incident_not_closed` (409: A case can be rated once it is closed. Params: case_no, status.)
+       * - `already_rated` (409: The case has been rated already; a case is rated once. Params: case_no.)
        * - `photo_required` (422: Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo). Params: category.)
        * - `photo_visibility_not_yours` (403: Only those who work the incident (its chief, community, command centre or department) may hide or show its photos. Params: id.)
        * - `service_not_found` (404: Open311: no service (category) has this code. Params: service_code.)
@@ -3466,7 +3662,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
@@ -3697,11 +3893,28 @@ export interface components {
       overdue: boolean;
       deferred: boolean;
       rework_count: number;
+      /** @description Residents who joined the case ("me too") instead of filing a duplicate */
+      supporters: number;
       merged_into: number | null;
       version: number;
       reported_at: string;
       updated_at: string;
       closed_at: string | null;
+    };
+    NearbyReports: {
+      items: ({
+          case_no: string;
+          category: {
+            code: string;
+            name: string;
+            name_en: string;
+          };
+          /** @enum {string} */
+          status: "open" | "handled" | "closed" | "cancelled" | "merged";
+          distance_m: number;
+          reported_at: string;
+          supporters: number;
+        })[];
     };
     IncidentPublicView: {
       case_no: string;
@@ -3718,6 +3931,7 @@ export interface components {
         code: string;
         name: string;
       } | null;
+      supporters: number;
       reported_at: string;
       updated_at: string;
       due_at: string | null;
@@ -3727,7 +3941,38 @@ export interface components {
           to_status: string | null;
           to_level: string | null;
           at: string;
+          /** @description Who has the case after this step (its grid, community, the command centre or a department); kind null once finished */
+          holder: {
+            kind: ("grid" | "community" | "centre" | "department") | null;
+            name: string | null;
+            name_en: string | null;
+          };
         })[];
+      /** @description Only with the right check code (k); null without it */
+      details: ({
+        description: string;
+        photos: ({
+            n: number;
+            /** @enum {string} */
+            step: "report" | "handling" | "rework";
+            url: string;
+            thumb_url: string;
+            at: string;
+          })[];
+        /** @description How it was handled (or why it was not accepted), digit runs blanked */
+        closure_note: string | null;
+        closed_at: string | null;
+        rating: ("satisfied" | "basically_satisfied" | "dissatisfied") | null;
+      }) | null;
+    };
+    IncidentSupporters: {
+      case_no: string;
+      supporters: number;
+    };
+    IncidentRating: {
+      case_no: string;
+      /** @enum {string} */
+      rating: "satisfied" | "basically_satisfied" | "dissatisfied";
     };
     Incident: {
       id: number;
@@ -3769,6 +4014,8 @@ export interface components {
       overdue: boolean;
       deferred: boolean;
       rework_count: number;
+      /** @description Residents who joined the case ("me too") instead of filing a duplicate */
+      supporters: number;
       merged_into: number | null;
       version: number;
       reported_at: string;
@@ -3781,6 +4028,13 @@ export interface components {
           [key: string]: unknown;
         } | null;
       };
+      /** @description The resident's rating of the closed case, with their comment (staff only) */
+      rating: ({
+        /** @enum {string} */
+        rating: "satisfied" | "basically_satisfied" | "dissatisfied";
+        comment: string | null;
+        at: string;
+      }) | null;
       photos: components["schemas"]["IncidentPhoto"][];
       history: ({
           action: string;
