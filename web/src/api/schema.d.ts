@@ -2498,7 +2498,7 @@ export interface paths {
           /** @description The row key, as in the row (grid or community code, department code, chief staff id) */
           key: string;
           /** @description Which figure */
-          figure: "reported" | "found" | "missed" | "handled" | "due" | "deferred" | "closed" | "closed_on_time" | "rework" | "overdue";
+          figure: "reported" | "found" | "missed" | "handled" | "due" | "deferred" | "closed" | "closed_on_time" | "rework" | "overdue" | "rated" | "satisfied";
           /** @description Time zone of the month boundaries (IANA); Asia/Shanghai when absent */
           tz?: string;
           /** @description At most this many incidents, 1..1000 (default 200) */
@@ -2589,6 +2589,9 @@ export interface paths {
                   rework: number;
                   overdue: number;
                   avg_handling_hours: number | null;
+                  rated: number;
+                  satisfied: number;
+                  satisfaction_rate: number | null;
                   target_met: boolean | null;
                   month: string;
                 })[];
@@ -2671,7 +2674,7 @@ export interface paths {
                 /** @enum {string} */
                 row_kind: "chief" | "grid" | "community" | "department";
                 /** @enum {string} */
-                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
                 minimum: number;
               })[];
           };
@@ -2693,7 +2696,7 @@ export interface paths {
                 /** @enum {string} */
                 row_kind: "chief" | "grid" | "community" | "department";
                 /** @enum {string} */
-                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
                 minimum: number;
               })[];
           };
@@ -2707,7 +2710,7 @@ export interface paths {
                 /** @enum {string} */
                 row_kind: "chief" | "grid" | "community" | "department";
                 /** @enum {string} */
-                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
                 minimum: number;
               })[];
           };
@@ -4236,7 +4239,7 @@ export interface components {
           /** @enum {string} */
           row_kind: "chief" | "grid" | "community" | "department";
           /** @enum {string} */
-          figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+          figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
           minimum: number;
         })[];
       definitions: {
@@ -4263,6 +4266,9 @@ export interface components {
       rework: number;
       overdue: number;
       avg_handling_hours: number | null;
+      rated: number;
+      satisfied: number;
+      satisfaction_rate: number | null;
       targets: ({
           figure: string;
           minimum: number;
