@@ -42,10 +42,7 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
       });
     }
     assertAllowed(input.action, row, viewer);
-    if (input.action === 'handle') {
-      const category = await trx('incident_categories').where({ code: row.category_code }).first('code', 'handle_requires_photo');
-      if (category) assertEvidence(input.action, category, photos.length);
-    }
+    assertEvidence(input.action, { code: row.category_code, handle_requires_photo: row.handle_requires_photo === true }, photos.length);
     const patch = await actionPatch(trx, row, input, viewer);
     const updated = await trx('incidents')
       .where({ id, version: row.version })

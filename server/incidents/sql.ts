@@ -221,12 +221,15 @@ export function sqlNearestOffice(knex: Knex, lon: number, lat: number): Knex.Raw
   );
 }
 
-/** The incident row locked for an action (inside a transaction). */
+/** The incident row locked for an action (inside a transaction), with whether its category's handling needs a photo (the category row is not locked). */
 export function sqlLockIncident(trx: Knex.Transaction, id: number) {
   return trx('incidents')
     .where({ id })
     .forUpdate()
-    .first('id', 'office_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'version', 'category_code', 'due_at');
+    .first(
+      'id', 'office_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'version', 'category_code', 'due_at',
+      trx.raw('(select c.handle_requires_photo from incident_categories c where c.code = incidents.category_code) as handle_requires_photo'),
+    );
 }
 
 /** The staff member who works a community's escalated incidents now (its grid leader), or null. */
