@@ -24,6 +24,11 @@ import { loginAs, TEST_PASSWORD, useTestApp } from '../../test/app.js';
  *   i8   G2     patrol    03-30     04-02  handled at grid 03-31, awaiting confirmation   → not due in March, not overdue
  *   i9   G1     hotline   03-05     03-08  cancelled 03-06                                → not due
  *   i10  G2     patrol    03-01     03-04  handled at grid 03-02, confirmed 03-02 06:00Z → closed on time
+ *   i11  G1     patrol    01-10     01-12  handled and confirmed 01-11                    → matters in March only by its rating
+ *
+ * Residents' ratings (public satisfaction, counted in the month they are given): i1 satisfied 03-05,
+ * i2 dissatisfied 03-10, i7 basically satisfied 03-02, i10 satisfied 03-03, i11 satisfied 03-01, and
+ * i6 dissatisfied on 1 April (not March).
  */
 
 const t = useTestApp();
@@ -112,6 +117,14 @@ beforeAll(async () => {
   const i10 = await incident(10, 100.035, { source: 'patrol', reported: at('03-01'), due: at('03-04'), status: 'closed', level: 'grid', closed: at('03-02', '06') });
   await event(i10.id, 'handle', at('03-02'), ['open', 'grid'], ['handled', 'grid']);
   await event(i10.id, 'confirm', at('03-02', '06'), ['handled', 'grid'], ['closed', 'grid']);
+  const i11 = await incident(11, 100.005, { source: 'patrol', reported: at('01-10'), due: at('01-12'), status: 'closed', level: 'grid', closed: at('01-11', '06') });
+  await event(i11.id, 'handle', at('01-11'), ['open', 'grid'], ['handled', 'grid']);
+  await event(i11.id, 'confirm', at('01-11', '06'), ['handled', 'grid'], ['closed', 'grid']);
+  await k('incident_ratings').insert(
+    ([[i1, 'satisfied', '03-05'], [i2, 'dissatisfied', '03-10'], [i7, 'basically_satisfied', '03-02'], [i10, 'satisfied', '03-03'], [i11, 'satisfied', '03-01'], [i6, 'dissatisfied', '04-01']] as const).map(
+      ([i, rating, day]) => ({ office_code: OFFICE, incident_id: i.id, rating, created_at: at(day) }),
+    ),
+  );
   // The boundary change is real: the same point P went to G1 before 15 March and to G2 after.
   expect([i4.grid_code, i5.grid_code]).toEqual([G1, G2]);
 
@@ -174,6 +187,26 @@ describe('GET /api/appraisal on a hand-made month', () => {
     expect(pickFigures(row)).toEqual({ reported: null, found: null, missed: null, handled: 1, due: 1, deferred: 0, closed: 1, closed_on_time: 1, closure_rate: 1, on_time_rate: 1, rework: 0, overdue: 0, avg_handling_hours: 72 });
   });
 
+  it('counts public satisfaction: the ratings given in the month, satisfied including basically satisfied', async () => {
+    const satisfaction = (row: Record<string, unknown>) => [row.rated, row.satisfied, row.satisfaction_rate];
+    const grids = Object.fromEntries((await appraisal('grid')).body.rows.map((r: { key: string }) => [r.key, r]));
+    // G1: i1, i2, i7, i11 rated, all but i2 satisfied. G2: i10; i6's rating came in April.
+    expect(satisfaction(grids[G1])).toEqual([4, 3, 0.75]);
+    expect(satisfaction(grids[G2])).toEqual([1, 1, 1]);
+    expect(satisfaction((await appraisal('community')).body.rows[0])).toEqual([5, 4, 0.8]);
+    const chiefs = Object.fromEntries((await appraisal('chief')).body.rows.map((r: { code: string }) => [r.code, r]));
+    expect([chiefs['t7-ta'], chiefs['t7-tb'], chiefs['t7-tc']].map(satisfaction)).toEqual([[4, 3, 0.75], [1, 1, 1], [0, 0, null]]);
+    const sanitation = (await appraisal('department')).body.rows.find((r: { key: string }) => r.key === 'sanitation');
+    expect(satisfaction(sanitation)).toEqual([0, 0, null]);
+    const res = await appraisal('grid');
+    expect(res.body.definitions.satisfaction_rate).toMatch(/satisfied \/ rated/);
+    const cases = async (figure: string) => (await request(t.app).get(grids[G1].items[figure]).set(bearer())).body.items.map((i: { case_no: string }) => i.case_no);
+    expect(await cases('rated')).toEqual(['T7-11', 'T7-7', 'T7-1', 'T7-2']);
+    expect(await cases('satisfied')).toEqual(['T7-11', 'T7-7', 'T7-1']);
+    const april = await request(t.app).get(`/api/appraisal?month=2026-04&by=department`).set(bearer());
+    expect(satisfaction(april.body.rows.find((r: { key: string }) => r.key === 'sanitation'))).toEqual([1, 0, 0]);
+  });
+
   it('does not change a past month when the boundaries are redrawn later', async () => {
     const before = (await appraisal('grid')).body.rows.map(pickFigures);
     await t.db.knex('areas').insert([
@@ -230,6 +263,9 @@ describe('appraisal export and access', () => {
     const lines = res.text.replace(/^\ufeff/, '').trim().split(/\r?\n/);
     expect(lines[0]).toContain('结案率 Closure rate');
     expect(lines.find((l) => l.includes(G1))).toContain(',0.75,0.5,');
+    expect(lines[0]).toContain('群众满意率 Public satisfaction rate');
+    // … average handling hours, rated, satisfied, satisfaction rate, target met (none for grids).
+    expect(lines.find((l) => l.includes(G1))).toMatch(/,48,4,3,0\.75,$/);
   });
 
   it('exports XLSX that a spreadsheet library reads back', async () => {

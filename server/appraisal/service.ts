@@ -36,11 +36,14 @@ export const DEFINITIONS: Record<string, string> = {
   rework: 'Rejections in the month: handled work sent back by the chief for rework (each rejection counts once).',
   overdue: 'Overdue now: incidents reported before the end of the month that are still open past their deadline at the time of the report (departments: open at the department level).',
   avg_handling_hours: 'Mean hours from report to the first handling in the month, over the handled incidents.',
+  rated: 'Public satisfaction: incidents their reporters rated in the month (a resident rates a closed case once, with its check code).',
+  satisfied: 'Rated incidents rated satisfied or basically satisfied.',
+  satisfaction_rate: 'satisfied / rated; null when nothing was rated.',
   target_met: 'Whether every target of the row kind is met (targets are configurable; a chief handles at least 10 a month by default); null when the kind has no target.',
 };
 
 /** Figures a target may set a minimum for. */
-export const TARGET_FIGURES = ['reported', 'found', 'handled', 'closed', 'closed_on_time', 'closure_rate', 'on_time_rate'] as const;
+export const TARGET_FIGURES = ['reported', 'found', 'handled', 'closed', 'closed_on_time', 'closure_rate', 'on_time_rate', 'satisfaction_rate'] as const;
 export type TargetFigure = (typeof TARGET_FIGURES)[number];
 
 /** One target: the minimum of a figure for a row kind. */
@@ -65,6 +68,9 @@ export interface AppraisalFigures {
   rework: number;
   overdue: number;
   avg_handling_hours: number | null;
+  rated: number;
+  satisfied: number;
+  satisfaction_rate: number | null;
 }
 
 /** One row of the appraisal. */
@@ -126,6 +132,9 @@ export function toFigures(kind: RowKind, r: Record<string, number | null> | unde
     rework: n('rework'),
     overdue: n('overdue'),
     avg_handling_hours: r?.avg_handling_hours === null || r?.avg_handling_hours === undefined ? null : round(Number(r.avg_handling_hours), 2),
+    rated: n('rated'),
+    satisfied: n('satisfied'),
+    satisfaction_rate: n('rated') > 0 ? round(n('satisfied') / n('rated')) : null,
   };
 }
 
@@ -153,7 +162,7 @@ export async function replaceTargets(knex: Knex, user: SessionUser, targets: Tar
     const k = `${t.row_kind}/${t.figure}`;
     if (seen.has(k)) throw new Invalid('target_repeated', `The target ${k} is given twice; give each row kind and figure once.`, { params: { target: k } });
     seen.add(k);
-    if ((t.figure === 'closure_rate' || t.figure === 'on_time_rate') && t.minimum > 1) {
+    if ((t.figure === 'closure_rate' || t.figure === 'on_time_rate' || t.figure === 'satisfaction_rate') && t.minimum > 1) {
       throw new Invalid('target_not_fraction', `${t.figure} is a fraction between 0 and 1; send e.g. 0.9 for 90%.`, { params: { figure: t.figure } });
     }
   }

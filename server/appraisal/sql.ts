@@ -3,7 +3,7 @@ import { sqlChiefSpans } from '../staff/sql.js';
 
 /**
  * SQL of the monthly appraisal. One statement classifies every incident that matters for the month
- * (reported in it, due in it, handled or reworked in it, or open and overdue now) and another groups
+ * (reported in it, due in it, handled, reworked or rated by its reporter in it, or open and overdue now) and another groups
  * those flags by the row kind. Attribution uses what was stored at intake: the grid of the boundary
  * version the incident was routed to (`area_version_id`), that version's community, and the chief
  * assigned to that grid when the incident was reported; so a later redraw never changes a past month.
@@ -14,7 +14,7 @@ export const ROW_KINDS = ['chief', 'grid', 'community', 'department'] as const;
 export type RowKind = (typeof ROW_KINDS)[number];
 
 /** The figures that count incidents, each a boolean column of the classified set. */
-export const COUNT_FIGURES = ['reported', 'found', 'missed', 'handled', 'due', 'deferred', 'closed', 'closed_on_time', 'rework', 'overdue'] as const;
+export const COUNT_FIGURES = ['reported', 'found', 'missed', 'handled', 'due', 'deferred', 'closed', 'closed_on_time', 'rework', 'overdue', 'rated', 'satisfied'] as const;
 export type CountFigure = (typeof COUNT_FIGURES)[number];
 
 /** Who may be seen: incidents under these area codes, or (departments) dispatched to this department. */
@@ -83,21 +83,26 @@ function sqlClassified(kind: RowKind, scope: AppraisalScope, withDetails: boolea
         from incident_events ev
        where ev.created_at >= :start and ev.created_at < :end and ev.action in ('handle', 'reject')
        group by ev.incident_id),
+    rt as (
+      select r.incident_id, r.rating from incident_ratings r where r.created_at >= :start and r.created_at < :end),
     base as (
       select ${columns} from incidents i where ${ownCondition}
       union all
       select ${columns} from incidents i
        where i.id in (select e.incident_id from incident_events e
-                       where e.created_at >= :start and e.created_at < :end and e.action in ('handle', 'reject'))
+                       where e.created_at >= :start and e.created_at < :end and e.action in ('handle', 'reject')
+                      union all
+                      select rt.incident_id from rt)
          and not coalesce(${ownCondition}, false)),
     f as (
       select i.id, ${withDetails ? 'i.case_no, i.category_code, ' : ''}i.source, i.status, i.level, i.office_code, i.department_code,
              coalesce(av.code, i.grid_code) as grid_code, coalesce(av.parent_code, i.community_code) as community_code,
-             i.reported_at, i.due_at, i.closed_at, i.deferred, ev.handled_at, coalesce(ev.rework, 0) as rework_events
+             i.reported_at, i.due_at, i.closed_at, i.deferred, ev.handled_at, coalesce(ev.rework, 0) as rework_events, rt.rating
              ${kind === 'chief' ? ', ch.chief_id' : ''}
         from base i
         left join areas av on av.id = i.area_version_id
         left join ev on ev.incident_id = i.id
+        left join rt on rt.incident_id = i.id
         ${chiefJoin}),
     c as (
       select f.id, ${details}f.source, f.status, f.level, f.grid_code, f.community_code, f.department_code,
@@ -114,6 +119,8 @@ function sqlClassified(kind: RowKind, scope: AppraisalScope, withDetails: boolea
                and not (f.status = 'closed' and f.closed_at < :end)) as deferred,
              (f.rework_events > 0) as rework,
              (${overdue}) as overdue,
+             (f.rating is not null) as rated,
+             coalesce(f.rating in ('satisfied', 'basically_satisfied'), false) as satisfied,
              extract(epoch from (f.handled_at - f.reported_at)) / 3600.0 as handling_hours
         from f
        where ${sqlScopeClause(scope)} ${departmentOnly})`;
@@ -147,6 +154,8 @@ export function sqlAppraisalRows(knex: Knex, kind: RowKind, month: MonthSpan, sc
             count(*) filter (where closed_on_time)::int as closed_on_time,
             coalesce(sum(rework_events), 0)::int as rework,
             count(*) filter (where overdue)::int as overdue,
+            count(*) filter (where rated)::int as rated,
+            count(*) filter (where satisfied)::int as satisfied,
             avg(handling_hours) filter (where handled)::float8 as avg_handling_hours
        from c where key is not null ${key === undefined ? '' : 'and key = :key'} group by key order by key`,
     { ...bindings(month, scope), ...(key === undefined ? {} : { key }) },

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/app.js';
 import { DatabaseSetupError, openDatabase, queryPrepared, type Db } from './connect.js';
-import { migrate } from './migrate.js';
+import { migrate, MIGRATIONS_DIR } from './migrate.js';
 
 let db: Db;
 beforeAll(async () => {
@@ -16,6 +18,35 @@ describe('migrations', () => {
     expect(await migrate(db)).toEqual([]);
     const rows = await db.knex('schema_migrations').select('name').orderBy('name');
     expect(rows.map((r) => r.name)).toContain('001_foundation.sql');
+  });
+});
+
+describe('migration 013 (check codes)', () => {
+  const CHECK_CODE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
+
+  it('gives every incident already there its own check code', async () => {
+    // The migration's own statement, run on a copy of the incidents table as it was before (no check_code).
+    const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, '013_evidence.sql'), 'utf8');
+    const statement = /alter table incidents\s+add column check_code[^;]*;/.exec(sql)?.[0];
+    expect(statement).toBeDefined();
+    await db.knex.transaction(async (trx) => {
+      await trx.raw(`create temp table incidents_before_013 on commit drop as select * from incidents limit 0`);
+      await trx.raw(`alter table incidents_before_013 drop column check_code, drop column supporters`);
+      await trx.raw(`insert into incidents_before_013 (id, office_code, case_no, category_code, source, status, level, geom)
+                     select n, 'X', 'C' || n, '0101', 'patrol', 'open', 'grid', ST_SetSRID(ST_MakePoint(123.4, 41.8), 4326) from generate_series(1, 200) n`);
+      await trx.raw(statement!.replace('alter table incidents', 'alter table incidents_before_013'));
+      const codes = (await trx('incidents_before_013').select('check_code')).map((r: { check_code: string }) => r.check_code);
+      expect(codes).toHaveLength(200);
+      for (const c of codes) expect(c).toMatch(CHECK_CODE);
+      expect(new Set(codes).size).toBeGreaterThan(195);
+    });
+  });
+
+  it('draws codes from all 31 characters of the alphabet', async () => {
+    const { rows } = await db.knex.raw(`select new_check_code() as c from generate_series(1, 500)`);
+    const codes = rows.map((r: { c: string }) => r.c);
+    for (const c of codes) expect(c).toMatch(CHECK_CODE);
+    expect(new Set(codes.join('')).size).toBe(31);
   });
 });
 

@@ -4,6 +4,8 @@ import { STATUS_TITLES, type CodeWithStatus, type ParamName, type ParamValue, ty
 export type ProblemOptions<C extends ProblemCode> = {
   /** Extra members for the problem document (RFC 9457 extension members), e.g. `report`, `allowed_actions`. */
   extra?: Record<string, unknown>;
+  /** Headers to send with the problem, e.g. Retry-After. */
+  headers?: Record<string, string>;
 } & ([ParamName<C>] extends [never] ? { params?: undefined } : { params: ProblemParams<C> });
 
 /** The options argument: required when the code has params. */
@@ -17,12 +19,15 @@ export class DomainError<C extends ProblemCode = ProblemCode> extends Error {
   readonly params: Record<string, ParamValue>;
   /** Extra members for the problem document (RFC 9457 extension members). */
   readonly extra: Record<string, unknown>;
+  /** Headers to send with the problem document. */
+  readonly headers: Record<string, string>;
   constructor(code: C, detail: string, ...[options]: OptionsArg<C>) {
     super(detail);
     this.name = new.target.name;
     this.code = code;
     this.params = options?.params ?? {};
     this.extra = options?.extra ?? {};
+    this.headers = options?.headers ?? {};
   }
 }
 

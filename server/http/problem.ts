@@ -153,7 +153,7 @@ function databaseProblem(err: { code?: unknown; severity?: unknown; name?: unkno
 export function describeError(err: unknown): Described | undefined {
   if (!err || typeof err !== 'object') return undefined;
   const known = statusOf(err);
-  if (known && err instanceof DomainError) return { status: known.status, code: err.code, params: err.params, detail: err.message, extra: err.extra };
+  if (known && err instanceof DomainError) return { status: known.status, code: err.code, params: err.params, detail: err.message, extra: err.extra, headers: err.headers };
   const type = (err as { type?: unknown }).type;
   const parser = typeof type === 'string' && Object.hasOwn(PARSER_ERRORS, type) ? PARSER_ERRORS[type] : undefined;
   if (parser) return parser(err as ParserError);

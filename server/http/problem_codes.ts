@@ -23,6 +23,8 @@ export const PROBLEM_CODES = {
   body_not_json: { status: 400, meaning: 'The request body is not valid JSON.' },
   body_encoding_unsupported: { status: 415, meaning: 'The request body is compressed or in a charset the server does not read; send UTF-8.' },
   internal_error: { status: 500, meaning: 'Something failed on the server; it has been logged.' },
+  idempotency_key_reused: { status: 422, params: ['hours'], meaning: 'The Idempotency-Key was sent with a different request within `hours`; a new request needs a new key.' },
+  idempotency_in_progress: { status: 409, params: ['retry_after'], meaning: 'The first request with this Idempotency-Key is still running; send it again after Retry-After seconds for its answer.' },
 
   // The database, mapped in one place.
   already_exists: { status: 409, params: ['table', 'fields', 'constraint'], meaning: 'A row with the same unique key already exists.' },
@@ -136,6 +138,12 @@ export const PROBLEM_CODES = {
   merge_target_unknown: { status: 422, params: ['into'], meaning: 'The incident to merge into is not in the user’s scope.' },
   merge_target_closed: { status: 409, params: ['into', 'status'], meaning: 'The incident to merge into is no longer open or handled.' },
   too_many_reports: { status: 429, params: ['limit'], meaning: 'Too many public reports from this connection in an hour.' },
+  check_code_wrong: { status: 403, params: ['case_no'], meaning: 'The check code given is not the case’s (it is on the reporter’s receipt).' },
+  incident_not_open: { status: 409, params: ['case_no', 'status'], meaning: 'Only an open (or handled) case can be joined by another resident.' },
+  incident_not_closed: { status: 409, params: ['case_no', 'status'], meaning: 'A case can be rated once it is closed.' },
+  already_rated: { status: 409, params: ['case_no'], meaning: 'The case has been rated already; a case is rated once.' },
+  photo_required: { status: 422, params: ['category'], meaning: 'Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo).' },
+  photo_visibility_not_yours: { status: 403, params: ['id'], meaning: 'Only those who work the incident (its chief, community, command centre or department) may hide or show its photos.' },
   service_not_found: { status: 404, params: ['service_code'], meaning: 'Open311: no service (category) has this code.' },
 
   // Exports, tiles and OGC API Features.

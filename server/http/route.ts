@@ -11,7 +11,7 @@ export interface ResponseSpec {
 }
 
 /** One route: its method and path, the schemas that parse its input, its responses and its handler. */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, H extends z.ZodType = z.ZodType> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path, e.g. `/api/areas/:code`; written as `{code}` in the OpenAPI document. */
   path: string;
@@ -20,6 +20,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the route reads, keyed in lower case (as Node gives them), e.g. `idempotency-key`. */
+  headers?: H;
   /** Media type of the body, when not JSON (e.g. multipart/form-data). */
   bodyContentType?: string;
   /** Who may call it, for the document (`public` needs no session). */
@@ -28,7 +30,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   /** Middleware to run before the input is parsed (auth, uploads). */
   before?: RequestHandler[];
   handler: (
-    input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> },
+    input: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; headers: z.output<H> },
     req: Request,
     res: Response,
   ) => Promise<unknown> | unknown;
@@ -40,17 +42,18 @@ export class RouteRegistry {
   /** Every route registered so far, in order (the tests walk them). */
   readonly routes: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[] = [];
 
-  /** Register a route on the router: parse params, query and body with their schemas, then run the handler. */
-  add<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown>(
+  /** Register a route on the router: parse params, query, headers and body with their schemas, then run the handler. */
+  add<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown, H extends z.ZodType = z.ZodObject>(
     router: Router,
-    spec: RouteSpec<P, Q, B>,
+    spec: RouteSpec<P, Q, B, H>,
   ): void {
     const run = async (req: Request, res: Response, next: NextFunction) => {
       try {
         const params = spec.params ? parseInput(spec.params, req.params, 'path') : req.params;
         const query = spec.query ? parseInput(spec.query, req.query, 'query') : req.query;
+        const headers = spec.headers ? parseInput(spec.headers, req.headers, 'header') : {};
         const body = spec.body ? parseInput(spec.body, req.body, 'body') : req.body;
-        const out = await spec.handler({ params, query, body } as never, req, res);
+        const out = await spec.handler({ params, query, body, headers } as never, req, res);
         if (out !== undefined && !res.headersSent) res.json(out);
       } catch (err) {
         next(err);
@@ -79,6 +82,7 @@ export class RouteRegistry {
     const requestParams: Record<string, z.ZodObject> = {};
     if (spec.params instanceof z.ZodObject) requestParams.path = spec.params;
     if (spec.query instanceof z.ZodObject) requestParams.query = spec.query;
+    if (spec.headers instanceof z.ZodObject) requestParams.header = spec.headers;
     if (Object.keys(requestParams).length) op.requestParams = requestParams;
     if (spec.body) {
       op.requestBody = { content: { [spec.bodyContentType ?? 'application/json']: { schema: spec.body } } };

@@ -31,7 +31,7 @@ function expectProblem(res: request.Response, status: number, allowed?: string[]
 describe('grid level', () => {
   it('the chief handles with a note, then confirms: closed, with both steps in the history', async () => {
     const id = await newIncident();
-    const handled = await act(t.app, tokens.chief01, id, { action: 'handle', note: 'Swept it up' });
+    const handled = await act(t.app, tokens.chief01, id, { action: 'handle', note: 'Swept it up' }, [await jpeg()]);
     expect(handled.status).toBe(200);
     expect(handled.body).toMatchObject({ id, status: 'handled', level: 'grid', version: 2, allowed_actions: ['confirm', 'reject'] });
     const closed = await act(t.app, tokens.chief01, id, { action: 'confirm' });
@@ -62,6 +62,19 @@ describe('grid level', () => {
     expect(res.status).toBe(200);
     expect(res.body.history.at(-1).photos).toEqual([`/api/incidents/${id}/photos/1`]);
     expect(res.body.photos).toHaveLength(1);
+  });
+
+  it('handling a category that asks for a photo of the result without one is 422, writing nothing', async () => {
+    const id = await newIncident('0101');
+    const res = await act(t.app, tokens.chief01, id, { action: 'handle', note: 'Swept it up' });
+    expectProblem(res, 422);
+    expect(res.body).toMatchObject({ code: 'photo_required', params: { category: '0101' } });
+    expect(res.body.detail).toMatch(/needs a photo of the result/);
+    expect(await row(id)).toMatchObject({ status: 'open', version: 1 });
+    expect(await t.db.knex('incident_events').where({ incident_id: id }).pluck('action')).toEqual(['report']);
+    // A category that does not ask for one is handled without.
+    const lamp = await newIncident('0603');
+    expect((await act(t.app, tokens.chief01, lamp, { action: 'handle', note: 'Bulb changed' })).status).toBe(200);
   });
 
   it('community staff may see but not handle a grid-level incident (403, allowed actions listed)', async () => {
@@ -119,7 +132,7 @@ describe('escalation, dispatch and verification', () => {
     const up = await act(t.app, tokens.chief01, id, { action: 'escalate', note: 'Needs the community' });
     expect(up.body).toMatchObject({ status: 'open', level: 'community' });
     expectProblem(await act(t.app, tokens.chief01, id, { action: 'handle', note: 'x' }), 403, []);
-    const handled = await act(t.app, tokens.community01, id, { action: 'handle', note: 'Talked to the shop owner' });
+    const handled = await act(t.app, tokens.community01, id, { action: 'handle', note: 'Talked to the shop owner' }, [await jpeg()]);
     expect(handled.body).toMatchObject({ status: 'handled', level: 'community' });
     expectProblem(await act(t.app, tokens.community01, id, { action: 'confirm' }), 403, []);
     expect((await act(t.app, tokens.chief01, id, { action: 'confirm' })).body.status).toBe('closed');
@@ -208,7 +221,8 @@ describe('concurrency', () => {
 
   it('ten simultaneous handles of one incident: one succeeds', async () => {
     const id = await newIncident();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => act(t.app, tokens.chief01, id, { action: 'handle', note: `try ${i}` })));
+    const photo = await jpeg();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => act(t.app, tokens.chief01, id, { action: 'handle', note: `try ${i}` }, [photo])));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(9);
     expect((await t.db.knex('incident_events').where({ incident_id: id, action: 'handle' })).length).toBe(1);

@@ -1,12 +1,12 @@
 /** Acting on an incident: one workflow step, checked against the rules, recorded with its note and photos. */
 import type { Knex } from 'knex';
 import type { SessionUser } from '../auth/store.js';
-import { Conflict, Invalid, Unprocessable } from '../http/errors.js';
+import { Conflict, Forbidden, Invalid, Unprocessable } from '../http/errors.js';
 import { toChange } from './events.js';
-import { processUploads, storePhotos, type Upload } from './evidence.js';
+import { photoNotFound, processUploads, storePhotos, toPhotoRef, type PhotoRow, type Upload } from './evidence.js';
 import { getIncident, notInScope, type IncidentDeps } from './service.js';
-import { sqlCommunityAssignee, sqlInsertEvent, sqlLockIncident } from './sql.js';
-import { allowedActions, assertAllowed, isVisibleTo, levelAbove, type Action, type IncidentState } from './workflow.js';
+import { sqlCommunityAssignee, sqlInsertEvent, sqlLockIncident, sqlPhotos } from './sql.js';
+import { allowedActions, assertAllowed, assertEvidence, isVisibleTo, levelAbove, mayCurateEvidence, type Action, type IncidentState } from './workflow.js';
 
 /** An action as parsed from the request. */
 export interface ActionInput {
@@ -42,6 +42,7 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
       });
     }
     assertAllowed(input.action, row, viewer);
+    assertEvidence(input.action, { code: row.category_code, handle_requires_photo: row.handle_requires_photo === true }, photos.length);
     const patch = await actionPatch(trx, row, input, viewer);
     const updated = await trx('incidents')
       .where({ id, version: row.version })
@@ -60,6 +61,35 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
   deps.tiles.invalidate(['incidents']);
   deps.bus.publish(toChange('updated', input.action, changed));
   return getIncident(knex, viewer, id);
+}
+
+/**
+ * Hide a photo of an incident from the public view, or show it again, with the reason in the incident's
+ * history (`photo_hidden` / `photo_shown`); staff keep seeing it. The incident's row is locked so the entry
+ * takes its place among concurrent steps; its version stays, as no workflow state changes. Setting what
+ * is already set records nothing.
+ */
+export async function setPhotoVisibility(deps: IncidentDeps, viewer: SessionUser, id: number, n: number, input: { hidden: boolean; reason: string }) {
+  const { knex } = deps;
+  await knex.transaction(async (trx) => {
+    const row = await sqlLockIncident(trx, id);
+    if (!row || !isVisibleTo(row, viewer)) throw notInScope(id);
+    if (!mayCurateEvidence(row, viewer)) {
+      throw new Forbidden('photo_visibility_not_yours', `Only the chief of its grid, its community staff, the command centre or the department it is dispatched to may hide or show the photos of incident ${id}.`, {
+        params: { id },
+      });
+    }
+    const photo = await trx('incident_photos').where({ incident_id: id, n }).first('hidden');
+    if (!photo) throw photoNotFound(id, n);
+    if (photo.hidden === input.hidden) return;
+    await trx('incident_photos').where({ incident_id: id, n }).update({ hidden: input.hidden });
+    await sqlInsertEvent(trx, {
+      office_code: row.office_code, incident_id: id, action: input.hidden ? 'photo_hidden' : 'photo_shown', from_status: row.status, to_status: row.status,
+      from_level: row.level, to_level: row.level, actor_user_id: viewer.id, note: input.reason, photos: [n],
+    });
+  });
+  const [photo] = (await sqlPhotos(knex, id, n)) as PhotoRow[];
+  return toPhotoRef(id, photo);
 }
 
 /** The column changes of one action (the workflow table has already allowed it). */

@@ -4,6 +4,8 @@ import gcoordModule from 'gcoord';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, testApp, useTestApp } from '../../test/app.js';
+import { requestHash } from '../http/idempotency.js';
+import { reportBody } from './schema.js';
 import { act, jpeg, pointIn, report, sharedVertex, tempDataDir } from './test_helpers.js';
 
 const gcoord = ((gcoordModule as unknown as { default?: unknown }).default ?? gcoordModule) as typeof gcoordModule.default;
@@ -243,5 +245,163 @@ describe('photos at intake', () => {
       .attach('photos', Buffer.alloc(9 * 1024 * 1024, 1), { filename: 'big.jpg' });
     expect(res.status).toBe(413);
     expect(res.body.detail).toMatch(/larger than 8 MB/);
+  });
+});
+
+describe('Idempotency-Key at intake', () => {
+  /** Incidents whose description is `marker`. */
+  const incidentsWith = (marker: string) => t.db.knex('incidents').where({ description: marker }).select('id', 'case_no');
+  const keyRow = (scope: string, key: string) => t.db.knex('idempotency_keys').where({ scope, key }).first();
+  const withKey = (key: string, body: Record<string, unknown>, token = chief) =>
+    request(t.app).post('/api/incidents').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send(body);
+
+  it('answers a repeated report with the first answer, replayed, and writes nothing the second time', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const body = { category: '0603', description: marker, lon: p.lon, lat: p.lat };
+    const first = await withKey(`k-${marker}`, body);
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotency-replayed']).toBeUndefined();
+    const eventsAfterFirst = await t.db.knex('incident_events').where({ incident_id: first.body.id }).count('* as n').first();
+    const second = await withKey(`k-${marker}`, body);
+    expect(second.status).toBe(201);
+    expect(second.headers['content-type']).toMatch(/^application\/json/);
+    expect(second.headers['idempotency-replayed']).toBe('true');
+    expect(second.headers.location).toBe(`/api/incidents/${first.body.id}`);
+    expect(second.text).toBe(first.text);
+    expect(await incidentsWith(marker)).toEqual([{ id: first.body.id, case_no: first.body.case_no }]);
+    expect(await t.db.knex('incident_events').where({ incident_id: first.body.id }).count('* as n').first()).toEqual(eventsAfterFirst);
+    expect(await keyRow(`POST /api/incidents user ${(await t.db.knex('users').where({ username: 'chief01' }).first('id')).id}`, `k-${marker}`)).toMatchObject({
+      status: 'done', response_status: 201, response_body: first.text,
+    });
+  });
+
+  it('refuses the same key with a different request (422), and writes nothing', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const first = await withKey(`k-${marker}`, { category: '0603', description: marker, lon: p.lon, lat: p.lat });
+    expect(first.status).toBe(201);
+    const crafted = await withKey(`k-${marker}`, { category: '0603', description: marker, lon: p.lon, lat: p.lat + 0.0001 });
+    expect(crafted.status).toBe(422);
+    expect(crafted.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(crafted.body).toMatchObject({ code: 'idempotency_key_reused', params: { hours: 24 } });
+    expect(await incidentsWith(marker)).toHaveLength(1);
+  });
+
+  it('tells a photo with other bytes from the same photo', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const send = async (photo: Buffer) =>
+      request(t.app).post('/api/incidents').set('Authorization', `Bearer ${chief}`).set('Idempotency-Key', `k-${marker}`)
+        .field('category', '0603').field('description', marker).field('lon', String(p.lon)).field('lat', String(p.lat))
+        .attach('photos', photo, { filename: 'lamp.jpg' });
+    const photo = await jpeg({ width: 50 });
+    expect((await send(photo)).status).toBe(201);
+    const again = await send(photo);
+    expect([again.status, again.headers['idempotency-replayed']]).toEqual([201, 'true']);
+    expect((await send(await jpeg({ width: 51 }))).body.code).toBe('idempotency_key_reused');
+    const [only] = await incidentsWith(marker);
+    expect(await t.db.knex('incident_photos').where({ incident_id: only.id }).count('* as n').first()).toEqual({ n: 1 });
+  });
+
+  it('answers 409 with Retry-After while the first request with the key is still running', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const body = { category: '0603', description: marker, lon: p.lon, lat: p.lat };
+    const user = await t.db.knex('users').where({ username: 'chief01' }).first('id');
+    // The first request has claimed the key and not finished (as another server process would hold it).
+    await t.db.knex('idempotency_keys').insert({ scope: `POST /api/incidents user ${user.id}`, key: `k-${marker}`, request_hash: requestHash(reportBody.parse(body)), status: 'in_progress' });
+    const res = await withKey(`k-${marker}`, body);
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.body).toMatchObject({ code: 'idempotency_in_progress', params: { retry_after: 2 } });
+    expect(await incidentsWith(marker)).toEqual([]);
+  });
+
+  it('of two reports sent at once with one key, writes one incident', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const body = { category: '0603', description: marker, lon: p.lon, lat: p.lat };
+    const answers = await Promise.all([withKey(`k-${marker}`, body), withKey(`k-${marker}`, body)]);
+    const [made] = await incidentsWith(marker);
+    expect(await incidentsWith(marker)).toHaveLength(1);
+    // The other one was either told to wait or given the first answer.
+    for (const a of answers) {
+      if (a.status === 201) expect(a.body.id).toBe(made.id);
+      else expect([a.status, a.body.code]).toEqual([409, 'idempotency_in_progress']);
+    }
+    expect(answers.some((a) => a.status === 201 && a.headers['idempotency-replayed'] === undefined)).toBe(true);
+  });
+
+  it('keeps keys per user: another user’s same key is another request', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const body = { category: '0603', description: marker, lon: p.lon, lat: p.lat };
+    expect((await withKey(`k-${marker}`, body)).status).toBe(201);
+    const other = await withKey(`k-${marker}`, body, await loginAs(t.app, 'admin'));
+    expect(other.status).toBe(201);
+    expect(other.headers['idempotency-replayed']).toBeUndefined();
+    expect(await incidentsWith(marker)).toHaveLength(2);
+  });
+
+  it('gives the key up when the first request fails, so the fixed request may use it', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const outside = await withKey(`k-${marker}`, { category: '0603', description: marker, lon: 116.397, lat: 39.909 });
+    expect(outside.status).toBe(422);
+    expect(outside.body.code).toBe('point_outside_grids');
+    const fixed = await withKey(`k-${marker}`, { category: '0603', description: marker, lon: p.lon, lat: p.lat });
+    expect(fixed.status).toBe(201);
+    expect(fixed.headers['idempotency-replayed']).toBeUndefined();
+    expect(await incidentsWith(marker)).toHaveLength(1);
+  });
+
+  it('forgets a key after 24 hours, and takes over a claim its request left unfinished', async () => {
+    const user = await t.db.knex('users').where({ username: 'chief01' }).first('id');
+    const scope = `POST /api/incidents user ${user.id}`;
+    for (const [status, age] of [['done', '25 hours'], ['in_progress', '10 minutes']] as const) {
+      const p = await pointIn(t.db, GRID);
+      const marker = `idem-${Math.random()}`;
+      await t.db.knex('idempotency_keys').insert({
+        scope, key: `k-${marker}`, request_hash: 'another request', status, response_status: 201, response_body: '{}', created_at: t.db.knex.raw(`now() - ?::interval`, [age]),
+      });
+      const res = await withKey(`k-${marker}`, { category: '0603', description: marker, lon: p.lon, lat: p.lat });
+      expect(res.status, status).toBe(201);
+      expect(res.headers['idempotency-replayed']).toBeUndefined();
+      expect(await keyRow(scope, `k-${marker}`)).toMatchObject({ status: 'done', response_body: res.text });
+    }
+  });
+
+  it.each([
+    ['too long', 'k'.repeat(201)],
+    ['with a space', 'two words'],
+    ['with a non-ASCII character', 'clé'],
+    ['empty', ''],
+  ])('refuses a key %s with 400 naming the header, writing nothing', async (_name, key) => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const res = await request(t.app).post('/api/incidents').set('Authorization', `Bearer ${chief}`).set('Idempotency-Key', key)
+      .send({ category: '0603', description: marker, lon: p.lon, lat: p.lat });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors).toEqual([expect.objectContaining({ in: 'header', field: 'idempotency-key', message: expect.stringMatching(/1 to 200 visible ASCII/) })]);
+    expect(await incidentsWith(marker)).toEqual([]);
+  });
+
+  it('replays a resident’s report too, keyed across the public route', async () => {
+    const p = await pointIn(t.db, GRID);
+    const marker = `idem-${Math.random()}`;
+    const send = () => request(t.app).post('/api/public/incidents').set('Idempotency-Key', `k-${marker}`).send({ category: '0603', description: marker, lon: p.lon, lat: p.lat, contact: { phone: '13800004444' } });
+    const first = await send();
+    const second = await send();
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.headers['idempotency-replayed']).toBe('true');
+    expect(second.headers.location).toBe(`/api/public/incidents/${first.body.case_no}`);
+    expect(second.body).toEqual(first.body);
+    expect(first.body.check_code).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/);
+    expect(await incidentsWith(marker)).toHaveLength(1);
+    expect(await keyRow('POST /api/public/incidents', `k-${marker}`)).toMatchObject({ status: 'done' });
   });
 });

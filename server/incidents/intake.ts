@@ -24,6 +24,13 @@ export interface ReportInput {
   source?: Source;
 }
 
+/** Who reports: a logged-in user, or a resident with the contact they left; and through which channel. */
+export interface Reporter {
+  user: SessionUser | null;
+  contact?: Record<string, unknown> | null;
+  source: Source;
+}
+
 /** Where a report is: the declared point, else the asset's position, else the GPS of the first photo that has one. */
 async function resolvePoint(knex: Knex, input: ReportInput, photos: ProcessedPhoto[]): Promise<[number, number]> {
   let assetPoint: [number, number] | undefined;
@@ -77,7 +84,7 @@ async function insertRouted(deps: IncidentDeps, knex: Knex, row: NewIncident): P
 let knownCategories: { codes: Set<string>; knex: Knex } | undefined;
 
 /** Whether a category code exists (cached per database). */
-async function categoryExists(knex: Knex, code: string): Promise<boolean> {
+export async function categoryExists(knex: Knex, code: string): Promise<boolean> {
   if (knownCategories?.knex === knex && knownCategories.codes.has(code)) return true;
   const rows = await knex('incident_categories').select('code');
   knownCategories = { knex, codes: new Set(rows.map((r: { code: string }) => r.code)) };
@@ -85,16 +92,21 @@ async function categoryExists(knex: Knex, code: string): Promise<boolean> {
 }
 
 /** The 400 for an unknown category. */
-const unknownCategory = (code: string) =>
+export const unknownCategory = (code: string) =>
   new Invalid('category_unknown', `category "${code}" is unknown; pick a code from GET /api/incident-categories.`, { params: { category: code } });
 
-/** Take a report: check its photos, find its point and grid, flag a near edge, list possible duplicates, store it. */
+/**
+ * Take a report: check its photos, find its point and grid, flag a near edge, list possible duplicates,
+ * store it. `within` runs in the transaction that stores it, with its receipt (an idempotent route keeps
+ * its answer there).
+ */
 export async function reportIncident(
   deps: IncidentDeps,
   input: ReportInput,
   files: Upload[],
-  reporter: { user: SessionUser | null; contact?: Record<string, unknown> | null; source: Source },
-) {
+  reporter: Reporter,
+  within?: (trx: Knex, receipt: Receipt) => Promise<void>,
+): Promise<Receipt> {
   const { knex, config } = deps;
   if (!(await categoryExists(knex, input.category))) throw unknownCategory(input.category);
   const photos = await processUploads(files);
@@ -113,24 +125,31 @@ export async function reportIncident(
     duplicateRadiusMetres: config.duplicateRadiusMetres,
     duplicateWindowHours: config.duplicateWindowHours,
   };
-  let inserted: Record<string, any>;
-  let photoCount = 0;
-  if (photos.length) {
-    inserted = await knex.transaction(async (trx) => {
-      const r = await insertRouted(deps, trx, row);
-      const numbers = await storePhotos(trx, deps.storage, r.office_code, r.id, r.event_id, photos);
-      await trx('incident_events').where({ id: r.event_id }).update({ photos: JSON.stringify(numbers) });
-      photoCount = numbers.length;
-      return r;
-    });
-  } else {
-    inserted = await insertRouted(deps, knex, row);
-  }
+  // One transaction when there are photos to record with the report, or an answer to keep with it.
+  const inserted = photos.length || within
+    ? await knex.transaction(async (trx) => {
+        const r = await insertRouted(deps, trx, row);
+        const numbers = await storePhotos(trx, deps.storage, r.office_code, r.id, r.event_id, photos);
+        if (numbers.length) await trx('incident_events').where({ id: r.event_id }).update({ photos: JSON.stringify(numbers) });
+        await within?.(trx, toReceipt(r, [x, y], numbers.length));
+        return { ...r, photo_count: numbers.length };
+      })
+    : { ...(await insertRouted(deps, knex, row)), photo_count: 0 };
   deps.tiles.invalidate(['incidents'], [x, y, x, y]);
   deps.bus.publish(toChange('created', 'report', { ...inserted, department_code: null, category_code: input.category, version: 1 }));
+  return toReceipt(inserted, [x, y], inserted.photo_count);
+}
+
+/** Where a resident follows a case in the web app: the track page with the check code. */
+export const trackUrl = (caseNo: string, checkCode: string) => `/#/track/${caseNo}?k=${checkCode}`;
+
+/** The receipt of a report: where it went, who has it, its deadline, its check code and the possible duplicates. */
+function toReceipt(inserted: Record<string, any>, point: [number, number], photos: number) {
   return {
     id: inserted.id as number,
     case_no: inserted.case_no as string,
+    check_code: inserted.check_code as string,
+    track_url: trackUrl(inserted.case_no, inserted.check_code),
     status: inserted.status as Status,
     level: inserted.level as Level,
     grid: inserted.grid_code ? { code: inserted.grid_code as string, name: inserted.grid_name as string } : null,
@@ -139,11 +158,14 @@ export async function reportIncident(
     due_at: iso(inserted.due_at),
     near_edge: inserted.near_edge as boolean,
     near_grid_codes: inserted.near_grid_codes as string[],
-    point: [x, y] as [number, number],
-    photos: photoCount,
+    point,
+    photos,
     possible_duplicates: (inserted.possible_duplicates as Array<{ id: number; case_no: string; status: string; distance_m: number; reported_at: string }>).map((d) => ({
       id: d.id, case_no: d.case_no, status: d.status, distance_m: Number(d.distance_m), reported_at: iso(d.reported_at)!,
     })),
   };
 }
+
+/** The receipt of a report, as answered. */
+export type Receipt = ReturnType<typeof toReceipt>;
 

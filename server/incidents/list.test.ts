@@ -150,11 +150,13 @@ describe('OpenAPI', () => {
     const doc = (await request(t.app).get('/api/openapi.json')).body;
     for (const path of [
       '/api/incidents', '/api/incidents/{id}', '/api/incidents/{id}/actions', '/api/incidents/{id}/photos/{n}', '/api/incidents/stream',
-      '/api/public/incidents', '/api/public/incidents/{case_no}', '/api/incident-categories', '/api/departments',
+      '/api/public/incidents', '/api/public/incidents/{case_no}', '/api/public/incidents/nearby', '/api/public/incidents/{case_no}/photos/{n}',
+      '/api/public/incidents/{case_no}/supporters', '/api/public/incidents/{case_no}/rating', '/api/incidents/{id}/photos/{n}/visibility',
+      '/api/incident-categories', '/api/departments',
       '/open311/v2/services.json', '/open311/v2/requests.json', '/open311/v2/requests/{id}.json',
     ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
-    expect(Object.keys(doc.paths['/api/incidents/{id}/actions'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '415']);
+    expect(Object.keys(doc.paths['/api/incidents/{id}/actions'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '415', '422']);
   });
 });

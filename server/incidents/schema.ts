@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { instantSchema } from '../areas/schema.js';
-import { checkLonLat, crsSchema } from '../geo/crs.js';
-import { bboxSchema, commaList, paging } from '../http/input.js';
+import { checkLonLat, crsSchema, pointQuerySchema } from '../geo/crs.js';
+import { bboxSchema, commaList, paging, wholeNumber } from '../http/input.js';
+import { PHOTO_STEPS } from './evidence.js';
+import { HOLDER_KINDS, NEARBY_LIMIT, NEARBY_MAX_METRES, RATINGS } from './public.js';
 import { ACTIONS, INCIDENT_LEVELS, INCIDENT_STATUSES, SOURCES } from './workflow.js';
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -48,9 +50,12 @@ export const reportBody = z
   .superRefine(refinePoint)
   .meta({ id: 'IncidentReport' });
 
+/** A phone number a resident leaves (the message names the field). */
+const phoneSchema = (field: string) => z.string().trim().regex(/^[0-9+()\-\s]{5,20}$/, `${field} must be a phone number (digits, spaces, +, -)`);
+
 const contactSchema = z.object({
   name: z.string().trim().max(50).optional(),
-  phone: z.string().trim().regex(/^[0-9+()\-\s]{5,20}$/, 'contact.phone must be a phone number (digits, spaces, +, -)').optional(),
+  phone: phoneSchema('contact.phone').optional(),
   email: z.string().trim().email('contact.email must be an e-mail address').max(100).optional(),
 });
 
@@ -144,6 +149,8 @@ export const reportResponse = z
   .object({
     id: z.number().int(),
     case_no: z.string(),
+    check_code: z.string().meta({ description: 'The code that opens the case\'s details on the track page (GET /api/public/incidents/{case_no}?k=); give it only to the reporter' }),
+    track_url: z.string().meta({ description: 'The web app\'s track page of the case, with its check code' }),
     status: z.enum(INCIDENT_STATUSES),
     level: z.enum(INCIDENT_LEVELS),
     grid: ref.nullable(),
@@ -181,6 +188,7 @@ export const incidentSummary = z
     overdue: z.boolean(),
     deferred: z.boolean(),
     rework_count: z.number().int(),
+    supporters: z.number().int().meta({ description: 'Residents who joined the case ("me too") instead of filing a duplicate' }),
     merged_into: z.number().int().nullable(),
     version: z.number().int(),
     reported_at: z.string(),
@@ -194,13 +202,36 @@ export const incidentSummary = z
 /** Answer of GET /api/incidents. */
 export const listResponse = z.object({ items: z.array(incidentSummary), total: z.number().int(), overdue: z.number().int() });
 
-const photoRef = z.object({ n: z.number().int(), url: z.string(), thumb_url: z.string(), media_type: z.string(), width: z.number().nullable(), height: z.number().nullable() });
+/** A photo of an incident as staff see it. */
+export const photoRef = z
+  .object({
+    n: z.number().int(),
+    url: z.string(),
+    thumb_url: z.string(),
+    media_type: z.string(),
+    width: z.number().nullable(),
+    height: z.number().nullable(),
+    step: z.enum(PHOTO_STEPS).meta({ description: 'report: sent with the report; handling: with a later step; rework: with a step after a rejection' }),
+    action: z.string().meta({ description: 'The step it came with: report, or a workflow action' }),
+    at: z.string(),
+    hidden: z.boolean().meta({ description: 'Hidden from the public view (staff still see it)' }),
+  })
+  .meta({ id: 'IncidentPhoto' });
+
+/** Body of POST /api/incidents/{id}/photos/{n}/visibility. */
+export const visibilityBody = z
+  .object({
+    hidden: z.boolean({ error: 'hidden is required: true hides the photo from the public view, false shows it again' }),
+    reason: z.string({ error: 'reason is required: say why, for the history' }).trim().min(1, 'reason is required: say why, for the history').max(500),
+  })
+  .meta({ id: 'PhotoVisibility' });
 
 /** One incident with its history, photos and what the viewer may do. */
 export const incidentDetail = incidentSummary
   .extend({
     asset_id: z.number().int().nullable(),
     reporter: z.object({ user: z.string().nullable(), contact: z.record(z.string(), z.unknown()).nullable() }),
+    rating: z.object({ rating: z.enum(RATINGS), comment: z.string().nullable(), at: z.string() }).nullable().meta({ description: 'The resident\'s rating of the closed case, with their comment (staff only)' }),
     photos: z.array(photoRef),
     history: z.array(
       z.object({
@@ -219,21 +250,89 @@ export const incidentDetail = incidentSummary
   })
   .meta({ id: 'Incident' });
 
-/** The public tracking view of an incident: no notes, no people, no photos. */
+const categoryRef = z.object({ code: z.string(), name: z.string(), name_en: z.string() });
+
+/** Query of the public tracking view: the check code, for the details. */
+export const trackQuery = z.object({
+  k: z.preprocess(blankToUndefined, z.string().trim().max(32).optional()).meta({ description: 'The check code on the receipt: with it the answer holds the details (description, photos, closure note, rating)' }),
+});
+
+/** The public tracking view of an incident: no notes, no people; with the check code, its details. */
 export const publicView = z
   .object({
     case_no: z.string(),
     status: z.enum(INCIDENT_STATUSES),
     level: z.enum(INCIDENT_LEVELS),
-    category: z.object({ code: z.string(), name: z.string(), name_en: z.string() }),
+    category: categoryRef,
     grid: ref.nullable(),
+    supporters: z.number().int(),
     reported_at: z.string(),
     updated_at: z.string(),
     due_at: z.string().nullable(),
     closed_at: z.string().nullable(),
-    history: z.array(z.object({ action: z.string(), to_status: z.string().nullable(), to_level: z.string().nullable(), at: z.string() })),
+    history: z.array(
+      z.object({
+        action: z.string(),
+        to_status: z.string().nullable(),
+        to_level: z.string().nullable(),
+        at: z.string(),
+        holder: z
+          .object({ kind: z.enum(HOLDER_KINDS).nullable(), name: z.string().nullable(), name_en: z.string().nullable() })
+          .meta({ description: 'Who has the case after this step (its grid, community, the command centre or a department); kind null once finished' }),
+      }),
+    ),
+    details: z
+      .object({
+        description: z.string(),
+        photos: z.array(z.object({ n: z.number().int(), step: z.enum(PHOTO_STEPS), url: z.string(), thumb_url: z.string(), at: z.string() })),
+        closure_note: z.string().nullable().meta({ description: 'How it was handled (or why it was not accepted), digit runs blanked' }),
+        closed_at: z.string().nullable(),
+        rating: z.enum(RATINGS).nullable(),
+      })
+      .nullable()
+      .meta({ description: 'Only with the right check code (k); null without it' }),
   })
   .meta({ id: 'IncidentPublicView' });
+
+/** Path of a photo of a case, for the public. */
+export const publicPhotoParams = caseNoParams.extend({ n: positiveInt('n') });
+/** Query of a photo of a case: the check code, and the full image or its thumbnail. */
+export const publicPhotoQuery = photoQuery.extend({ k: z.string({ error: 'k is required: the check code on the receipt' }).trim().min(1, 'k is required: the check code on the receipt').max(32) });
+
+/** Query of the open reports near a point, before a resident sends one. */
+export const nearbyQuery = pointQuerySchema.safeExtend({
+  category: z.string({ error: 'category is required: a code from GET /api/incident-categories' }).trim().min(1).max(16),
+  radius_m: wholeNumber('radius_m', 1, NEARBY_MAX_METRES).optional().meta({ description: `Metres around the point, at most ${NEARBY_MAX_METRES}; the duplicate radius (DUPLICATE_RADIUS_METRES) when absent` }),
+});
+
+/** Answer of the nearby open reports. */
+export const nearbyResponse = z
+  .object({
+    items: z
+      .array(z.object({ case_no: z.string(), category: categoryRef, status: z.enum(INCIDENT_STATUSES), distance_m: z.number(), reported_at: z.string(), supporters: z.number().int() }))
+      .max(NEARBY_LIMIT),
+  })
+  .meta({ id: 'NearbyReports' });
+
+/** Body of POST /api/public/incidents/{case_no}/supporters. */
+export const supportBody = z
+  .object({ contact_phone: z.preprocess(blankToUndefined, phoneSchema('contact_phone').optional()).meta({ description: 'To be called back; never shown publicly' }) })
+  .meta({ id: 'IncidentSupport' });
+
+/** Answer of joining a case. */
+export const supportResponse = z.object({ case_no: z.string(), supporters: z.number().int() }).meta({ id: 'IncidentSupporters' });
+
+/** Body of POST /api/public/incidents/{case_no}/rating. */
+export const ratingBody = z
+  .object({
+    k: z.string({ error: 'k is required: the check code on the receipt' }).trim().min(1).max(32),
+    rating: z.enum(RATINGS, { error: `rating must be one of ${RATINGS.join(', ')}` }),
+    comment: z.preprocess(blankToUndefined, z.string().trim().max(500).optional()).meta({ description: 'Seen by staff only' }),
+  })
+  .meta({ id: 'IncidentRatingInput' });
+
+/** Answer of a rating. */
+export const ratingResponse = z.object({ case_no: z.string(), rating: z.enum(RATINGS) }).meta({ id: 'IncidentRating' });
 
 /** An event category with its deadline and usual department. */
 export const categorySchema = z
@@ -248,6 +347,7 @@ export const categorySchema = z
     deadline_kind: z.enum(['working', 'calendar']).meta({ description: 'working: the hours are working hours (see /api/work-calendar); calendar: clock hours' }),
     department_code: z.string().nullable(),
     asset_category_code: z.string().nullable(),
+    handle_requires_photo: z.boolean().meta({ description: 'Handling needs a photo of the result (a handle without one is 422 photo_required)' }),
   })
   .meta({ id: 'IncidentCategory' });
 

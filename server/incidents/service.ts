@@ -6,7 +6,8 @@ import { iso } from '../http/wire.js';
 import type { PhotoStorage } from '../photos/storage.js';
 import type { TileInvalidation } from '../tiles/service.js';
 import type { IncidentBus } from './events.js';
-import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
+import { historyPhotoUrls, photoUrl, readPhoto, toPhotoRef, type PhotoRow } from './evidence.js';
+import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlRating, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
 import { allowedActions, isVisibleTo, type Level, type Source, type Status } from './workflow.js';
 
 /** What the incident services need: the database, settings, the photo store, the live-update bus and the app's tiles. */
@@ -18,9 +19,6 @@ export interface IncidentDeps {
   tiles: TileInvalidation;
 }
 
-
-/** Where the API serves photo n of an incident (its thumbnail with size=thumb). */
-const photoUrl = (id: number, n: number, thumb = false) => `/api/incidents/${id}/photos/${n}${thumb ? '?size=thumb' : ''}`;
 
 /** An incident row (from sqlIncidentColumns) as the API shows it in lists. */
 export function toSummary(r: Record<string, any>) {
@@ -50,6 +48,7 @@ export function toSummary(r: Record<string, any>) {
     overdue: r.overdue === true,
     deferred: r.deferred === true,
     rework_count: r.rework_count,
+    supporters: r.supporters ?? 0,
     merged_into: r.merged_into ?? null,
     version: r.version,
     reported_at: iso(r.reported_at)!,
@@ -83,21 +82,19 @@ async function visibleRow(knex: Knex, viewer: SessionUser, id: number) {
 export const notInScope = (id: number) =>
   new NotFound('incident_not_found', `There is no incident ${id} in your scope; list yours with GET /api/incidents.`, { params: { id } });
 
-/** URL of a photo of an incident. */
-
-/** One incident with its history, photos, reporter (staff only) and the actions the viewer may take. */
+/** One incident with its history, photos, reporter and the resident's rating (staff only), and the actions the viewer may take. */
 export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
   const row = await visibleRow(knex, viewer, id);
   const history = await sqlHistory(knex, id);
   const photos = await sqlPhotos(knex, id);
   const reporter = await sqlReporter(knex, id);
+  const rating = await sqlRating(knex, id);
   return {
     ...toSummary(row),
     asset_id: row.asset_id ?? null,
     reporter: { user: reporter?.user ?? null, contact: reporter?.contact ?? null },
-    photos: photos.map((p: { n: number; media_type: string; width: number | null; height: number | null }) => ({
-      n: p.n, url: photoUrl(id, p.n), thumb_url: photoUrl(id, p.n, true), media_type: p.media_type, width: p.width, height: p.height,
-    })),
+    rating: rating ? { rating: rating.rating, comment: rating.comment, at: iso(rating.created_at)! } : null,
+    photos: (photos as PhotoRow[]).map((p) => toPhotoRef(id, p)),
     history: history.map((e: Record<string, any>) => ({
       action: e.action,
       from_status: e.from_status,
@@ -106,45 +103,24 @@ export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
       to_level: e.to_level,
       actor: e.actor ?? null,
       note: e.note,
-      photos: (Array.isArray(e.photos) ? e.photos : JSON.parse(e.photos ?? '[]')).map((n: number) => photoUrl(id, n)),
+      photos: historyPhotoUrls(id, Array.isArray(e.photos) ? e.photos : JSON.parse(e.photos ?? '[]')),
       at: iso(e.created_at)!,
     })),
     allowed_actions: allowedActions(row, viewer),
   };
 }
 
-/** The bytes of one photo (or its thumbnail) of an incident the viewer may see. */
+/** The bytes of one photo (or its thumbnail) of an incident the viewer may see, hidden ones too. */
 export async function getPhoto(deps: IncidentDeps, viewer: SessionUser, id: number, n: number, size: 'full' | 'thumb') {
   await visibleRow(deps.knex, viewer, id);
-  const photo = await deps.knex('incident_photos').where({ incident_id: id, n }).first('storage_key', 'thumb_key', 'media_type');
-  if (!photo) throw new NotFound('photo_not_found', `Incident ${id} has no photo ${n}; its photos are listed in GET /api/incidents/${id}.`, { params: { id, n } });
-  const bytes = await deps.storage.get(size === 'thumb' ? photo.thumb_key : photo.storage_key);
-  if (!bytes) throw new NotFound('photo_missing_from_store', `Photo ${n} of incident ${id} is missing from the photo store.`, { params: { id, n } });
-  return { bytes, mediaType: size === 'thumb' ? 'image/webp' : (photo.media_type as string) };
+  return readPhoto(deps.knex, deps.storage, id, n, size);
 }
 
-/** The public tracking view of an incident by its case number: status and steps, no notes, people or photos. */
-export async function publicIncident(knex: Knex, caseNo: string) {
-  const row = await sqlIncidents(knex).where('i.case_no', caseNo).first(sqlIncidentColumns(knex));
-  if (!row) throw new NotFound('case_not_found', `No incident has the case number ${caseNo}; check the number on your receipt.`, { params: { case_no: caseNo } });
-  const history = await knex('incident_events').where({ incident_id: row.id }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('action', 'to_status', 'to_level', 'created_at');
-  return {
-    case_no: row.case_no,
-    status: row.status,
-    level: row.level,
-    category: { code: row.category_code, name: row.category_name, name_en: row.category_name_en },
-    grid: row.grid_code ? { code: row.grid_code, name: row.grid_name ?? row.grid_code } : null,
-    reported_at: iso(row.reported_at)!,
-    updated_at: iso(row.updated_at)!,
-    due_at: iso(row.due_at),
-    closed_at: iso(row.closed_at),
-    history: history.map((e: Record<string, any>) => ({ action: e.action, to_status: e.to_status, to_level: e.to_level, at: iso(e.created_at)! })),
-  };
-}
-
-/** The event categories with their deadlines and usual departments. */
+/** The event categories with their deadlines, usual departments and whether handling needs a photo. */
 export function listCategories(knex: Knex) {
-  return knex('incident_categories').orderBy('code').select('code', 'name', 'name_en', 'class_code', 'class_name', 'class_name_en', 'deadline_hours', 'deadline_kind', 'department_code', 'asset_category_code');
+  return knex('incident_categories')
+    .orderBy('code')
+    .select('code', 'name', 'name_en', 'class_code', 'class_name', 'class_name_en', 'deadline_hours', 'deadline_kind', 'department_code', 'asset_category_code', 'handle_requires_photo');
 }
 
 /** The departments incidents can be dispatched to. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Action, Level, Status } from './workflow.js';
+import type { HistoryAction, Level, Status } from './workflow.js';
 import { AREA_LEVELS } from '../areas/levels.js';
 import { sqlGridAt, type GridMove, type MovedBy, type PlacedTable } from '../areas/sql.js';
 import { sqlRowInScope, type Viewer } from '../auth/scope.js';
@@ -12,7 +12,7 @@ export function sqlIncidentColumns(knex: Knex): (string | Knex.Raw)[] {
   return [
     'i.id', 'i.office_code', 'i.case_no', 'i.status', 'i.level', 'i.description', 'i.source', 'i.grid_code', 'i.community_code',
     'i.department_code', 'i.area_version_id', 'i.near_edge', 'i.near_grid_codes', 'i.due_at', 'i.deferred', 'i.rework_count',
-    'i.merged_into', 'i.version', 'i.reported_at', 'i.updated_at', 'i.closed_at', 'i.asset_id', 'i.category_code',
+    'i.merged_into', 'i.version', 'i.reported_at', 'i.updated_at', 'i.closed_at', 'i.asset_id', 'i.category_code', 'i.supporters',
     knex.raw('ST_X(i.geom) as lon'),
     knex.raw('ST_Y(i.geom) as lat'),
     knex.raw(`(i.status = 'open' and i.due_at < now()) as overdue`),
@@ -112,6 +112,35 @@ export interface NewIncident {
 }
 
 /**
+ * The open and handled incidents of a category near a point (`point`, a SQL expression), nearest first:
+ * what a new report may duplicate, and what a resident is shown before sending one. Binds `:category`,
+ * `:dupMetres` and `:dupDeg` (the same distance in degrees, for the index), and with `window` also
+ * `:dupHours` (only incidents reported that recently).
+ */
+export function sqlOpenNear(point: string, opts: { window: boolean }): string {
+  return `select i.id, i.case_no, i.status, i.reported_at, i.supporters, ST_Distance(i.geom::geography, ${point}::geography) as distance_m
+            from incidents i
+           where i.category_code = :category and i.status in ('open', 'handled')
+             ${opts.window ? 'and i.reported_at > now() - make_interval(hours => :dupHours)' : ''}
+             and i.geom && ST_Expand(${point}, :dupDeg)
+             and ST_DWithin(i.geom::geography, ${point}::geography, :dupMetres)
+           order by distance_m, i.id`;
+}
+
+/** The open and handled incidents of a category within `metres` of a point, nearest first, at most `limit`, with their category's names. */
+export function sqlNearbyOpen(knex: Knex, q: { lon: number; lat: number; category: string; metres: number; limit: number }): Knex.Raw {
+  return knex.raw(
+    `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g)
+     select d.case_no, d.status, d.reported_at, d.supporters, round(d.distance_m::numeric, 1) as distance_m,
+            c.code as category_code, c.name as category_name, c.name_en as category_name_en
+       from pt cross join lateral (${sqlOpenNear('pt.g', { window: false })} limit :limit) d
+       join incident_categories c on c.code = :category
+      order by d.distance_m, d.case_no`,
+    { lon: q.lon, lat: q.lat, category: q.category, dupMetres: q.metres, dupDeg: metresToDegrees(q.metres, q.lat), limit: q.limit },
+  );
+}
+
+/**
  * Route and insert an incident and its `report` event in one statement (one round trip): the grid in force
  * at the point (`sqlGridAt`) with its community and office and the
  * grid version used, the grid's chief as assignee, the category's deadline (working or clock hours, see
@@ -144,14 +173,7 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
      dupes as (
        select coalesce(json_agg(json_build_object('id', d.id, 'case_no', d.case_no, 'status', d.status, 'distance_m', round(d.distance_m::numeric, 1),
                                                   'reported_at', d.reported_at) order by d.distance_m, d.id), '[]') as list
-         from (select i.id, i.case_no, i.status, i.reported_at, ST_Distance(i.geom::geography, pt.g::geography) as distance_m
-                 from incidents i, pt
-                where i.category_code = :category and i.status in ('open', 'handled')
-                  and i.reported_at > now() - make_interval(hours => :dupHours)
-                  and i.geom && ST_Expand(pt.g, :dupDeg)
-                  and ST_DWithin(i.geom::geography, pt.g::geography, :dupMetres)
-                order by distance_m, i.id
-                limit 5) d
+         from pt cross join lateral (${sqlOpenNear('pt.g', { window: true })} limit 5) d
      ),
      ins as (
        insert into incidents (office_code, case_no, category_code, description, source, status, level, grid_code, community_code,
@@ -163,7 +185,7 @@ export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
               pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
               deadline_after(now(), cat.deadline_hours, cat.deadline_kind)
          from pt cross join cat cross join loc cross join near cross join seq left join chief on true
-       returning id, office_code, case_no, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
+       returning id, office_code, case_no, check_code, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
      ),
      ev as (
        insert into incident_events (office_code, incident_id, action, to_status, to_level, actor_user_id, note)
@@ -202,12 +224,15 @@ export function sqlNearestOffice(knex: Knex, lon: number, lat: number): Knex.Raw
   );
 }
 
-/** The incident row locked for an action (inside a transaction). */
+/** The incident row locked for an action (inside a transaction), with whether its category's handling needs a photo (the category row is not locked). */
 export function sqlLockIncident(trx: Knex.Transaction, id: number) {
   return trx('incidents')
     .where({ id })
     .forUpdate()
-    .first('id', 'office_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'version', 'category_code', 'due_at');
+    .first(
+      'id', 'office_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'version', 'category_code', 'due_at',
+      trx.raw('(select c.handle_requires_photo from incident_categories c where c.code = incidents.category_code) as handle_requires_photo'),
+    );
 }
 
 /** The staff member who works a community's escalated incidents now (its grid leader), or null. */
@@ -218,7 +243,7 @@ export function sqlCommunityAssignee(knex: Knex, communityCode: string | null): 
 /** Record one workflow step. */
 export function sqlInsertEvent(
   knex: Knex,
-  e: { office_code: string; incident_id: number; action: Action | 'report'; from_status: string; to_status: string; from_level: string; to_level: string; actor_user_id: number | null; note: string | null; photos: number[] },
+  e: { office_code: string; incident_id: number; action: HistoryAction; from_status: string; to_status: string; from_level: string; to_level: string; actor_user_id: number | null; note: string | null; photos: number[] },
 ) {
   return knex('incident_events').insert({ ...e, photos: JSON.stringify(e.photos) }).returning('id');
 }
@@ -232,9 +257,21 @@ export function sqlHistory(knex: Knex, incidentId: number) {
     .select('e.id', 'e.action', 'e.from_status', 'e.to_status', 'e.from_level', 'e.to_level', 'e.note', 'e.photos', 'e.created_at', 'u.display_name as actor');
 }
 
-/** Photo rows of an incident, in order. */
-export function sqlPhotos(knex: Knex, incidentId: number) {
-  return knex('incident_photos').where({ incident_id: incidentId }).orderBy('n').select('n', 'storage_key', 'thumb_key', 'media_type', 'width', 'height');
+/**
+ * Photo rows of an incident (or one of them), in order, with the step each came with: its action, and
+ * whether a rejection came before it (event ids grow in the order the steps were taken).
+ */
+export function sqlPhotos(knex: Knex, incidentId: number, n?: number): Knex.QueryBuilder {
+  const q = knex('incident_photos as p')
+    .leftJoin('incident_events as e', 'e.id', 'p.event_id')
+    .where('p.incident_id', incidentId)
+    .orderBy('p.n')
+    .select(
+      'p.n', 'p.storage_key', 'p.thumb_key', 'p.media_type', 'p.width', 'p.height', 'p.hidden', 'p.created_at', knex.raw(`coalesce(e.action, 'report') as action`),
+      knex.raw(`exists (select 1 from incident_events r where r.incident_id = p.incident_id and r.action = 'reject' and r.id < p.event_id) as after_reject`),
+    );
+  if (n !== undefined) q.where('p.n', n);
+  return q;
 }
 
 /** The next photo number of an incident. */
@@ -243,7 +280,42 @@ export async function nextPhotoNumber(knex: Knex, incidentId: number): Promise<n
   return (row?.n ?? 0) + 1;
 }
 
+/** The rating a resident gave an incident, if any. */
+export function sqlRating(knex: Knex, incidentId: number) {
+  return knex('incident_ratings').where({ incident_id: incidentId }).first('rating', 'comment', 'created_at');
+}
+
 /** Who reported an incident: the user's display name, or the private contact a resident left. */
 export function sqlReporter(knex: Knex, incidentId: number) {
   return knex('incidents as i').leftJoin('users as u', 'u.id', 'i.reporter_user_id').where('i.id', incidentId).first('u.display_name as user', 'i.reporter_contact as contact');
+}
+
+/** One incident by case number as its public view needs it: the areas' and department's names in both languages, its check code and rating. */
+export function sqlPublicCase(knex: Knex, caseNo: string) {
+  return sqlIncidents(knex)
+    .leftJoin('incident_ratings as r', (j) => j.on('r.office_code', 'i.office_code').andOn('r.incident_id', 'i.id'))
+    .where('i.case_no', caseNo)
+    .first(
+      'i.id', 'i.office_code', 'i.case_no', 'i.check_code', 'i.status', 'i.level', 'i.description', 'i.grid_code', 'i.community_code', 'i.department_code',
+      'i.supporters', 'i.reported_at', 'i.updated_at', 'i.due_at', 'i.closed_at', 'i.category_code', 'c.name as category_name', 'c.name_en as category_name_en',
+      'g.name as grid_name', 'g.name_en as grid_name_en', 'cm.name as community_name', 'cm.name_en as community_name_en',
+      'd.name as department_name', 'd.name_en as department_name_en', 'r.rating',
+    );
+}
+
+/** The steps of an incident a resident sees, oldest first: every step but the hiding and showing of photos. */
+export function sqlPublicHistory(knex: Knex, incidentId: number) {
+  return knex('incident_events')
+    .where({ incident_id: incidentId })
+    .whereNotIn('action', ['photo_hidden', 'photo_shown'])
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .select('action', 'to_status', 'to_level', 'note', 'created_at');
+}
+
+/** The incident of a case number, locked (inside a transaction), with what a resident's step needs. */
+export function sqlLockCase(trx: Knex.Transaction, caseNo: string) {
+  return trx('incidents')
+    .where({ case_no: caseNo })
+    .forUpdate()
+    .first('id', 'office_code', 'case_no', 'check_code', 'status', 'level', 'grid_code', 'community_code', 'department_code', 'near_grid_codes', 'category_code', 'version', 'due_at');
 }

@@ -75,7 +75,11 @@ export function report(app: App, token: string, body: Record<string, unknown>) {
   return request(app).post('/api/incidents').set('Authorization', `Bearer ${token}`).send(body);
 }
 
-/** Take a workflow step. */
-export function act(app: App, token: string, id: number, body: Record<string, unknown>) {
-  return request(app).post(`/api/incidents/${id}/actions`).set('Authorization', `Bearer ${token}`).send(body);
+/** Take a workflow step: JSON, or with photos a multipart form of the same fields. */
+export function act(app: App, token: string, id: number, body: Record<string, unknown>, photos: Buffer[] = []) {
+  const req = request(app).post(`/api/incidents/${id}/actions`).set('Authorization', `Bearer ${token}`);
+  if (!photos.length) return req.send(body);
+  for (const [k, v] of Object.entries(body)) req.field(k, String(v));
+  photos.forEach((p, i) => req.attach('photos', p, { filename: `step-${i + 1}.jpg`, contentType: 'image/jpeg' }));
+  return req;
 }

@@ -1,5 +1,5 @@
 import { holds, rowInScope, type Viewer } from '../auth/scope.js';
-import { Conflict, Forbidden } from '../http/errors.js';
+import { Conflict, Forbidden, Unprocessable } from '../http/errors.js';
 
 /** Statuses of an incident: being worked at a level, awaiting the chief's confirmation, or finished. */
 export const INCIDENT_STATUSES = ['open', 'handled', 'closed', 'cancelled', 'merged'] as const;
@@ -16,6 +16,12 @@ export type Source = (typeof SOURCES)[number];
 /** Workflow actions, in the order they are listed to clients. */
 export const ACTIONS = ['handle', 'escalate', 'dispatch', 'cancel', 'confirm', 'reject', 'merge', 'defer'] as const;
 export type Action = (typeof ACTIONS)[number];
+
+/**
+ * Steps of an incident's history besides the workflow actions: the report, a resident joining the case,
+ * a photo hidden from or shown again to the public, a boundary plan moving it ('rerouted', written in SQL).
+ */
+export type HistoryAction = Action | 'report' | 'supported' | 'photo_hidden' | 'photo_shown';
 
 /** What the workflow needs to know about an incident. */
 export interface IncidentState {
@@ -99,6 +105,20 @@ export function assertAllowed(action: Action, s: IncidentState, a: Actor): void 
   if (!rule.who(s, a)) {
     throw new Forbidden('action_not_yours', `Only ${rule.whoText(s)} may ${action} an incident that is ${where}; ${yours}.`, { params, extra: { allowed_actions } });
   }
+}
+
+/** Throw Unprocessable when a step lacks the evidence its category asks for: a photo of the result, for a handle of such a category. */
+export function assertEvidence(action: Action, category: { code: string; handle_requires_photo: boolean }, photos: number): void {
+  if (action === 'handle' && category.handle_requires_photo && photos === 0) {
+    throw new Unprocessable('photo_required', `Handling an incident of category ${category.code} needs a photo of the result; send the step as multipart/form-data with the photo in "photos".`, {
+      params: { category: category.code },
+    });
+  }
+}
+
+/** Whether the user may hide an incident's photos from the public, or show them again: whoever works it where it lies, or the department it is dispatched to. */
+export function mayCurateEvidence(s: IncidentState, a: Actor): boolean {
+  return gridChief(s, a) || communityStaff(s, a) || centre(s, a) || dispatchedDepartment(s, a);
 }
 
 /** The level above, for escalation. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { redactDigits } from '../incidents/public.js';
 import { sqlIncidentColumns, sqlIncidents } from '../incidents/sql.js';
 import type { Level, Status } from '../incidents/workflow.js';
 import { isFinished } from '../incidents/workflow.js';
@@ -28,11 +29,6 @@ export async function serviceDefinition(knex: Knex, code: string) {
   const c = await knex('incident_categories').where({ code }).first('code');
   if (!c) throw new NotFound('service_not_found', `service_code ${code} does not exist; see services.json.`, { params: { service_code: code } });
   return { service_code: c.code, attributes: [] };
-}
-
-/** Long digit runs (phone numbers, ID numbers) blanked out of free text shown publicly. */
-export function redactDigits(text: string): string {
-  return text.replace(/\d[\d\s-]{6,}\d/g, '***');
 }
 
 const STATUS_NOTES: Record<Status, string | null> = {

@@ -104,8 +104,8 @@ async function latinWords(page: Page): Promise<string[]> {
   });
 }
 
-/** Console errors other than the answers of the contract's routes this branch does not have yet (nearby: 400, the others: 404). */
-const jsErrors = (errors: string[]) => errors.filter((e) => !/Failed to load resource: the server responded with a status of (400|404)/.test(e));
+/** Console errors of the page (the browser logs a failed resource as one; a test that expects a 4xx filters it itself). */
+const jsErrors = (errors: string[]) => errors;
 
 describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's side on a phone", () => {
   it('takes a resident from the notice board QR link through where, what, photos and send to the receipt and the track page (zh, GPS, a 9 MB photo shrunk below the limit)', async () => {
@@ -529,7 +529,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
   // The steps below need the routes of issue 14's contract that the server branch ("evidence") builds; after
   // merging it, turn each it.todo into it and run them.
 
-  it.todo('gives the check code on the receipt, the track link carries it and my reports keep it (POST /api/public/incidents: check_code, track_url)', async () => {
+  it('gives the check code on the receipt, the track link carries it and my reports keep it (POST /api/public/incidents: check_code, track_url)', async () => {
     const grid = await gridOf('chief05');
     const [lon, lat] = await insideGrid(grid.code);
     const { page } = await openIn('zh', `#/report?grid=${grid.code}`);
@@ -555,7 +555,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
     await page.close();
   });
 
-  it.todo('shows the open reports of the same category nearby before sending, and lets the resident join one instead (GET /api/public/incidents/nearby, POST /api/public/incidents/{case_no}/supporters)', async () => {
+  it('shows the open reports of the same category nearby before sending, and lets the resident join one instead (GET /api/public/incidents/nearby, POST /api/public/incidents/{case_no}/supporters)', async () => {
     const grid = await gridOf('chief06');
     const [lon, lat] = await insideGrid(grid.code);
     const first = await request(ctx.test.app).post('/api/public/incidents').send({ category: '0101', description: '路口垃圾', lon, lat });
@@ -582,7 +582,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
     await page.close();
   });
 
-  it.todo('with the check code shows the resident their photos, the after-photo, the closure note, and takes a rating once (GET /api/public/incidents/{case_no}?k=, GET /api/public/incidents/{case_no}/photos/{n}, POST /api/public/incidents/{case_no}/rating, holder on the timeline steps)', async () => {
+  it('with the check code shows the resident their photos, the after-photo, the closure note, and takes a rating once (GET /api/public/incidents/{case_no}?k=, GET /api/public/incidents/{case_no}/photos/{n}, POST /api/public/incidents/{case_no}/rating, holder on the timeline steps)', async () => {
     const grid = await gridOf('chief07');
     const [lon, lat] = await insideGrid(grid.code);
     const photo = await phonePhoto({ width: 800, height: 600, quality: 80 });
@@ -617,7 +617,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
     await page.close();
   });
 
-  it.todo('with a wrong check code shows the status only and says so (GET /api/public/incidents/{case_no}?k= → 403 check_code_wrong)', async () => {
+  it('with a wrong check code shows the status only and says so (GET /api/public/incidents/{case_no}?k= → 403 check_code_wrong)', async () => {
     const grid = await gridOf('chief08');
     const [lon, lat] = await insideGrid(grid.code);
     const made = await request(ctx.test.app).post('/api/public/incidents').send({ category: '0101', lon, lat });

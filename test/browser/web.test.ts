@@ -97,8 +97,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app in Chr
     const caseNo = (await page.textContent('.receipt .case-no'))!.trim();
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-receipt.png'), fullPage: true });
     expect(caseNo).toMatch(/^\d{8,20}$/);
-    // Until the server has GET /api/public/incidents/nearby (issue 14), the form's look for reports nearby answers 400.
-    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
 
     const { rows } = await ctx.test.db.knex.raw(`select id, ST_X(geom) as lon, ST_Y(geom) as lat from incidents where case_no = ?`, [caseNo]);

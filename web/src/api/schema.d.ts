@@ -402,19 +402,25 @@ export interface paths {
     };
     /** Report an incident (staff); JSON, or multipart with photos; routed to the grid in force and its chief */
     post: {
+      parameters: {
+        header?: {
+          /** @description A key of your choosing (e.g. a UUID), 1–200 visible ASCII characters: the same request sent again with the same key within 24 h answers the first answer again (header Idempotency-Replayed: true) and writes nothing; another request with the same key is 422, and one sent while the first is still running is 409 with Retry-After. */
+          "idempotency-key"?: string;
+        };
+      };
       requestBody?: {
         content: {
           "application/json": components["schemas"]["IncidentReport"];
         };
       };
       responses: {
-        /** @description Reported and routed */
+        /** @description Reported and routed (or, with the Idempotency-Key of an earlier report, its answer again: header Idempotency-Replayed) */
         201: {
           content: {
             "application/json": components["schemas"]["IncidentReceipt"];
           };
         };
-        /** @description Missing or bad fields, unknown category, or no point given */
+        /** @description Missing or bad fields, unknown category, no point given, or a malformed Idempotency-Key */
         400: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -426,6 +432,12 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description The first report with this Idempotency-Key is still running (see Retry-After) */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description A photo is too large */
         413: {
           content: {
@@ -438,7 +450,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The point is outside every grid, or the asset does not exist */
+        /** @description The point is outside every grid, the asset does not exist, or the Idempotency-Key came with another report */
         422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -450,20 +462,32 @@ export interface paths {
   "/api/public/incidents": {
     /** Report an incident as a resident, without an account (rate-limited); the contact stays private */
     post: {
+      parameters: {
+        header?: {
+          /** @description A key of your choosing (e.g. a UUID), 1–200 visible ASCII characters: the same request sent again with the same key within 24 h answers the first answer again (header Idempotency-Replayed: true) and writes nothing; another request with the same key is 422, and one sent while the first is still running is 409 with Retry-After. */
+          "idempotency-key"?: string;
+        };
+      };
       requestBody?: {
         content: {
           "application/json": components["schemas"]["PublicIncidentReport"];
         };
       };
       responses: {
-        /** @description Reported and routed */
+        /** @description Reported and routed (or, with the Idempotency-Key of an earlier report, its answer again: header Idempotency-Replayed) */
         201: {
           content: {
             "application/json": components["schemas"]["IncidentReceipt"];
           };
         };
-        /** @description Missing or bad fields, unknown category, or no point given */
+        /** @description Missing or bad fields, unknown category, no point given, or a malformed Idempotency-Key */
         400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The first report with this Idempotency-Key is still running (see Retry-After) */
+        409: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -480,7 +504,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The point is outside every grid, or the asset does not exist */
+        /** @description The point is outside every grid, the asset does not exist, or the Idempotency-Key came with another report */
         422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -495,10 +519,46 @@ export interface paths {
       };
     };
   };
-  "/api/public/incidents/{case_no}": {
-    /** Follow a report by its case number: status and steps, no personal data */
+  "/api/public/incidents/nearby": {
+    /** Open reports of a category near a point, nearest first (at most 10): to join one instead of reporting it again; no description, photos or people */
     get: {
       parameters: {
+        query: {
+          /** @description Longitude in decimal degrees, -180..180 */
+          lon: string;
+          /** @description Latitude in decimal degrees, -90..90 */
+          lat: string;
+          /** @description Coordinate system of lon/lat: wgs84 (GPS, default), cgcs2000 (treated as wgs84), gcj02 (Chinese web maps), bd09 (Baidu). */
+          crs?: "wgs84" | "cgcs2000" | "gcj02" | "bd09";
+          category: string;
+          /** @description Metres around the point, at most 500; the duplicate radius (DUPLICATE_RADIUS_METRES) when absent */
+          radius_m?: string;
+        };
+      };
+      responses: {
+        /** @description The open and handled reports nearby */
+        200: {
+          content: {
+            "application/json": components["schemas"]["NearbyReports"];
+          };
+        };
+        /** @description Bad point, radius or category */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}": {
+    /** Follow a report by its case number: status and steps with who has it, no personal data; with its check code (k), also its description, photos, closure note and rating */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The check code on the receipt: with it the answer holds the details (description, photos, closure note, rating) */
+          k?: string;
+        };
         path: {
           case_no: string;
         };
@@ -510,8 +570,153 @@ export interface paths {
             "application/json": components["schemas"]["IncidentPublicView"];
           };
         };
+        /** @description The check code k is not this case's */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description No such case number */
         404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}/photos/{n}": {
+    /** A photo of a case, with its check code (size=thumb for the thumbnail); photos hidden by staff are not served */
+    get: {
+      parameters: {
+        query: {
+          size?: "full" | "thumb";
+          k: string;
+        };
+        path: {
+          case_no: string;
+          n: number;
+        };
+      };
+      responses: {
+        /** @description The image */
+        200: {
+          content: never;
+        };
+        /** @description No check code given */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The check code k is not this case's */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such case number, or no such photo shown */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}/supporters": {
+    /** Join an open case ("me too") instead of reporting it again (rate-limited); the phone stays private */
+    post: {
+      parameters: {
+        path: {
+          case_no: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["IncidentSupport"];
+        };
+      };
+      responses: {
+        /** @description Joined: the number of supporters now */
+        201: {
+          content: {
+            "application/json": components["schemas"]["IncidentSupporters"];
+          };
+        };
+        /** @description Bad phone number */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such case number */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The case is no longer open */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many requests from this client */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/public/incidents/{case_no}/rating": {
+    /** Rate a closed case with its check code, once (rate-limited); counted in the appraisal as public satisfaction */
+    post: {
+      parameters: {
+        path: {
+          case_no: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["IncidentRatingInput"];
+        };
+      };
+      responses: {
+        /** @description Rated */
+        201: {
+          content: {
+            "application/json": components["schemas"]["IncidentRating"];
+          };
+        };
+        /** @description Missing check code or bad rating */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The check code k is not this case's */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such case number */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The case is not closed, or is rated already */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many requests from this client */
+        429: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -618,6 +823,60 @@ export interface paths {
         };
         /** @description A photo is not really a JPEG, PNG, WebP or HEIC image */
         415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A handle without the photo its category needs (photo_required), or a merge into itself or into an incident not in your scope */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/incidents/{id}/photos/{n}/visibility": {
+    /** Hide a photo from the public view (a face, a licence plate), or show it again; logged in the history with the reason */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+          n: number;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["PhotoVisibility"];
+        };
+      };
+      responses: {
+        /** @description The photo after the change */
+        200: {
+          content: {
+            "application/json": components["schemas"]["IncidentPhoto"];
+          };
+        };
+        /** @description hidden or reason missing */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Only its chief, community, command centre or department may hide or show its photos */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such incident in your scope, or no such photo */
+        404: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -2239,7 +2498,7 @@ export interface paths {
           /** @description The row key, as in the row (grid or community code, department code, chief staff id) */
           key: string;
           /** @description Which figure */
-          figure: "reported" | "found" | "missed" | "handled" | "due" | "deferred" | "closed" | "closed_on_time" | "rework" | "overdue";
+          figure: "reported" | "found" | "missed" | "handled" | "due" | "deferred" | "closed" | "closed_on_time" | "rework" | "overdue" | "rated" | "satisfied";
           /** @description Time zone of the month boundaries (IANA); Asia/Shanghai when absent */
           tz?: string;
           /** @description At most this many incidents, 1..1000 (default 200) */
@@ -2330,6 +2589,9 @@ export interface paths {
                   rework: number;
                   overdue: number;
                   avg_handling_hours: number | null;
+                  rated: number;
+                  satisfied: number;
+                  satisfaction_rate: number | null;
                   target_met: boolean | null;
                   month: string;
                 })[];
@@ -2412,7 +2674,7 @@ export interface paths {
                 /** @enum {string} */
                 row_kind: "chief" | "grid" | "community" | "department";
                 /** @enum {string} */
-                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
                 minimum: number;
               })[];
           };
@@ -2434,7 +2696,7 @@ export interface paths {
                 /** @enum {string} */
                 row_kind: "chief" | "grid" | "community" | "department";
                 /** @enum {string} */
-                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
                 minimum: number;
               })[];
           };
@@ -2448,7 +2710,7 @@ export interface paths {
                 /** @enum {string} */
                 row_kind: "chief" | "grid" | "community" | "department";
                 /** @enum {string} */
-                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+                figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
                 minimum: number;
               })[];
           };
@@ -3204,6 +3466,17 @@ export interface components {
         email?: string;
       };
     };
+    IncidentSupport: {
+      /** @description To be called back; never shown publicly */
+      contact_phone?: string;
+    };
+    IncidentRatingInput: {
+      k: string;
+      /** @enum {string} */
+      rating: "satisfied" | "basically_satisfied" | "dissatisfied";
+      /** @description Seen by staff only */
+      comment?: string;
+    };
     IncidentAction: {
       /** @enum {string} */
       action: "handle" | "escalate" | "dispatch" | "cancel" | "confirm" | "reject" | "merge" | "defer";
@@ -3218,6 +3491,10 @@ export interface components {
       into?: number;
       /** @description The version you saw; a different current version answers 409 */
       version?: number;
+    };
+    PhotoVisibility: {
+      hidden: boolean;
+      reason: string;
     };
     NewAsset: {
       /** @constant */
@@ -3253,6 +3530,8 @@ export interface components {
        * - `body_not_json` (400: The request body is not valid JSON.)
        * - `body_encoding_unsupported` (415: The request body is compressed or in a charset the server does not read; send UTF-8.)
        * - `internal_error` (500: Something failed on the server; it has been logged.)
+       * - `idempotency_key_reused` (422: The Idempotency-Key was sent with a different request within `hours`; a new request needs a new key. Params: hours.)
+       * - `idempotency_in_progress` (409: The first request with this Idempotency-Key is still running; send it again after Retry-After seconds for its answer. Params: retry_after.)
        * - `already_exists` (409: A row with the same unique key already exists. Params: table, fields, constraint.)
        * - `reference_missing` (409: The request refers to a row that does not exist (or was deleted meanwhile). Params: table, fields, referenced_table, constraint.)
        * - `still_referenced` (409: The row cannot be deleted or changed while other rows refer to it. Params: fields, referencing_table, constraint.)
@@ -3350,6 +3629,12 @@ export interface components {
        * - `merge_target_unknown` (422: The incident to merge into is not in the user’s scope. Params: into.)
        * - `merge_target_closed` (409: The incident to merge into is no longer open or handled. Params: into, status.)
        * - `too_many_reports` (429: Too many public reports from this connection in an hour. Params: limit.)
+       * - `check_code_wrong` (403: The check code given is not the case’s (it is on the reporter’s receipt). Params: case_no.)
+       * - `incident_not_open` (409: Only an open (or handled) case can be joined by another resident. Params: case_no, status.)
+       * - `incident_not_closed` (409: A case can be rated once it is closed. Params: case_no, status.)
+       * - `already_rated` (409: The case has been rated already; a case is rated once. Params: case_no.)
+       * - `photo_required` (422: Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo). Params: category.)
+       * - `photo_visibility_not_yours` (403: Only those who work the incident (its chief, community, command centre or department) may hide or show its photos. Params: id.)
        * - `service_not_found` (404: Open311: no service (category) has this code. Params: service_code.)
        * - `filter_not_applicable` (400: The filter does not apply to this layer. Params: param, layer.)
        * - `status_unknown` (400: A status filter names statuses the layer does not have. Params: layer, statuses, known.)
@@ -3380,7 +3665,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
@@ -3527,6 +3812,8 @@ export interface components {
       deadline_kind: "working" | "calendar";
       department_code: string | null;
       asset_category_code: string | null;
+      /** @description Handling needs a photo of the result (a handle without one is 422 photo_required) */
+      handle_requires_photo: boolean;
     };
     Department: {
       code: string;
@@ -3536,6 +3823,10 @@ export interface components {
     IncidentReceipt: {
       id: number;
       case_no: string;
+      /** @description The code that opens the case's details on the track page (GET /api/public/incidents/{case_no}?k=); give it only to the reporter */
+      check_code: string;
+      /** @description The web app's track page of the case, with its check code */
+      track_url: string;
       /** @enum {string} */
       status: "open" | "handled" | "closed" | "cancelled" | "merged";
       /** @enum {string} */
@@ -3605,6 +3896,8 @@ export interface components {
       overdue: boolean;
       deferred: boolean;
       rework_count: number;
+      /** @description Residents who joined the case ("me too") instead of filing a duplicate */
+      supporters: number;
       merged_into: number | null;
       version: number;
       reported_at: string;
@@ -3613,6 +3906,21 @@ export interface components {
       photo_count: number;
       /** @description The thumbnail of its first photo, for lists; null without photos */
       thumb_url: string | null;
+    };
+    NearbyReports: {
+      items: ({
+          case_no: string;
+          category: {
+            code: string;
+            name: string;
+            name_en: string;
+          };
+          /** @enum {string} */
+          status: "open" | "handled" | "closed" | "cancelled" | "merged";
+          distance_m: number;
+          reported_at: string;
+          supporters: number;
+        })[];
     };
     IncidentPublicView: {
       case_no: string;
@@ -3629,6 +3937,7 @@ export interface components {
         code: string;
         name: string;
       } | null;
+      supporters: number;
       reported_at: string;
       updated_at: string;
       due_at: string | null;
@@ -3638,7 +3947,38 @@ export interface components {
           to_status: string | null;
           to_level: string | null;
           at: string;
+          /** @description Who has the case after this step (its grid, community, the command centre or a department); kind null once finished */
+          holder: {
+            kind: ("grid" | "community" | "centre" | "department") | null;
+            name: string | null;
+            name_en: string | null;
+          };
         })[];
+      /** @description Only with the right check code (k); null without it */
+      details: ({
+        description: string;
+        photos: ({
+            n: number;
+            /** @enum {string} */
+            step: "report" | "handling" | "rework";
+            url: string;
+            thumb_url: string;
+            at: string;
+          })[];
+        /** @description How it was handled (or why it was not accepted), digit runs blanked */
+        closure_note: string | null;
+        closed_at: string | null;
+        rating: ("satisfied" | "basically_satisfied" | "dissatisfied") | null;
+      }) | null;
+    };
+    IncidentSupporters: {
+      case_no: string;
+      supporters: number;
+    };
+    IncidentRating: {
+      case_no: string;
+      /** @enum {string} */
+      rating: "satisfied" | "basically_satisfied" | "dissatisfied";
     };
     Incident: {
       id: number;
@@ -3680,6 +4020,8 @@ export interface components {
       overdue: boolean;
       deferred: boolean;
       rework_count: number;
+      /** @description Residents who joined the case ("me too") instead of filing a duplicate */
+      supporters: number;
       merged_into: number | null;
       version: number;
       reported_at: string;
@@ -3695,14 +4037,14 @@ export interface components {
           [key: string]: unknown;
         } | null;
       };
-      photos: ({
-          n: number;
-          url: string;
-          thumb_url: string;
-          media_type: string;
-          width: number | null;
-          height: number | null;
-        })[];
+      /** @description The resident's rating of the closed case, with their comment (staff only) */
+      rating: ({
+        /** @enum {string} */
+        rating: "satisfied" | "basically_satisfied" | "dissatisfied";
+        comment: string | null;
+        at: string;
+      }) | null;
+      photos: components["schemas"]["IncidentPhoto"][];
       history: ({
           action: string;
           from_status: string | null;
@@ -3715,6 +4057,24 @@ export interface components {
           at: string;
         })[];
       allowed_actions: ("handle" | "escalate" | "dispatch" | "cancel" | "confirm" | "reject" | "merge" | "defer")[];
+    };
+    IncidentPhoto: {
+      n: number;
+      url: string;
+      thumb_url: string;
+      media_type: string;
+      width: number | null;
+      height: number | null;
+      /**
+       * @description report: sent with the report; handling: with a later step; rework: with a step after a rejection
+       * @enum {string}
+       */
+      step: "report" | "handling" | "rework";
+      /** @description The step it came with: report, or a workflow action */
+      action: string;
+      at: string;
+      /** @description Hidden from the public view (staff still see it) */
+      hidden: boolean;
     };
     WorkCalendar: {
       time_zone: string;
@@ -3885,7 +4245,7 @@ export interface components {
           /** @enum {string} */
           row_kind: "chief" | "grid" | "community" | "department";
           /** @enum {string} */
-          figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate";
+          figure: "reported" | "found" | "handled" | "closed" | "closed_on_time" | "closure_rate" | "on_time_rate" | "satisfaction_rate";
           minimum: number;
         })[];
       definitions: {
@@ -3912,6 +4272,9 @@ export interface components {
       rework: number;
       overdue: number;
       avg_handling_hours: number | null;
+      rated: number;
+      satisfied: number;
+      satisfaction_rate: number | null;
       targets: ({
           figure: string;
           minimum: number;

@@ -3,7 +3,7 @@ import { CATEGORY_GLYPHS, categoriesForAsset, groupByClass, type IncidentCategor
 
 const cat = (code: string, class_name: string, asset_category_code: string | null = null): IncidentCategory => ({
   code, name: code, name_en: code, class_code: code.slice(0, 2), class_name, class_name_en: class_name,
-  deadline_hours: 24, deadline_kind: 'working', department_code: null, asset_category_code,
+  deadline_hours: 24, deadline_kind: 'working', department_code: null, asset_category_code, handle_requires_photo: false,
 });
 
 /** The incident categories of migration 002, by code. */

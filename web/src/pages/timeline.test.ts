@@ -12,7 +12,8 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const step = (action: string, extra: Partial<PublicStep> = {}): PublicStep => ({ action, to_status: null, to_level: null, at: '2026-01-05T02:00:00.000Z', ...extra });
+const nobody = { kind: null, name: null, name_en: null };
+const step = (action: string, extra: Partial<PublicStep> = {}): PublicStep => ({ action, to_status: null, to_level: null, at: '2026-01-05T02:00:00.000Z', holder: nobody, ...extra });
 const grid = { kind: 'grid' as const, name: '北市第三网格', name_en: 'Beishi grid 3' };
 const community = { kind: 'community' as const, name: '北市社区', name_en: 'Beishi community' };
 const centre = { kind: 'centre' as const, name: '指挥中心', name_en: 'Command centre' };
@@ -28,7 +29,7 @@ describe('the timeline in Chinese', () => {
       step('escalate', { to_level: 'centre', holder: centre }),
       step('dispatch', { to_level: 'department', holder: sanitation }),
       step('handle', { to_status: 'handled', holder: grid }),
-      step('confirm', { to_status: 'closed', holder: null }),
+      step('confirm', { to_status: 'closed', holder: nobody }),
     ];
     expect(timeline(steps).map((e) => [e.what, e.who])).toEqual([
       ['已上报', '北市第三网格的网格长'],
@@ -51,7 +52,7 @@ describe('the timeline in Chinese', () => {
   });
 
   it('names nobody after a step the server says leaves nobody holding the case, whatever its level', () => {
-    const steps = [step('report', { to_level: 'grid', holder: grid }), step('confirm', { to_status: 'closed', to_level: 'grid', holder: null })];
+    const steps = [step('report', { to_level: 'grid', holder: grid }), step('confirm', { to_status: 'closed', to_level: 'grid', holder: nobody })];
     expect(timeline(steps).map((e) => e.who)).toEqual(['北市第三网格的网格长', null]);
   });
 
@@ -68,7 +69,7 @@ describe('the timeline in Chinese', () => {
   });
 
   it('names who has an open case when the server names the holder', () => {
-    const steps = [step('report', { holder: grid }), step('escalate', { holder: centre }), step('dispatch', { holder: sanitation }), step('supported', { holder: null })];
+    const steps = [step('report', { holder: grid }), step('escalate', { holder: centre }), step('dispatch', { holder: sanitation }), step('supported', { holder: nobody })];
     expect(statusText('open', 'department', steps)).toBe('处理中：环卫中心正在处理');
     expect(statusText('open', 'grid', [step('report', { holder: grid })])).toBe('处理中：北市第三网格的网格长正在处理');
     expect(statusText('open', 'grid', [step('report', { to_level: 'grid' })])).toBe('处理中：网格长正在处理');

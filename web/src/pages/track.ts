@@ -88,7 +88,7 @@ function caseView(v: PublicCase, k: string, codeWrong: boolean): (Node | null)[]
 /** What the check code opens: the resident's words and photos, the photos of the handling, the closure and the rating. */
 function detailsView(v: PublicCase, d: PublicDetails, k: string): Node[] {
   const photos = d.photos.map((p) => ({ ...p, url: photoUrlWithCode(p.url, k), thumb_url: photoUrlWithCode(p.thumb_url, k) }));
-  const rating = typeof d.rating === 'string' ? d.rating : d.rating?.rating ?? null;
+  const rating = d.rating;
   return [
     d.description ? h('h3', {}, t('yourWords')) : null,
     d.description ? h('p', { class: 'description' }, d.description) : null,
