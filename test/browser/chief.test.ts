@@ -84,7 +84,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the grid chief's f
     await page.close();
   });
 
-  it('shows the chief the after-photo beside the first one when they confirm a handled case', async () => {
+  it('shows the chief the after-photo beside the first one when they confirm a handled case', { timeout: 180_000 }, async () => {
     const grid = await gridOf('chief07');
     const chief = await loginAs(ctx.test.app, 'chief07');
     const made = await request(ctx.test.app).post('/api/incidents').set('Authorization', `Bearer ${chief}`)
@@ -112,7 +112,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the grid chief's f
     }
   });
 
-  it('shows the chief their grid on a desk screen and in English', async () => {
+  it('shows the chief their grid on a desk screen and in English', { timeout: 180_000 }, async () => {
     for (const [lang, viewport, name] of [['en', PHONE, 'phone-en'], ['zh', DESK, 'desk-zh'], ['en', DESK, 'desk-en']] as const) {
       const w = await openAs('chief06', '#/chief', viewport, lang);
       await w.page.waitForSelector('#chief-incidents li');

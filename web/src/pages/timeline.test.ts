@@ -46,11 +46,6 @@ describe('the timeline in Chinese', () => {
     expect(timeline(steps).map((e) => e.who)).toEqual(['北市第三网格的网格长', null, null]);
   });
 
-  it('falls back on the level a step moved the case to when the server names no holder', () => {
-    const steps = [step('report', { to_level: 'grid' }), step('escalate', { to_level: 'community' }), step('dispatch', { to_level: 'department' })];
-    expect(timeline(steps).map((e) => e.who)).toEqual(['网格长', '社区', '处置部门']);
-  });
-
   it('names nobody after a step the server says leaves nobody holding the case, whatever its level', () => {
     const steps = [step('report', { to_level: 'grid', holder: grid }), step('confirm', { to_status: 'closed', to_level: 'grid', holder: nobody })];
     expect(timeline(steps).map((e) => e.who)).toEqual(['北市第三网格的网格长', null]);
@@ -80,9 +75,9 @@ describe('the timeline in English', () => {
   beforeEach(() => lang('en'));
 
   it('takes the English names of the holders', () => {
-    expect(holderText(grid, null)).toBe('the grid chief of Beishi grid 3');
-    expect(holderText(sanitation, 'department')).toBe('Sanitation centre');
-    expect(holderText({ kind: 'department', name: '环卫中心', name_en: null }, null)).toBe('环卫中心');
-    expect(holderText(null, null)).toBeNull();
+    expect(holderText(grid)).toBe('the grid chief of Beishi grid 3');
+    expect(holderText(sanitation)).toBe('Sanitation centre');
+    expect(holderText({ kind: 'department', name: '环卫中心', name_en: null })).toBe('环卫中心');
+    expect(holderText(null)).toBeNull();
   });
 });

@@ -20,14 +20,12 @@ const STEP_WORDS: Record<string, Key> = {
 /** Steps that are staff's bookkeeping, not progress on the problem. */
 const UNSHOWN = new Set(['photo_hidden', 'photo_shown']);
 
-const LEVEL_KINDS = ['grid', 'community', 'centre', 'department'] as const;
-
 /**
- * Who has the case after a step, in words: the holder the server names (null: nobody, the case is
- * finished); a server that does not name holders yet (`undefined`) leaves the level the step moved it to.
+ * Who has the case after a step, in words: the holder the server names (kind null: nobody, the case is
+ * finished).
  */
-export function holderText(holder: Holder | null | undefined, level: string | null): string | null {
-  const kind = holder === undefined ? (LEVEL_KINDS as readonly string[]).find((k) => k === level) ?? null : holder?.kind ?? null;
+export function holderText(holder: Holder | null | undefined): string | null {
+  const kind = holder?.kind ?? null;
   const name = holder?.name ? nameOf({ name: holder.name, name_en: holder.name_en }) : null;
   switch (kind) {
     case 'grid':
@@ -60,7 +58,7 @@ export function timeline(steps: PublicStep[]): TimelineEntry[] {
   let last: string | null = null;
   for (const s of steps) {
     if (UNSHOWN.has(s.action)) continue;
-    const holder = holderText(s.holder, s.to_level);
+    const holder = holderText(s.holder);
     out.push({ at: s.at, action: s.action, what: t(STEP_WORDS[s.action] ?? 'stepOther'), who: holder && holder !== last ? holder : null });
     if (holder) last = holder;
   }
@@ -74,7 +72,7 @@ export function timeline(steps: PublicStep[]): TimelineEntry[] {
 export function statusText(status: string, level: string, steps: PublicStep[] = []): string {
   if (status === 'open') {
     const named = [...steps].reverse().find((s) => s.holder?.name && !UNSHOWN.has(s.action));
-    if (named) return tf('statusOpenWith', { who: holderText(named.holder, null)! });
+    if (named) return tf('statusOpenWith', { who: holderText(named.holder)! });
     const byLevel: Record<string, Key> = { grid: 'statusOpenGrid', community: 'statusOpenCommunity', centre: 'statusOpenCentre', department: 'statusOpenDepartment' };
     return t(byLevel[level] ?? 'statusOpenGrid');
   }
