@@ -1,0 +1,252 @@
+import type { Knex } from 'knex';
+import { AREA_LEVELS } from '../areas/levels.js';
+import { API_PRECISION, sqlOfficeOf } from '../areas/sql.js';
+import { sqlChiefSpans } from '../staff/sql.js';
+
+/*
+ * SQL of patrols. Coverage (see `sqlCoverage`) is computed in the database: a grid's cells come from
+ * ST_SquareGrid over the grid in its UTM zone, and a fix's cells within reach from its projected
+ * position by arithmetic on the lattice (at most 2 × 2 candidates), so no spatial join of fixes to
+ * cells is needed and both backends give the same integers.
+ */
+
+/** Side of a coverage cell, metres. */
+export const CELL_M = 50;
+/** A cell is covered when a fix lies this close to its centre, metres. */
+export const REACH_M = 30;
+/** Fixes with a worse accuracy (a larger radius) are dropped, metres. */
+export const MAX_ACCURACY_M = 50;
+
+/** A patrol row with its chief's names. */
+export interface PatrolRow {
+  id: number;
+  office_code: string;
+  community_code: string | null;
+  grid_code: string;
+  grid_codes: string[];
+  chief_staff_id: number;
+  user_id: number;
+  chief_code: string;
+  chief_name: string;
+  chief_name_en: string;
+  started_at: Date;
+  ended_at: Date | null;
+}
+
+/** The SQL text of a grid version's UTM zone SRID (alias of an areas row): the zone of its bounding-box centre, 326zz north, 327zz south. */
+export function sqlUtmSrid(alias: string): string {
+  const lon = `((ST_XMin(${alias}.geom) + ST_XMax(${alias}.geom)) / 2)`;
+  const lat = `((ST_YMin(${alias}.geom) + ST_YMax(${alias}.geom)) / 2)`;
+  return `(case when ${lat} >= 0 then 32600 else 32700 end + least(60, greatest(1, floor((${lon} + 180) / 6)::int + 1)))`;
+}
+
+/** The grids in force now among some codes, with their community and office (to place a new patrol). */
+export function sqlGridsPlaced(knex: Knex, codes: string[]): Knex.Raw {
+  return knex.raw(
+    `select g.code, g.parent_code as community_code, ${sqlOfficeOf('g')} as office_code
+       from areas g where g.level = ${AREA_LEVELS.grid} and g.valid_to is null and g.code = any(:codes::text[])
+      order by g.code`,
+    { codes },
+  );
+}
+
+/** End the chief's open patrol (if any) at an instant, never before it started; returns its id. */
+export function sqlEndOpenPatrol(knex: Knex, office: string, chiefId: number, at: Date): Knex.Raw {
+  return knex.raw(
+    `update patrols set ended_at = greatest(started_at, least(now(), :at::timestamptz))
+      where office_code = :office and chief_staff_id = :chief and ended_at is null
+     returning id`,
+    { office, chief: chiefId, at },
+  );
+}
+
+const PATROL_COLUMNS = `p.id, p.office_code, p.community_code, p.grid_code, p.grid_codes, p.chief_staff_id, p.user_id, p.started_at, p.ended_at,
+                        s.code as chief_code, s.name as chief_name, s.name_en as chief_name_en`;
+
+/** One patrol by id, with its chief's names. */
+export function sqlPatrolById(knex: Knex, id: number): Knex.Raw {
+  return knex.raw(`select ${PATROL_COLUMNS} from patrols p join staff s on s.id = p.chief_staff_id where p.id = :id`, { id });
+}
+
+/** Set a patrol's end, unless it has one; returns the patrol's id when it changed. */
+export function sqlEndPatrol(knex: Knex, id: number, at: Date): Knex.Raw {
+  return knex.raw(`update patrols set ended_at = greatest(started_at, :at::timestamptz) where id = :id and ended_at is null returning id`, { id, at });
+}
+
+/** A fix as the service hands it to the database. */
+export interface FixIn {
+  lon: number;
+  lat: number;
+  accuracy_m: number;
+  at: string;
+}
+
+/** Store fixes of a patrol, skipping those whose (patrol, at) is stored already; returns the times written. */
+export function sqlInsertFixes(knex: Knex, patrol: { id: number; office_code: string }, fixes: FixIn[]): Knex.Raw {
+  return knex.raw(
+    `insert into patrol_fixes (office_code, patrol_id, at, geom, accuracy_m)
+     select :office, :patrol, (f->>'at')::timestamptz,
+            ST_SetSRID(ST_MakePoint((f->>'lon')::float8, (f->>'lat')::float8), 4326), (f->>'accuracy_m')::real
+       from json_array_elements(:fixes::json) f
+     on conflict (office_code, patrol_id, at) do nothing
+     returning at`,
+    { office: patrol.office_code, patrol: patrol.id, fixes: JSON.stringify(fixes) },
+  );
+}
+
+/** How many fixes a patrol holds. */
+export function sqlFixCount(knex: Knex, patrol: { id: number; office_code: string }): Knex.Raw {
+  return knex.raw(`select count(*)::int as n from patrol_fixes where office_code = :office and patrol_id = :patrol`, { office: patrol.office_code, patrol: patrol.id });
+}
+
+/**
+ * The patrols in a viewer's scope (the clause given) that were under way in a span, optionally of one
+ * chief (staff code), each with its track in the span: the fixes by time as a GeoJSON LineString
+ * (null with fewer than two fixes), their count and the track's length on the ellipsoid.
+ */
+export function sqlPatrolsInSpan(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }, chief?: string): Knex.Raw {
+  return knex.raw(
+    `select ${PATROL_COLUMNS}, t.points, t.track, t.length_m
+       from patrols p join staff s on s.id = p.chief_staff_id
+       cross join lateral (
+         select count(*)::int as points,
+                case when count(*) >= 2 then ST_AsGeoJSON(ST_MakeLine(f.geom order by f.at), ${API_PRECISION})::json end as track,
+                case when count(*) >= 2 then ST_Length(ST_MakeLine(f.geom order by f.at)::geography) else 0 end as length_m
+           from patrol_fixes f
+          where f.office_code = p.office_code and f.patrol_id = p.id and f.at >= ? and f.at < ?) t
+      where p.started_at < ? and (p.ended_at is null or p.ended_at >= ?) and ?
+        ${chief === undefined ? '' : 'and s.code = ?'}
+      order by p.started_at, p.id`,
+    [span.start, span.end, span.end, span.start, scope, ...(chief === undefined ? [] : [chief])],
+  );
+}
+
+/** The day [start, end) of a YYYY-MM-DD in a time zone, computed by the database. */
+export function sqlDaySpan(knex: Knex, day: string, tz: string): Knex.Raw {
+  return knex.raw(
+    `select (:day::timestamp at time zone :tz) as start, ((:day::timestamp + interval '1 day') at time zone :tz) as "end"`,
+    { day: `${day} 00:00:00`, tz },
+  );
+}
+
+/** The month [start, end) of a YYYY-MM in a time zone, computed by the database. */
+export function sqlMonthSpan(knex: Knex, month: string, tz: string): Knex.Raw {
+  return knex.raw(
+    `select (:first::timestamp at time zone :tz) as start, ((:first::timestamp + interval '1 month') at time zone :tz) as "end"`,
+    { first: `${month}-01 00:00:00`, tz },
+  );
+}
+
+/** Today (YYYY-MM-DD) in a time zone. */
+export function sqlToday(knex: Knex, tz: string): Knex.Raw {
+  return knex.raw(`select to_char(now() at time zone :tz, 'YYYY-MM-DD') as day`, { tz });
+}
+
+/**
+ * The grid versions that were in force at some time in a span and lie in a viewer's scope (the clause,
+ * written over alias `g`), as SQL text with `?` for the span's start and end (in that order) and the
+ * clause: id, code, names, community (parent_code), span and UTM zone.
+ */
+function sqlGridVersions(): string {
+  return `select g.id, g.code, g.name, g.name_en, g.parent_code, g.valid_from, g.valid_to, ${sqlUtmSrid('g')} as srid, g.geom
+            from areas g
+           where g.level = ${AREA_LEVELS.grid} and g.valid_from < ?::timestamptz and (g.valid_to is null or g.valid_to > ?::timestamptz) and ?`;
+}
+
+/** How many grid versions in scope were in force in a span (no geometry function: the check on sqlGridCells). */
+export function sqlGridVersionCount(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
+  return knex.raw(
+    `select count(*)::int as n from areas g
+      where g.level = ${AREA_LEVELS.grid} and g.valid_from < ?::timestamptz and (g.valid_to is null or g.valid_to > ?::timestamptz) and ?`,
+    [span.end, span.start, scope],
+  );
+}
+
+/**
+ * The cells of each grid version in force in a span and in scope: one row per version (a version too
+ * small to hold a cell centre answers 0), with its UTM zone. A cell is a square of the 50 m lattice laid
+ * on the zone's easting and northing (corners at multiples of 50 m); it is the grid's when its centre
+ * lies in the grid (ST_Intersects: a centre on the edge counts for both grids).
+ */
+export function sqlGridCells(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
+  return knex.raw(
+    `with gv as (${sqlGridVersions()}),
+     u as materialized (select gv.id, gv.srid, ST_Transform(gv.geom, gv.srid) as utm from gv)
+     select gv.id, gv.code, gv.name, gv.name_en, gv.parent_code, gv.valid_from, gv.valid_to, gv.srid, c.cells
+       from gv join u on u.id = gv.id
+       cross join lateral (
+         select count(*)::int as cells
+           from ST_SquareGrid(${CELL_M}, u.utm) sq
+          where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(sq.i * ${CELL_M} + ${CELL_M / 2}, sq.j * ${CELL_M} + ${CELL_M / 2}), u.srid))) c
+      order by gv.code, gv.valid_from`,
+    [span.end, span.start, scope],
+  );
+}
+
+/**
+ * The chiefs who held each grid version in scope at some time in a span: chief id, grid version id, and
+ * the part of the span in which both the assignment and the version were in force.
+ */
+function sqlHeld(): string {
+  return `select ch.chief_id, gv.id as gv_id, gv.srid,
+                 greatest(ch.valid_from, gv.valid_from, ?::timestamptz) as held_from,
+                 least(coalesce(ch.valid_to, 'infinity'), coalesce(gv.valid_to, 'infinity'), ?::timestamptz) as held_to
+            from gv join ${sqlChiefSpans()} ch on ch.area_code = gv.code
+           where ch.valid_from < least(coalesce(gv.valid_to, 'infinity'), ?::timestamptz)
+             and coalesce(ch.valid_to, 'infinity') > greatest(gv.valid_from, ?::timestamptz)`;
+}
+
+/** The chiefs who held each grid version in scope in a span, with their names. */
+export function sqlChiefsHeld(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
+  return knex.raw(
+    `with gv as (${sqlGridVersions()}),
+     held as (${sqlHeld()})
+     select distinct held.chief_id, held.gv_id, s.code as chief_code, s.name as chief_name, s.name_en as chief_name_en
+       from held join staff s on s.id = held.chief_id
+      order by s.code, held.gv_id`,
+    [span.end, span.start, scope, span.start, span.end, span.end, span.start],
+  );
+}
+
+/**
+ * The covered cells of a span, counted three ways in one statement (grouping sets): per chief, grid
+ * version and day (`day` in the time zone), per chief and grid version over the span, and per grid
+ * version over the span whoever walked it; plus one total row (`level` 7), so that an empty answer can
+ * only mean a failed statement (the embedded build answers a GEOS error with zero rows).
+ *
+ * A fix (of an accuracy within 50 m) counts for a chief and a grid version when it belongs to a patrol of that chief and its time
+ * falls where the chief held the grid (sqlChiefSpans) and the version was in force. It covers cell (i, j)
+ * of the version's UTM lattice when the planar distance in that zone from the fix to the centre
+ * (50i + 25, 50j + 25) is at most 30 m; the candidates are the at most 2 × 2 centres within 30 m on each
+ * axis, and a candidate counts only when its centre lies in the grid (as in sqlGridCells).
+ */
+export function sqlCoverage(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }, tz: string): Knex.Raw {
+  const half = CELL_M / 2;
+  return knex.raw(
+    `with gv as (${sqlGridVersions()}),
+     held as (${sqlHeld()}),
+     fx as (
+       select h.chief_id, h.gv_id, (f.at at time zone ?)::date as day, ST_Transform(f.geom, h.srid) as pt
+         from held h
+         join patrols p on p.chief_staff_id = h.chief_id and p.started_at < h.held_to and (p.ended_at is null or p.ended_at >= h.held_from)
+         join patrol_fixes f on f.office_code = p.office_code and f.patrol_id = p.id and f.at >= h.held_from and f.at < h.held_to
+        where f.accuracy_m <= ${MAX_ACCURACY_M}),
+     cand as (
+       select distinct fx.chief_id, fx.gv_id, fx.day, ci as i, cj as j
+         from fx
+         cross join lateral (select ST_X(fx.pt) as x, ST_Y(fx.pt) as y) xy
+         cross join lateral generate_series(ceil((xy.x - ${REACH_M + half}) / ${CELL_M})::int, floor((xy.x + ${REACH_M - half}) / ${CELL_M})::int) ci
+         cross join lateral generate_series(ceil((xy.y - ${REACH_M + half}) / ${CELL_M})::int, floor((xy.y + ${REACH_M - half}) / ${CELL_M})::int) cj
+        where (ci * ${CELL_M} + ${half} - xy.x) ^ 2 + (cj * ${CELL_M} + ${half} - xy.y) ^ 2 <= ${REACH_M * REACH_M}),
+     u as materialized (select gv.id, gv.srid, ST_Transform(gv.geom, gv.srid) as utm from gv where gv.id in (select gv_id from cand)),
+     inside as (
+       select c.gv_id, c.i, c.j
+         from (select distinct gv_id, i, j from cand) c join u on u.id = c.gv_id
+        where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(c.i * ${CELL_M} + ${half}, c.j * ${CELL_M} + ${half}), u.srid)))
+     select cand.chief_id, cand.gv_id, to_char(cand.day, 'YYYY-MM-DD') as day, grouping(cand.chief_id, cand.gv_id, cand.day)::int as level,
+            count(distinct cand.i::bigint * 10000000 + cand.j)::int as covered
+       from cand join inside on inside.gv_id = cand.gv_id and inside.i = cand.i and inside.j = cand.j
+      group by grouping sets ((cand.chief_id, cand.gv_id, cand.day), (cand.chief_id, cand.gv_id), (cand.gv_id), ())`,
+    [span.end, span.start, scope, span.start, span.end, span.end, span.start, tz],
+  );
+}
