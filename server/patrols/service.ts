@@ -12,6 +12,7 @@ import {
   REACH_M,
   sqlChiefsHeld,
   sqlCoverage,
+  sqlCoverageSettings,
   sqlDaySpan,
   sqlEndOpenPatrol,
   sqlEndPatrol,
@@ -214,13 +215,17 @@ function sqlGridScope(knex: Knex, viewer: Pick<Viewer, 'scope'>): Knex.Raw {
  */
 export async function coverageInSpan(knex: Knex, viewer: Pick<Viewer, 'scope'>, span: { start: Date; end: Date }, tz = WORK_TIME_ZONE) {
   const scope = sqlGridScope(knex, viewer);
-  const expected = (await sqlGridVersionCount(knex, scope, span)).rows[0].n as number;
-  const cells = (await sqlGridCells(knex, scope, span)).rows as GridCells[];
-  // The embedded build answers a GEOS failure with zero rows: every version must have its row.
-  if (cells.length !== expected) throw new Error(`coverage: the cells of ${expected} grid versions answered ${cells.length} rows (a geometry engine failure?)`);
-  const held = (await sqlChiefsHeld(knex, scope, span)).rows as { chief_id: number; gv_id: number; chief_code: string; chief_name: string; chief_name_en: string }[];
-  const counted = (await sqlCoverage(knex, scope, span, tz)).rows as { chief_id: number | null; gv_id: number | null; day: string | null; level: number; covered: number }[];
-  if (counted.length === 0) throw new Error('coverage: the statement answered no rows, not even its total (a geometry engine failure?)');
+  const { cells, held, counted } = await knex.transaction(async (trx) => {
+    await sqlCoverageSettings(trx);
+    const expected = (await sqlGridVersionCount(trx, scope, span)).rows[0].n as number;
+    const cells = (await sqlGridCells(trx, scope, span)).rows as GridCells[];
+    // The embedded build answers a GEOS failure with zero rows: every version must have its row.
+    if (cells.length !== expected) throw new Error(`coverage: the cells of ${expected} grid versions answered ${cells.length} rows (a geometry engine failure?)`);
+    const held = (await sqlChiefsHeld(trx, scope, span)).rows as { chief_id: number; gv_id: number; chief_code: string; chief_name: string; chief_name_en: string }[];
+    const counted = (await sqlCoverage(trx, scope, span, tz)).rows as { chief_id: number | null; gv_id: number | null; day: string | null; level: number; covered: number }[];
+    if (counted.length === 0) throw new Error('coverage: the statement answered no rows, not even its total (a geometry engine failure?)');
+    return { cells, held, counted };
+  });
 
   const byVersion = new Map(cells.map((c) => [c.id, c]));
   const pair = (chief: number | null, gv: number | null) => `${chief}/${gv}`;

@@ -217,29 +217,30 @@ export function sqlChiefsHeld(knex: Knex, scope: Knex.Raw, span: { start: Date; 
  * A fix (of an accuracy within 50 m) counts for a chief and a grid version when it belongs to a patrol of that chief and its time
  * falls where the chief held the grid (sqlChiefSpans) and the version was in force. It covers cell (i, j)
  * of the version's UTM lattice when the planar distance in that zone from the fix to the centre
- * (50i + 25, 50j + 25) is at most 30 m; the candidates are the at most 2 × 2 centres within 30 m on each
- * axis, and a candidate counts only when its centre lies in the grid (as in sqlGridCells).
+ * (50i + 25, 50j + 25) is at most 30 m. Centres lie 50 m apart, so at most two on each axis are within
+ * 30 m: the candidates are the 2 × 2 centres from the first index within reach on each axis, and a
+ * candidate counts only when its centre lies in the grid (as in sqlGridCells).
  */
 export function sqlCoverage(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }, tz: string): Knex.Raw {
   const half = CELL_M / 2;
+  // The first candidate centre on each axis: the lowest lattice index whose centre is within reach.
+  const first = (v: string) => `ceil((${v} - ${REACH_M + half}) / ${CELL_M})::int`;
   return knex.raw(
-    `with gv as (${sqlGridVersions()}),
-     held as (${sqlHeld()}),
-     fx as (
-       select h.chief_id, h.gv_id, (f.at at time zone ?)::date as day, ST_Transform(f.geom, h.srid) as pt
+    `with gv as materialized (${sqlGridVersions()}),
+     held as materialized (${sqlHeld()}),
+     fx as materialized (
+       select h.chief_id, h.gv_id, (f.at at time zone ?)::date as day, ST_X(xy.pt) as x, ST_Y(xy.pt) as y
          from held h
          join patrols p on p.chief_staff_id = h.chief_id and p.started_at < h.held_to and (p.ended_at is null or p.ended_at >= h.held_from)
          join patrol_fixes f on f.office_code = p.office_code and f.patrol_id = p.id and f.at >= h.held_from and f.at < h.held_to
+         cross join lateral (select ST_Transform(f.geom, h.srid) as pt) xy
         where f.accuracy_m <= ${MAX_ACCURACY_M}),
-     cand as (
-       select distinct fx.chief_id, fx.gv_id, fx.day, ci as i, cj as j
-         from fx
-         cross join lateral (select ST_X(fx.pt) as x, ST_Y(fx.pt) as y) xy
-         cross join lateral generate_series(ceil((xy.x - ${REACH_M + half}) / ${CELL_M})::int, floor((xy.x + ${REACH_M - half}) / ${CELL_M})::int) ci
-         cross join lateral generate_series(ceil((xy.y - ${REACH_M + half}) / ${CELL_M})::int, floor((xy.y + ${REACH_M - half}) / ${CELL_M})::int) cj
-        where (ci * ${CELL_M} + ${half} - xy.x) ^ 2 + (cj * ${CELL_M} + ${half} - xy.y) ^ 2 <= ${REACH_M * REACH_M}),
+     cand as materialized (
+       select distinct fx.chief_id, fx.gv_id, fx.day, ${first('fx.x')} + d.di as i, ${first('fx.y')} + d.dj as j
+         from fx cross join (values (0, 0), (0, 1), (1, 0), (1, 1)) d (di, dj)
+        where ((${first('fx.x')} + d.di) * ${CELL_M} + ${half} - fx.x) ^ 2 + ((${first('fx.y')} + d.dj) * ${CELL_M} + ${half} - fx.y) ^ 2 <= ${REACH_M * REACH_M}),
      u as materialized (select gv.id, gv.srid, ST_Transform(gv.geom, gv.srid) as utm from gv where gv.id in (select gv_id from cand)),
-     inside as (
+     inside as materialized (
        select c.gv_id, c.i, c.j
          from (select distinct gv_id, i, j from cand) c join u on u.id = c.gv_id
         where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(c.i * ${CELL_M} + ${half}, c.j * ${CELL_M} + ${half}), u.srid)))
@@ -249,4 +250,9 @@ export function sqlCoverage(knex: Knex, scope: Knex.Raw, span: { start: Date; en
       group by grouping sets ((cand.chief_id, cand.gv_id, cand.day), (cand.chief_id, cand.gv_id), (cand.gv_id), ())`,
     [span.end, span.start, scope, span.start, span.end, span.end, span.start, tz],
   );
+}
+
+/** Settings for one coverage transaction: no JIT (compiling the plan costs seconds, more than running it), room for the month's sorts. */
+export function sqlCoverageSettings(knex: Knex): Knex.Raw {
+  return knex.raw(`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`);
 }
