@@ -20,6 +20,7 @@ export const EXPORT_COLUMNS: [keyof AppraisalRow, string, string][] = [
   ['rework', '返工数', 'Rework'],
   ['overdue', '超期数', 'Overdue now'],
   ['avg_handling_hours', '平均处置时长(小时)', 'Average handling hours'],
+  ['patrol_coverage', '巡查覆盖率', 'Patrol coverage'],
   ['target_met', '达标', 'Target met'],
 ];
 
@@ -41,7 +42,9 @@ export async function appraisalXlsx(title: string, rows: AppraisalRow[], definit
   sheet.addRow(EXPORT_COLUMNS.map(([, zh, en]) => `${zh} ${en}`));
   for (const r of rows) sheet.addRow(EXPORT_COLUMNS.map(([field]) => cell(r[field])));
   sheet.getRow(2).font = { bold: true };
-  for (const col of [12, 13]) sheet.getColumn(col).numFmt = '0.00%';
+  for (const field of ['closure_rate', 'on_time_rate', 'patrol_coverage'] as const) {
+    sheet.getColumn(EXPORT_COLUMNS.findIndex(([f]) => f === field) + 1).numFmt = '0.00%';
+  }
   const defs = book.addWorksheet('definitions');
   for (const [k, v] of Object.entries(definitions)) defs.addRow([k, v]);
   return Buffer.from(await book.xlsx.writeBuffer());

@@ -4,6 +4,7 @@ import { WORK_TIME_ZONE } from '../calendar/sql.js';
 import { gridsInScope, sqlAreasInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
 import { chiefsOf, staffById } from '../staff/service.js';
+import { COVERAGE_DEFINITION, coverageShares } from '../patrols/service.js';
 import { Forbidden, Invalid } from '../http/errors.js';
 import {
   COUNT_FIGURES,
@@ -36,6 +37,7 @@ export const DEFINITIONS: Record<string, string> = {
   rework: 'Rejections in the month: handled work sent back by the chief for rework (each rejection counts once).',
   overdue: 'Overdue now: incidents reported before the end of the month that are still open past their deadline at the time of the report (departments: open at the department level).',
   avg_handling_hours: 'Mean hours from report to the first handling in the month, over the handled incidents.',
+  patrol_coverage: `${COVERAGE_DEFINITION} Per chief: over the grids they held in the month; per grid: by any of its chiefs; per community: over its grids (covered cells over cells, summed); none for departments. Computed from the stored fixes like every other figure, so a past month does not change after a redraw or a handover.`,
   target_met: 'Whether every target of the row kind is met (targets are configurable; a chief handles at least 10 a month by default); null when the kind has no target.',
 };
 
@@ -76,6 +78,8 @@ export interface AppraisalRow extends AppraisalFigures {
   grids?: string[];
   targets: { figure: string; minimum: number; value: number | null; met: boolean }[];
   target_met: boolean | null;
+  /** Patrol coverage of the month (0–1), beside the incident figures; null where there is none (departments, a row with no grid). */
+  patrol_coverage: number | null;
   items: Record<string, string>;
 }
 
@@ -208,6 +212,7 @@ export async function appraise(knex: Knex, user: SessionUser, input: { month: st
   const counts = new Map<string, Record<string, number | null>>(rows.map((r: { key: string }) => [r.key, r]));
   const known = await knownRows(knex, user, kind, scope, month, [...counts.keys()]);
   const keys = [...new Set([...known.keys(), ...counts.keys()])];
+  const coverage = kind === 'department' ? undefined : (await coverageShares(knex, { scope: scope.areas }, month, tz))[kind];
   const linkPrefix = `/api/appraisal/items?${new URLSearchParams({ month: input.month, by: kind, ...(tz !== WORK_TIME_ZONE ? { tz } : {}) })}`;
   const out: AppraisalRow[] = keys.map((key) => {
     const figures = toFigures(kind, counts.get(key));
@@ -220,6 +225,7 @@ export async function appraise(knex: Knex, user: SessionUser, input: { month: st
       ...(who.grids ? { grids: who.grids } : {}),
       ...figures,
       ...checkTargets(figures, targets),
+      patrol_coverage: coverage?.get(key) ?? null,
       items: itemsLinks(linkPrefix, key),
     };
   });

@@ -173,6 +173,7 @@ const STRINGS = {
   rework: ['返工', 'Rework'],
   missed: ['漏报', 'Missed discoveries'],
   targetMet: ['达标', 'Target met'],
+  patrolCoverage: ['巡查覆盖率', 'Patrol coverage'],
   ranking: ['考核排名', 'Ranking'],
   trend: ['月度趋势', 'Trend over months'],
   scoreMap: ['网格评分', 'Grids by score'],

@@ -4136,6 +4136,8 @@ export interface components {
           met: boolean;
         })[];
       target_met: boolean | null;
+      /** @description Patrol coverage of the month, 0–1: the share of the grids’ 50 m cells a fix came within 30 m of (see definitions.patrol_coverage); null for departments */
+      patrol_coverage: number | null;
       items: {
         [key: string]: string;
       };
