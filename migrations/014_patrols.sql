@@ -35,3 +35,17 @@ create table patrol_fixes (
   primary key (office_code, patrol_id, at)
 );
 create index patrol_fixes_patrol_at on patrol_fixes (patrol_id, at);
+
+-- The cells each fix covered, worked out when the fix is stored (server/patrols/sql.ts, sqlInsertFixes):
+-- per chief, grid version, office day (Asia/Shanghai) and cell (i, j) of the version's 50 m UTM lattice,
+-- once however many fixes covered it. Derived from patrol_fixes, which stay the record; coverage of a
+-- month is a count over this table rather than a pass over every fix.
+create table patrol_cells (
+  office_code text not null,
+  area_version_id integer not null,
+  day date not null,
+  chief_staff_id integer not null,
+  i integer not null,
+  j integer not null,
+  primary key (area_version_id, day, chief_staff_id, i, j, office_code)
+);

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../auth/service.js';
 import { insertUser } from '../auth/store.js';
+import { addPoints } from '../patrols/service.js';
 import { loginAs, TEST_PASSWORD, useTestApp } from '../../test/app.js';
 
 /*
@@ -229,18 +230,16 @@ describe('patrol coverage in the appraisal', () => {
       .returning('id');
     // A walk east along latitude 10.005 through G1 (version 1), a fix every 0.0001° (about 11 m).
     const fixes = Array.from({ length: 61 }, (_, i) => ({ lon: 100.002 + i * 0.0001, lat: 10.005, at: new Date(Date.parse(at('03-02', '01')) + i * 15_000).toISOString() }));
-    await k.raw(
-      `insert into patrol_fixes (office_code, patrol_id, at, geom, accuracy_m)
-       select ?, ?, (f->>'at')::timestamptz, ST_SetSRID(ST_MakePoint((f->>'lon')::float8, (f->>'lat')::float8), 4326), 5 from json_array_elements(?::json) f`,
-      [OFFICE, p.id, JSON.stringify(fixes)],
-    );
+    // Sent as the chief's phone would (TA has no account here: a user standing for them).
+    const ta = { id: 1, username: 't7-ta', display_name: '甲网格长', role: 'chief' as const, department_code: null, scope: [G1] };
+    expect((await addPoints(k, ta, p.id, { points: fixes.map((f) => ({ ...f, accuracy_m: 5 })) })).accepted).toBe(61);
     const cov = await request(t.app).get('/api/patrols/coverage?month=2026-03').set(bearer());
     expect(cov.status).toBe(200);
-    const ta = cov.body.rows.filter((r: { chief: { code: string } }) => r.chief.code === 't7-ta');
+    const taRows = cov.body.rows.filter((r: { chief: { code: string } }) => r.chief.code === 't7-ta');
     // TA held G1 through both of its March versions: one row each; the walk lies in the first.
-    expect(ta.map((r: { grid_code: string }) => r.grid_code)).toEqual([G1, G1]);
-    const covered = ta.reduce((n: number, r: { covered: number }) => n + r.covered, 0);
-    const cells = ta.reduce((n: number, r: { cells: number }) => n + r.cells, 0);
+    expect(taRows.map((r: { grid_code: string }) => r.grid_code)).toEqual([G1, G1]);
+    const covered = taRows.reduce((n: number, r: { covered: number }) => n + r.covered, 0);
+    const cells = taRows.reduce((n: number, r: { cells: number }) => n + r.cells, 0);
     expect(covered).toBeGreaterThan(10);
 
     const rows = Object.fromEntries((await appraisal('chief')).body.rows.map((r: { code: string }) => [r.code, r]));

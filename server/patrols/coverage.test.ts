@@ -13,8 +13,7 @@ import { loginAs, useTestApp } from '../../test/app.js';
  *               the 9 cells of row k have their centre on the line (0 m); rows k ± 1 are 50 m away.
  *   13 January: along the edge between rows k + 1 and k + 2, columns a … a + 8: the 18 cells of both
  *               rows are 25 m from the line (≤ 30 m); column a − 1 is 50 m from the first fix.
- *   14 January: the 12 January walk again, and fixes worse than 50 m along row k + 3 (written to the
- *               table as if a client had slipped them past the points route: coverage ignores them too).
+ *   14 January: the 12 January walk again, and fixes worse than 50 m along row k + 3 (dropped).
  *
  * So the days cover 9, 18 and 9 cells, and the month 27 (rows k, k + 1, k + 2, columns a … a + 8), out
  * of the grid's cells, which the test counts itself: the lattice squares whose centre lies in the grid
@@ -22,8 +21,8 @@ import { loginAs, useTestApp } from '../../test/app.js';
  * walks row k + 3 inside chief07's grid on 15 January: a fix counts only for the grids its chief holds,
  * so it changes nothing for that grid.
  *
- * The fixes are written straight into the tables (January is past; the API takes fixes of live
- * patrols only, and its tests are in patrols.test.ts).
+ * The patrols are written straight into the table (January is past, and POST /api/patrols starts one
+ * now); their fixes go through POST /api/patrols/{id}/points as the phone sends them.
  */
 
 const t = useTestApp();
@@ -33,7 +32,7 @@ let grid: string;
 let gridPoly: MultiPolygon;
 let lattice: { a: number; k: number };
 let cells: number;
-const staff: Record<string, { id: number; user_id: number }> = {};
+const staff: Record<string, { id: number; user_id: number; grid: string; community: string }> = {};
 
 /** The fixes of a straight walk east at northing y from easting x0 to x1, one every 10 m, at minute `minute` onwards of a day (Asia/Shanghai 09:00). */
 function walk(day: string, y: number, x0: number, x1: number, accuracy = 6) {
@@ -45,18 +44,16 @@ function walk(day: string, y: number, x0: number, x1: number, accuracy = 6) {
   return out;
 }
 
-/** Write a patrol with its fixes directly, as they come (the points route would have dropped those worse than 50 m). */
+/** Write a patrol of a past day, and send its fixes as the chief's phone does; answers the receipt. */
 async function patrolWith(chief: string, day: string, fixes: { lon: number; lat: number; accuracy_m: number; at: string }[]) {
   const k = t.db.knex;
   const [p] = await k('patrols')
-    .insert({ office_code: '210103007', community_code: '210103007001', grid_code: grid, grid_codes: [grid], chief_staff_id: staff[chief].id, user_id: staff[chief].user_id, started_at: `${day}T08:55:00+08:00`, ended_at: `${day}T11:00:00+08:00` })
+    .insert({ office_code: '210103007', community_code: staff[chief].community, grid_code: staff[chief].grid, grid_codes: [staff[chief].grid], chief_staff_id: staff[chief].id, user_id: staff[chief].user_id, started_at: `${day}T08:55:00+08:00`, ended_at: `${day}T11:00:00+08:00` })
     .returning('id');
-  await k.raw(
-    `insert into patrol_fixes (office_code, patrol_id, at, geom, accuracy_m)
-     select '210103007', ?, (f->>'at')::timestamptz, ST_SetSRID(ST_MakePoint((f->>'lon')::float8, (f->>'lat')::float8), 4326), (f->>'accuracy_m')::real
-       from json_array_elements(?::json) f`,
-    [p.id, JSON.stringify(fixes)],
-  );
+  const token = await loginAs(t.app, chief);
+  const res = await request(t.app).post(`/api/patrols/${p.id}/points`).set({ Authorization: `Bearer ${token}` }).send({ points: fixes });
+  expect(res.status).toBe(200);
+  return res.body;
 }
 
 /** The lattice squares (column, row) of UTM 51N whose centre lies in a polygon, counted with proj4 and turf. */
@@ -75,8 +72,14 @@ function cellsInside(poly: MultiPolygon): Set<string> {
 
 beforeAll(async () => {
   const k = t.db.knex;
-  for (const code of ['chief07', 'chief08']) staff[code] = await k('staff').where({ code }).first('id', 'user_id');
-  grid = (await k('staff_assignments').where({ staff_id: staff.chief07.id }).first('area_code')).area_code;
+  for (const code of ['chief07', 'chief08']) {
+    staff[code] = await k('staff as s')
+      .join('staff_assignments as sa', 'sa.staff_id', 's.id')
+      .join('areas as a', (j) => j.on('a.code', 'sa.area_code').andOnNull('a.valid_to'))
+      .where('s.code', code)
+      .first('s.id', 's.user_id', 'sa.area_code as grid', 'a.parent_code as community');
+  }
+  grid = staff.chief07.grid;
   const row = await k('areas').where({ code: grid }).whereNull('valid_to').first(k.raw('ST_AsGeoJSON(geom)::json as g'));
   gridPoly = row.g;
   const inside = cellsInside(gridPoly);
@@ -95,7 +98,7 @@ beforeAll(async () => {
   // Sent in two patrols, in reverse order: coverage reads fixes, not their order.
   await patrolWith('chief07', '2026-01-13', walk('2026-01-13', (r + 2) * 50, x0, x1).reverse());
   const noisy = walk('2026-01-14', (r + 3) * 50 + 25, x0, x1, 80).map((f) => ({ ...f, at: new Date(Date.parse(f.at) + 3600_000).toISOString() }));
-  await patrolWith('chief07', '2026-01-14', [...walk('2026-01-14', r * 50 + 25, x0, x1), ...noisy]);
+  expect(await patrolWith('chief07', '2026-01-14', [...walk('2026-01-14', r * 50 + 25, x0, x1), ...noisy])).toMatchObject({ accepted: 41, dropped: 41 });
   await patrolWith('chief08', '2026-01-15', walk('2026-01-15', (r + 3) * 50 + 25, x0, x1));
 });
 

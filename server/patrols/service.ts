@@ -149,7 +149,7 @@ export async function addPoints(knex: Knex, user: SessionUser, id: number, batch
   }
   const unique = new Map<string, FixIn>();
   for (const f of good) if (!unique.has(f.at)) unique.set(f.at, f);
-  const inserted = unique.size ? (await sqlInsertFixes(knex, p, [...unique.values()])).rows.length : 0;
+  const inserted = unique.size ? ((await sqlInsertFixes(knex, p, [...unique.values()], WORK_TIME_ZONE)).rows[0].inserted as number) : 0;
   const points = (await sqlFixCount(knex, p)).rows[0].n as number;
   return { accepted: good.length, duplicates: good.length - inserted, dropped, outside, points };
 }

@@ -4,10 +4,11 @@ import { API_PRECISION, sqlOfficeOf } from '../areas/sql.js';
 import { sqlChiefSpans } from '../staff/sql.js';
 
 /*
- * SQL of patrols. Coverage (see `sqlCoverage`) is computed in the database: a grid's cells come from
- * ST_SquareGrid over the grid in its UTM zone, and a fix's cells within reach from its projected
- * position by arithmetic on the lattice (at most 2 × 2 candidates), so no spatial join of fixes to
- * cells is needed and both backends give the same integers.
+ * SQL of patrols. Coverage is computed in the database, in two halves: when fixes are stored, the cells
+ * they cover are worked out and kept in patrol_cells (`sqlInsertFixes`: the fix projected to the grid's
+ * UTM zone, its cells within reach by arithmetic on the lattice, at most 2 × 2 candidates, no spatial
+ * join); a month's coverage counts those against each grid's cells (`sqlGridCells`: ST_SquareGrid over
+ * the grid in its zone). Both backends give the same integers.
  */
 
 /** Side of a coverage cell, metres. */
@@ -81,16 +82,55 @@ export interface FixIn {
   at: string;
 }
 
-/** Store fixes of a patrol, skipping those whose (patrol, at) is stored already; returns the times written. */
-export function sqlInsertFixes(knex: Knex, patrol: { id: number; office_code: string }, fixes: FixIn[]): Knex.Raw {
+/**
+ * Store fixes of a patrol, skipping those whose (patrol, at) is stored already, and keep the cells the
+ * new ones cover (patrol_cells), in one statement; answers one row: how many fixes were written.
+ *
+ * A fix covers cell (i, j) of a grid version when the patrol's chief held the grid at the fix's time
+ * (sqlChiefSpans), the version was in force then, and the planar distance in the version's UTM zone
+ * from the fix to the cell's centre (50i + 25, 50j + 25) is at most 30 m. Centres lie 50 m apart, so at
+ * most two on each axis are within 30 m: the candidates are the 2 × 2 centres from the first index
+ * within reach on each axis, and a candidate counts only when its centre lies in the grid (ST_Intersects,
+ * as in sqlGridCells). The day is the fix's calendar day in the time zone `tz`.
+ */
+export function sqlInsertFixes(knex: Knex, patrol: { id: number; office_code: string; chief_staff_id: number }, fixes: FixIn[], tz: string): Knex.Raw {
+  const half = CELL_M / 2;
+  // The first candidate centre on each axis: the lowest lattice index whose centre is within reach.
+  const first = (v: string) => `ceil((${v} - ${REACH_M + half}) / ${CELL_M})::int`;
   return knex.raw(
-    `insert into patrol_fixes (office_code, patrol_id, at, geom, accuracy_m)
-     select :office, :patrol, (f->>'at')::timestamptz,
-            ST_SetSRID(ST_MakePoint((f->>'lon')::float8, (f->>'lat')::float8), 4326), (f->>'accuracy_m')::real
-       from json_array_elements(:fixes::json) f
-     on conflict (office_code, patrol_id, at) do nothing
-     returning at`,
-    { office: patrol.office_code, patrol: patrol.id, fixes: JSON.stringify(fixes) },
+    `with ins as (
+       insert into patrol_fixes (office_code, patrol_id, at, geom, accuracy_m)
+       select :office, :patrol, (f->>'at')::timestamptz,
+              ST_SetSRID(ST_MakePoint((f->>'lon')::float8, (f->>'lat')::float8), 4326), (f->>'accuracy_m')::real
+         from json_array_elements(:fixes::json) f
+       on conflict (office_code, patrol_id, at) do nothing
+       returning at, geom, accuracy_m),
+     gv as materialized (
+       select distinct g.id, ${sqlUtmSrid('g')} as srid, g.code, g.valid_from, g.valid_to
+         from ins
+         join ${sqlChiefSpans()} ch on ch.chief_id = :chief and ch.valid_from <= ins.at and (ch.valid_to is null or ch.valid_to > ins.at)
+         join areas g on g.code = ch.area_code and g.level = ${AREA_LEVELS.grid} and g.valid_from <= ins.at and (g.valid_to is null or g.valid_to > ins.at)),
+     fx as materialized (
+       select gv.id as gv_id, (ins.at at time zone :tz)::date as day, ST_X(xy.pt) as x, ST_Y(xy.pt) as y
+         from ins
+         join ${sqlChiefSpans()} ch on ch.chief_id = :chief and ch.valid_from <= ins.at and (ch.valid_to is null or ch.valid_to > ins.at)
+         join gv on gv.code = ch.area_code and gv.valid_from <= ins.at and (gv.valid_to is null or gv.valid_to > ins.at)
+         cross join lateral (select ST_Transform(ins.geom, gv.srid) as pt) xy
+        where ins.accuracy_m <= ${MAX_ACCURACY_M}),
+     cand as (
+       select distinct fx.gv_id, fx.day, ${first('fx.x')} + d.di as i, ${first('fx.y')} + d.dj as j
+         from fx cross join (values (0, 0), (0, 1), (1, 0), (1, 1)) d (di, dj)
+        where ((${first('fx.x')} + d.di) * ${CELL_M} + ${half} - fx.x) ^ 2 + ((${first('fx.y')} + d.dj) * ${CELL_M} + ${half} - fx.y) ^ 2 <= ${REACH_M * REACH_M}),
+     u as materialized (select gv.id, gv.srid, ST_Transform(g.geom, gv.srid) as utm from gv join areas g on g.id = gv.id),
+     cells as (
+       insert into patrol_cells (office_code, area_version_id, day, chief_staff_id, i, j)
+       select :office, cand.gv_id, cand.day, :chief, cand.i, cand.j
+         from cand join u on u.id = cand.gv_id
+        where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(cand.i * ${CELL_M} + ${half}, cand.j * ${CELL_M} + ${half}), u.srid))
+       on conflict do nothing
+       returning 1)
+     select (select count(*) from ins)::int as inserted, (select count(*) from cells)::int as cells`,
+    { office: patrol.office_code, patrol: patrol.id, chief: patrol.chief_staff_id, fixes: JSON.stringify(fixes), tz },
   );
 }
 
@@ -209,46 +249,22 @@ export function sqlChiefsHeld(knex: Knex, scope: Knex.Raw, span: { start: Date; 
 }
 
 /**
- * The covered cells of a span, counted three ways in one statement (grouping sets): per chief, grid
- * version and day (`day` in the time zone), per chief and grid version over the span, and per grid
- * version over the span whoever walked it; plus one total row (`level` 7), so that an empty answer can
- * only mean a failed statement (the embedded build answers a GEOS error with zero rows).
- *
- * A fix (of an accuracy within 50 m) counts for a chief and a grid version when it belongs to a patrol of that chief and its time
- * falls where the chief held the grid (sqlChiefSpans) and the version was in force. It covers cell (i, j)
- * of the version's UTM lattice when the planar distance in that zone from the fix to the centre
- * (50i + 25, 50j + 25) is at most 30 m. Centres lie 50 m apart, so at most two on each axis are within
- * 30 m: the candidates are the 2 × 2 centres from the first index within reach on each axis, and a
- * candidate counts only when its centre lies in the grid (as in sqlGridCells).
+ * The covered cells of a span (kept by sqlInsertFixes), counted three ways in one statement (grouping
+ * sets): per chief, grid version and day, per chief and grid version over the span, and per grid
+ * version over the span whoever walked it; plus one total row (`level` 7), so that an answer is never
+ * empty. Days are those of the span in the time zone `tz` (the span runs from midnight to midnight there).
  */
 export function sqlCoverage(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }, tz: string): Knex.Raw {
-  const half = CELL_M / 2;
-  // The first candidate centre on each axis: the lowest lattice index whose centre is within reach.
-  const first = (v: string) => `ceil((${v} - ${REACH_M + half}) / ${CELL_M})::int`;
   return knex.raw(
-    `with gv as materialized (${sqlGridVersions()}),
-     held as materialized (${sqlHeld()}),
-     fx as materialized (
-       select h.chief_id, h.gv_id, (f.at at time zone ?)::date as day, ST_X(xy.pt) as x, ST_Y(xy.pt) as y
-         from held h
-         join patrols p on p.chief_staff_id = h.chief_id and p.started_at < h.held_to and (p.ended_at is null or p.ended_at >= h.held_from)
-         join patrol_fixes f on f.office_code = p.office_code and f.patrol_id = p.id and f.at >= h.held_from and f.at < h.held_to
-         cross join lateral (select ST_Transform(f.geom, h.srid) as pt) xy
-        where f.accuracy_m <= ${MAX_ACCURACY_M}),
-     cand as materialized (
-       select distinct fx.chief_id, fx.gv_id, fx.day, ${first('fx.x')} + d.di as i, ${first('fx.y')} + d.dj as j
-         from fx cross join (values (0, 0), (0, 1), (1, 0), (1, 1)) d (di, dj)
-        where ((${first('fx.x')} + d.di) * ${CELL_M} + ${half} - fx.x) ^ 2 + ((${first('fx.y')} + d.dj) * ${CELL_M} + ${half} - fx.y) ^ 2 <= ${REACH_M * REACH_M}),
-     u as materialized (select gv.id, gv.srid, ST_Transform(gv.geom, gv.srid) as utm from gv where gv.id in (select gv_id from cand)),
-     inside as materialized (
-       select c.gv_id, c.i, c.j
-         from (select distinct gv_id, i, j from cand) c join u on u.id = c.gv_id
-        where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(c.i * ${CELL_M} + ${half}, c.j * ${CELL_M} + ${half}), u.srid)))
-     select cand.chief_id, cand.gv_id, to_char(cand.day, 'YYYY-MM-DD') as day, grouping(cand.chief_id, cand.gv_id, cand.day)::int as level,
-            count(distinct cand.i::bigint * 10000000 + cand.j)::int as covered
-       from cand join inside on inside.gv_id = cand.gv_id and inside.i = cand.i and inside.j = cand.j
-      group by grouping sets ((cand.chief_id, cand.gv_id, cand.day), (cand.chief_id, cand.gv_id), (cand.gv_id), ())`,
-    [span.end, span.start, scope, span.start, span.end, span.end, span.start, tz],
+    `with gv as materialized (${sqlGridVersions()})
+     select c.chief_staff_id as chief_id, c.area_version_id as gv_id, to_char(c.day, 'YYYY-MM-DD') as day,
+            grouping(c.chief_staff_id, c.area_version_id, c.day)::int as level,
+            count(distinct c.i::bigint * 10000000 + c.j)::int as covered
+       from patrol_cells c
+      where c.area_version_id in (select id from gv)
+        and c.day >= (?::timestamptz at time zone ?)::date and c.day < (?::timestamptz at time zone ?)::date
+      group by grouping sets ((c.chief_staff_id, c.area_version_id, c.day), (c.chief_staff_id, c.area_version_id), (c.area_version_id), ())`,
+    [span.end, span.start, scope, span.start, tz, span.end, tz],
   );
 }
 
