@@ -49,3 +49,12 @@ create table patrol_cells (
   j integer not null,
   primary key (area_version_id, day, chief_staff_id, i, j, office_code)
 );
+
+-- How many 50 m cells each grid version has (centres inside the grid, in its UTM zone): a version's
+-- boundary never changes, so it is counted once, when coverage first asks for it (sqlFillGridCells).
+-- Keyed by the area version, like areas a reference table.
+create table grid_cells (
+  area_version_id integer primary key,
+  utm_srid integer not null,
+  cells integer not null check (cells >= 0)
+);

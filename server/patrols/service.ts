@@ -17,6 +17,7 @@ import {
   sqlEndOpenPatrol,
   sqlEndPatrol,
   sqlFixCount,
+  sqlFillGridCells,
   sqlGridCells,
   sqlGridsPlaced,
   sqlGridVersionCount,
@@ -218,6 +219,7 @@ export async function coverageInSpan(knex: Knex, viewer: Pick<Viewer, 'scope'>, 
   const { cells, held, counted } = await knex.transaction(async (trx) => {
     await sqlCoverageSettings(trx);
     const expected = (await sqlGridVersionCount(trx, scope, span)).rows[0].n as number;
+    await sqlFillGridCells(trx, scope, span);
     const cells = (await sqlGridCells(trx, scope, span)).rows as GridCells[];
     // The embedded build answers a GEOS failure with zero rows: every version must have its row.
     if (cells.length !== expected) throw new Error(`coverage: the cells of ${expected} grid versions answered ${cells.length} rows (a geometry engine failure?)`);

@@ -7,8 +7,8 @@ import { sqlChiefSpans } from '../staff/sql.js';
  * SQL of patrols. Coverage is computed in the database, in two halves: when fixes are stored, the cells
  * they cover are worked out and kept in patrol_cells (`sqlInsertFixes`: the fix projected to the grid's
  * UTM zone, its cells within reach by arithmetic on the lattice, at most 2 × 2 candidates, no spatial
- * join); a month's coverage counts those against each grid's cells (`sqlGridCells`: ST_SquareGrid over
- * the grid in its zone). Both backends give the same integers.
+ * join); a month's coverage counts those against each grid's cells (`sqlFillGridCells`: ST_SquareGrid
+ * over the grid in its zone, counted once per boundary version). Both backends give the same integers.
  */
 
 /** Side of a coverage cell, metres. */
@@ -91,7 +91,7 @@ export interface FixIn {
  * from the fix to the cell's centre (50i + 25, 50j + 25) is at most 30 m. Centres lie 50 m apart, so at
  * most two on each axis are within 30 m: the candidates are the 2 × 2 centres from the first index
  * within reach on each axis, and a candidate counts only when its centre lies in the grid (ST_Intersects,
- * as in sqlGridCells). The day is the fix's calendar day in the time zone `tz`.
+ * as in sqlFillGridCells). The day is the fix's calendar day in the time zone `tz`.
  */
 export function sqlInsertFixes(knex: Knex, patrol: { id: number; office_code: string; chief_staff_id: number }, fixes: FixIn[], tz: string): Knex.Raw {
   const half = CELL_M / 2;
@@ -193,7 +193,7 @@ function sqlGridVersions(): string {
            where g.level = ${AREA_LEVELS.grid} and g.valid_from < ?::timestamptz and (g.valid_to is null or g.valid_to > ?::timestamptz) and ?`;
 }
 
-/** How many grid versions in scope were in force in a span (no geometry function: the check on sqlGridCells). */
+/** How many grid versions in scope were in force in a span (no geometry function: the check that sqlGridCells answers each). */
 export function sqlGridVersionCount(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
   return knex.raw(
     `select count(*)::int as n from areas g
@@ -203,21 +203,33 @@ export function sqlGridVersionCount(knex: Knex, scope: Knex.Raw, span: { start: 
 }
 
 /**
- * The cells of each grid version in force in a span and in scope: one row per version (a version too
- * small to hold a cell centre answers 0), with its UTM zone. A cell is a square of the 50 m lattice laid
- * on the zone's easting and northing (corners at multiples of 50 m); it is the grid's when its centre
- * lies in the grid (ST_Intersects: a centre on the edge counts for both grids).
+ * Count the cells of the grid versions in force in a span and in scope that have not been counted yet,
+ * into grid_cells. A cell is a square of the 50 m lattice laid on the easting and northing of the
+ * version's UTM zone (corners at multiples of 50 m); it is the grid's when its centre lies in the grid
+ * (ST_Intersects: a centre on the edge counts for both grids). A version too small to hold a centre has 0.
  */
-export function sqlGridCells(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
+export function sqlFillGridCells(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
+  const half = CELL_M / 2;
   return knex.raw(
-    `with gv as (${sqlGridVersions()}),
+    `with gv as (${sqlGridVersions()} and not exists (select 1 from grid_cells gc where gc.area_version_id = g.id)),
      u as materialized (select gv.id, gv.srid, ST_Transform(gv.geom, gv.srid) as utm from gv)
-     select gv.id, gv.code, gv.name, gv.name_en, gv.parent_code, gv.valid_from, gv.valid_to, gv.srid, c.cells
-       from gv join u on u.id = gv.id
-       cross join lateral (
+     insert into grid_cells (area_version_id, utm_srid, cells)
+     select u.id, u.srid, c.cells
+       from u cross join lateral (
          select count(*)::int as cells
            from ST_SquareGrid(${CELL_M}, u.utm) sq
-          where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(sq.i * ${CELL_M} + ${CELL_M / 2}, sq.j * ${CELL_M} + ${CELL_M / 2}), u.srid))) c
+          where ST_Intersects(u.utm, ST_SetSRID(ST_MakePoint(sq.i * ${CELL_M} + ${half}, sq.j * ${CELL_M} + ${half}), u.srid))) c
+     on conflict (area_version_id) do nothing`,
+    [span.end, span.start, scope],
+  );
+}
+
+/** The grid versions in force in a span and in scope with their counted cells (sqlFillGridCells first): one row per version counted. */
+export function sqlGridCells(knex: Knex, scope: Knex.Raw, span: { start: Date; end: Date }): Knex.Raw {
+  return knex.raw(
+    `with gv as (${sqlGridVersions()})
+     select gv.id, gv.code, gv.name, gv.name_en, gv.parent_code, gv.valid_from, gv.valid_to, gc.utm_srid as srid, gc.cells
+       from gv join grid_cells gc on gc.area_version_id = gv.id
       order by gv.code, gv.valid_from`,
     [span.end, span.start, scope],
   );
