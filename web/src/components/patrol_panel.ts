@@ -105,9 +105,19 @@ export function patrolPanel(opts: { map?: MapLibreMap }): HTMLElement {
 
   function listen(): void {
     if (watch !== null || !navigator.geolocation) return;
+    let lost = false;
     watch = navigator.geolocation.watchPosition(
-      (p) => void recorder?.offer(p),
-      () => say(t('patrolNoGps'), true),
+      (p) => {
+        if (lost) say('');
+        lost = false;
+        void recorder?.offer(p);
+      },
+      // Refused: the chief must turn location on. No fix for a while (indoors, a tunnel): it comes back by itself.
+      (err) => {
+        lost = true;
+        if (err.code === err.PERMISSION_DENIED) say(t('patrolNoGps'), true);
+        else say(t('locating'));
+      },
       { enableHighAccuracy: true, maximumAge: 5_000, timeout: 60_000 },
     );
   }
