@@ -204,15 +204,19 @@ export async function appraise(knex: Knex, user: SessionUser, input: { month: st
   const kind = input.by;
   const scope = appraisalScope(user, kind);
   const month = await monthSpan(knex, input.month, tz);
-  const { rows } = await knex.transaction(async (trx) => {
-    await sqlAppraisalSettings(trx);
-    return sqlAppraisalRows(trx, kind, month, scope);
-  });
+  // Patrol coverage runs beside the incident figures (on its own connection, where the pool has more than one).
+  const [{ rows }, shares] = await Promise.all([
+    knex.transaction(async (trx) => {
+      await sqlAppraisalSettings(trx);
+      return sqlAppraisalRows(trx, kind, month, scope);
+    }),
+    kind === 'department' ? undefined : coverageShares(knex, { scope: scope.areas }, month, tz),
+  ]);
+  const coverage = kind === 'department' ? undefined : shares?.[kind];
   const targets = await listTargets(knex, kind);
   const counts = new Map<string, Record<string, number | null>>(rows.map((r: { key: string }) => [r.key, r]));
   const known = await knownRows(knex, user, kind, scope, month, [...counts.keys()]);
   const keys = [...new Set([...known.keys(), ...counts.keys()])];
-  const coverage = kind === 'department' ? undefined : (await coverageShares(knex, { scope: scope.areas }, month, tz))[kind];
   const linkPrefix = `/api/appraisal/items?${new URLSearchParams({ month: input.month, by: kind, ...(tz !== WORK_TIME_ZONE ? { tz } : {}) })}`;
   const out: AppraisalRow[] = keys.map((key) => {
     const figures = toFigures(kind, counts.get(key));
