@@ -48,7 +48,7 @@ export const COVERAGE_DEFINITION =
   `the zone of the centre of the grid's bounding box), corners at multiples of ${CELL_M} m; a cell is the grid's when its centre lies in the grid. ` +
   `A cell is covered when the planar distance in that zone from a fix to the cell's centre is at most ${REACH_M} m. ` +
   `A fix counts for a chief and a grid when it belongs to a patrol of the chief and was taken while the chief held the grid; it is laid on the grid's boundary version in force at its time, ` +
-  `so a later redraw or handover does not change a past month. Days are calendar days in ${WORK_TIME_ZONE}; the month figure counts each cell covered on any day of it once. ` +
+  `so a later redraw or handover does not change a past month (the cells a fix covers are worked out when it is received, from the assignments and boundaries recorded for its time). Days are calendar days in ${WORK_TIME_ZONE}; the month figure counts each cell covered on any day of it once. ` +
   `Fixes with an accuracy worse than ${MAX_ACCURACY_M} m are dropped when received.`;
 
 /** A patrol as the API answers it. */
