@@ -18,6 +18,7 @@ import { incidentRoutes } from './incidents/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { populationRoutes } from './population/routes.js';
 import { appraisalRoutes } from './appraisal/routes.js';
+import { patrolRoutes } from './patrols/routes.js';
 import { planRoutes } from './plans/routes.js';
 import { assetRoutes } from './assets/routes.js';
 import { openApiRoutes } from './http/openapi.js';
@@ -63,6 +64,7 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
   app.use(ogcRoutes(ctx, registry));
   app.use(populationRoutes(ctx, registry));
   app.use(appraisalRoutes(ctx, registry));
+  app.use(patrolRoutes(ctx, registry));
   app.use(planRoutes(ctx, registry));
   app.use(assetRoutes(ctx, registry));
   app.use(openApiRoutes(registry, VERSION));

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../auth/service.js';
 import { insertUser } from '../auth/store.js';
+import { addPoints } from '../patrols/service.js';
 import { loginAs, TEST_PASSWORD, useTestApp } from '../../test/app.js';
 
 /*
@@ -251,6 +252,39 @@ describe('GET /api/appraisal on a hand-made month', () => {
     } finally {
       await request(t.app).put('/api/appraisal/targets').set(bearer()).send({ targets: [{ row_kind: 'chief', figure: 'handled', minimum: 10 }] });
     }
+  });
+});
+
+describe('patrol coverage in the appraisal', () => {
+  it('gives each chief the coverage of the month beside the other figures, as the coverage route counts it', async () => {
+    const k = t.db.knex;
+    const [p] = await k('patrols')
+      .insert({ office_code: OFFICE, community_code: C1, grid_code: G1, grid_codes: [G1], chief_staff_id: staffIds['t7-ta'], user_id: 1, started_at: at('03-02', '01'), ended_at: at('03-02', '03') })
+      .returning('id');
+    // A walk east along latitude 10.005 through G1 (version 1), a fix every 0.0001° (about 11 m).
+    const fixes = Array.from({ length: 61 }, (_, i) => ({ lon: 100.002 + i * 0.0001, lat: 10.005, at: new Date(Date.parse(at('03-02', '01')) + i * 15_000).toISOString() }));
+    // Sent as the chief's phone would (TA has no account here: a user standing for them).
+    const ta = { id: 1, username: 't7-ta', display_name: '甲网格长', role: 'chief' as const, department_code: null, scope: [G1] };
+    expect((await addPoints(k, ta, p.id, { points: fixes.map((f) => ({ ...f, accuracy_m: 5 })) })).accepted).toBe(61);
+    const cov = await request(t.app).get('/api/patrols/coverage?month=2026-03').set(bearer());
+    expect(cov.status).toBe(200);
+    const taRows = cov.body.rows.filter((r: { chief: { code: string } }) => r.chief.code === 't7-ta');
+    // TA held G1 through both of its March versions: one row each; the walk lies in the first.
+    expect(taRows.map((r: { grid_code: string }) => r.grid_code)).toEqual([G1, G1]);
+    const covered = taRows.reduce((n: number, r: { covered: number }) => n + r.covered, 0);
+    const cells = taRows.reduce((n: number, r: { cells: number }) => n + r.cells, 0);
+    expect(covered).toBeGreaterThan(10);
+
+    const rows = Object.fromEntries((await appraisal('chief')).body.rows.map((r: { code: string }) => [r.code, r]));
+    expect(rows['t7-ta'].patrol_coverage).toBe(Math.round((covered / cells) * 1e4) / 1e4);
+    expect([rows['t7-tb'].patrol_coverage, rows['t7-tc'].patrol_coverage]).toEqual([0, 0]);
+    expect(pickFigures(rows['t7-ta'])).toEqual(G1_FIGURES);
+    const grids = Object.fromEntries((await appraisal('grid')).body.rows.map((r: { key: string }) => [r.key, r]));
+    expect(grids[G1].patrol_coverage).toBe(rows['t7-ta'].patrol_coverage);
+    expect(grids[G2].patrol_coverage).toBe(0);
+    const dept = (await appraisal('department')).body;
+    expect(dept.rows.every((r: { patrol_coverage: unknown }) => r.patrol_coverage === null)).toBe(true);
+    expect(dept.definitions.patrol_coverage).toMatch(/50 m cells/);
   });
 });
 

@@ -23,6 +23,7 @@ export const EXPORT_COLUMNS: [keyof AppraisalRow, string, string][] = [
   ['rated', '群众评价数', 'Rated by residents'],
   ['satisfied', '满意数', 'Satisfied'],
   ['satisfaction_rate', '群众满意率', 'Public satisfaction rate'],
+  ['patrol_coverage', '巡查覆盖率', 'Patrol coverage'],
   ['target_met', '达标', 'Target met'],
 ];
 
@@ -44,7 +45,9 @@ export async function appraisalXlsx(title: string, rows: AppraisalRow[], definit
   sheet.addRow(EXPORT_COLUMNS.map(([, zh, en]) => `${zh} ${en}`));
   for (const r of rows) sheet.addRow(EXPORT_COLUMNS.map(([field]) => cell(r[field])));
   sheet.getRow(2).font = { bold: true };
-  for (const field of ['closure_rate', 'on_time_rate', 'satisfaction_rate'] as const) sheet.getColumn(EXPORT_COLUMNS.findIndex(([f]) => f === field) + 1).numFmt = '0.00%';
+  for (const field of ['closure_rate', 'on_time_rate', 'satisfaction_rate', 'patrol_coverage'] as const) {
+    sheet.getColumn(EXPORT_COLUMNS.findIndex(([f]) => f === field) + 1).numFmt = '0.00%';
+  }
   const defs = book.addWorksheet('definitions');
   for (const [k, v] of Object.entries(definitions)) defs.addRow([k, v]);
   return Buffer.from(await book.xlsx.writeBuffer());

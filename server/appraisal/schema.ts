@@ -49,6 +49,7 @@ export const appraisalRow = z.object({
   satisfaction_rate: z.number().nullable(),
   targets: z.array(z.object({ figure: z.string(), minimum: z.number(), value: z.number().nullable(), met: z.boolean() })),
   target_met: z.boolean().nullable(),
+  patrol_coverage: z.number().nullable().meta({ description: 'Patrol coverage of the month, 0–1: the share of the grids’ 50 m cells a fix came within 30 m of (see definitions.patrol_coverage); null for departments' }),
   items: z.record(z.string(), z.string()),
 }).meta({ id: 'AppraisalRow' });
 
@@ -96,5 +97,5 @@ export const trendResponse = z.object({
   by: z.string(),
   key: z.string(),
   tz: z.string(),
-  months: z.array(appraisalRow.omit({ rank: true, key: true, code: true, name: true, grids: true, targets: true, items: true }).extend({ month: z.string() })),
+  months: z.array(appraisalRow.omit({ rank: true, key: true, code: true, name: true, grids: true, targets: true, items: true, patrol_coverage: true }).extend({ month: z.string() })),
 });

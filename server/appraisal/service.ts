@@ -4,6 +4,7 @@ import { WORK_TIME_ZONE } from '../calendar/sql.js';
 import { gridsInScope, sqlAreasInScope } from '../auth/scope.js';
 import type { SessionUser } from '../auth/store.js';
 import { chiefsOf, staffById } from '../staff/service.js';
+import { COVERAGE_DEFINITION, coverageShares } from '../patrols/service.js';
 import { Forbidden, Invalid } from '../http/errors.js';
 import {
   COUNT_FIGURES,
@@ -39,6 +40,7 @@ export const DEFINITIONS: Record<string, string> = {
   rated: 'Public satisfaction: incidents their reporters rated in the month (a resident rates a closed case once, with its check code).',
   satisfied: 'Rated incidents rated satisfied or basically satisfied.',
   satisfaction_rate: 'satisfied / rated; null when nothing was rated.',
+  patrol_coverage: `${COVERAGE_DEFINITION} Per chief: over the grids they held in the month; per grid: by any of its chiefs; per community: over its grids (covered cells over cells, summed); none for departments. Computed from the stored fixes like every other figure, so a past month does not change after a redraw or a handover.`,
   target_met: 'Whether every target of the row kind is met (targets are configurable; a chief handles at least 10 a month by default); null when the kind has no target.',
 };
 
@@ -82,6 +84,8 @@ export interface AppraisalRow extends AppraisalFigures {
   grids?: string[];
   targets: { figure: string; minimum: number; value: number | null; met: boolean }[];
   target_met: boolean | null;
+  /** Patrol coverage of the month (0–1), beside the incident figures; null where there is none (departments, a row with no grid). */
+  patrol_coverage: number | null;
   items: Record<string, string>;
 }
 
@@ -209,10 +213,15 @@ export async function appraise(knex: Knex, user: SessionUser, input: { month: st
   const kind = input.by;
   const scope = appraisalScope(user, kind);
   const month = await monthSpan(knex, input.month, tz);
-  const { rows } = await knex.transaction(async (trx) => {
-    await sqlAppraisalSettings(trx);
-    return sqlAppraisalRows(trx, kind, month, scope);
-  });
+  // Patrol coverage runs beside the incident figures (on its own connection, where the pool has more than one).
+  const [{ rows }, shares] = await Promise.all([
+    knex.transaction(async (trx) => {
+      await sqlAppraisalSettings(trx);
+      return sqlAppraisalRows(trx, kind, month, scope);
+    }),
+    kind === 'department' ? undefined : coverageShares(knex, { scope: scope.areas }, month, tz),
+  ]);
+  const coverage = kind === 'department' ? undefined : shares?.[kind];
   const targets = await listTargets(knex, kind);
   const counts = new Map<string, Record<string, number | null>>(rows.map((r: { key: string }) => [r.key, r]));
   const known = await knownRows(knex, user, kind, scope, month, [...counts.keys()]);
@@ -229,6 +238,7 @@ export async function appraise(knex: Knex, user: SessionUser, input: { month: st
       ...(who.grids ? { grids: who.grids } : {}),
       ...figures,
       ...checkTargets(figures, targets),
+      patrol_coverage: coverage?.get(key) ?? null,
       items: itemsLinks(linkPrefix, key),
     };
   });

@@ -165,6 +165,12 @@ export const PROBLEM_CODES = {
   target_not_fraction: { status: 400, params: ['figure'], meaning: 'A rate target must be a fraction between 0 and 1.' },
   day_already_ordinary: { status: 404, params: ['day'], meaning: 'The day has no calendar entry to delete.' },
 
+  // Patrols.
+  patrol_not_found: { status: 404, params: ['id'], meaning: 'No patrol with this id is in the user’s scope.' },
+  patrol_not_yours: { status: 403, params: ['id'], meaning: 'The patrol is another chief’s: only the chief who walks it sends its points and ends it.' },
+  patrol_needs_grid: { status: 403, meaning: 'The user is not a grid chief holding a grid now (on the staff list, linked to the account), so a patrol cannot start.' },
+  patrol_time_invalid: { status: 400, params: ['field'], meaning: 'A patrol time (`field`: started_at or ended_at) is in the future, too old, or before the patrol started.' },
+
   // Population and housing.
   building_not_found: { status: 404, params: ['id'], meaning: 'No building with this id is in the user’s scope.' },
   household_not_found: { status: 404, params: ['id'], meaning: 'No household with this id is in the user’s scope.' },

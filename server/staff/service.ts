@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sqlAssignmentsOn, sqlChiefsNow, sqlChiefsOf, sqlEndAssignments, sqlStaffById, type Span } from './sql.js';
+import { sqlAssignmentsOn, sqlChiefOfUser, sqlChiefsNow, sqlChiefsOf, sqlEndAssignments, sqlStaffById, type Span } from './sql.js';
 
 /** A staff member as the appraisal lists them, with the areas they held in a span. */
 export interface StaffHeld {
@@ -28,6 +28,21 @@ export async function chiefsOf(knex: Knex, grids: string[], span: Span): Promise
 export async function chiefsNow(knex: Knex, codePrefix = ''): Promise<Map<string, { id: number; user_id: number | null; name: string }>> {
   const { rows } = await sqlChiefsNow(knex, codePrefix);
   return new Map(rows.map((r: { area_code: string; id: number; user_id: number | null; name: string }) => [r.area_code, r]));
+}
+
+/** A chief as a user account is linked to them, with the grids they hold now. */
+export interface ChiefOfUser {
+  id: number;
+  code: string;
+  name: string;
+  name_en: string;
+  grids: string[];
+}
+
+/** The chief a user account stands for (on the staff list, role chief), with the grids assigned now; null when none. */
+export async function chiefOfUser(knex: Knex, userId: number): Promise<ChiefOfUser | null> {
+  const { rows } = await sqlChiefOfUser(knex, userId);
+  return rows[0] ?? null;
 }
 
 /** Staff by id, with what they held in a span. */

@@ -57,6 +57,20 @@ export function sqlChiefsNow(knex: Knex, codePrefix: string): Knex.Raw {
   );
 }
 
+/** The chief on the staff list linked to a user account (the lowest code if several), with the grids assigned to them now. */
+export function sqlChiefOfUser(knex: Knex, userId: number): Knex.Raw {
+  return knex.raw(
+    `select s.id, s.code, s.name, s.name_en,
+            coalesce(array_agg(sa.area_code order by sa.area_code) filter (where sa.area_code is not null), '{}') as grids
+       from staff s left join staff_assignments sa on sa.staff_id = s.id and ${sqlAssignedAt(null)}
+      where s.role = 'chief' and s.user_id = :user
+      group by s.id, s.code, s.name, s.name_en
+      order by s.code
+      limit 1`,
+    { user: userId },
+  );
+}
+
 /** A span of time [start, end). */
 export interface Span {
   start: Date;

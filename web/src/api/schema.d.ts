@@ -2736,6 +2736,198 @@ export interface paths {
       };
     };
   };
+  "/api/patrols": {
+    /** The patrols of a day in your scope, each with its track of the day as a GeoJSON LineString */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only this chief’s patrols (staff code, e.g. chief01) */
+          chief?: string;
+          /** @description The day, YYYY-MM-DD in Asia/Shanghai; today when absent */
+          day?: string;
+        };
+      };
+      responses: {
+        /** @description The patrols, earliest first */
+        200: {
+          content: {
+            "application/json": components["schemas"]["PatrolList"];
+          };
+        };
+        /** @description Bad day or chief */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Start a patrol (grid chiefs); the chief’s patrol still open, if any, is ended first */
+    post: {
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["PatrolStart"];
+        };
+      };
+      responses: {
+        /** @description Started */
+        201: {
+          content: {
+            "application/json": components["schemas"]["PatrolStarted"];
+          };
+        };
+        /** @description A bad or future started_at */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not a grid chief holding a grid now */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/patrols/{id}/points": {
+    /** Send a batch of GPS fixes (at most 500) of your patrol; a resent batch stores nothing twice */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["PatrolPoints"];
+        };
+      };
+      responses: {
+        /** @description What was kept and dropped */
+        200: {
+          content: {
+            "application/json": components["schemas"]["PatrolPointsReceipt"];
+          };
+        };
+        /** @description A bad fix, or more than 500 */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Another chief’s patrol */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such patrol in your scope */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/patrols/{id}/end": {
+    /** End your patrol (now, or when the phone says the chief pressed stop); ending it again answers it unchanged */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["PatrolEnd"];
+        };
+      };
+      responses: {
+        /** @description The patrol, ended */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Patrol"];
+          };
+        };
+        /** @description A bad or future ended_at, or one before the start */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Another chief’s patrol */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such patrol in your scope */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/patrols/coverage": {
+    /** Patrol coverage of a month in your scope: per chief, grid and day, the share of the grid’s 50 m cells a fix came within 30 m of */
+    get: {
+      parameters: {
+        query: {
+          /** @description The month, YYYY-MM in Asia/Shanghai */
+          month: string;
+        };
+      };
+      responses: {
+        /** @description Coverage per chief and grid, with its days, and per grid */
+        200: {
+          content: {
+            "application/json": components["schemas"]["PatrolCoverage"];
+          };
+        };
+        /** @description Bad month */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not logged in */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/plans": {
     /** Boundary plans, newest first */
     get: {
@@ -3496,6 +3688,33 @@ export interface components {
       hidden: boolean;
       reason: string;
     };
+    PatrolStart: {
+      /**
+       * Format: date-time
+       * @description When the chief pressed start, if the phone was offline then; now when absent (at most 24 h ago, not in the future)
+       */
+      started_at?: string;
+    };
+    PatrolPoints: {
+      points: {
+          lon: number;
+          lat: number;
+          /** @description Accuracy radius (metres, as the Geolocation API gives it); fixes worse than 50 m are dropped */
+          accuracy_m: number;
+          /**
+           * Format: date-time
+           * @description Time of the fix; with the patrol it is the fix’s key, so a resent fix is stored once
+           */
+          at: string;
+        }[];
+    };
+    PatrolEnd: {
+      /**
+       * Format: date-time
+       * @description When the chief pressed stop, if the phone was offline then; now when absent
+       */
+      ended_at?: string;
+    };
     NewAsset: {
       /** @constant */
       type: "Feature";
@@ -3651,6 +3870,10 @@ export interface components {
        * - `target_repeated` (400: An appraisal target is given twice. Params: target.)
        * - `target_not_fraction` (400: A rate target must be a fraction between 0 and 1. Params: figure.)
        * - `day_already_ordinary` (404: The day has no calendar entry to delete. Params: day.)
+       * - `patrol_not_found` (404: No patrol with this id is in the user’s scope. Params: id.)
+       * - `patrol_not_yours` (403: The patrol is another chief’s: only the chief who walks it sends its points and ends it. Params: id.)
+       * - `patrol_needs_grid` (403: The user is not a grid chief holding a grid now (on the staff list, linked to the account), so a patrol cannot start.)
+       * - `patrol_time_invalid` (400: A patrol time (`field`: started_at or ended_at) is in the future, too old, or before the patrol started. Params: field.)
        * - `building_not_found` (404: No building with this id is in the user’s scope. Params: id.)
        * - `household_not_found` (404: No household with this id is in the user’s scope. Params: id.)
        * - `resident_not_found` (404: No resident with this id is in the user’s scope. Params: id.)
@@ -3665,7 +3888,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "patrol_not_found" | "patrol_not_yours" | "patrol_needs_grid" | "patrol_time_invalid" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
@@ -4282,9 +4505,114 @@ export interface components {
           met: boolean;
         })[];
       target_met: boolean | null;
+      /** @description Patrol coverage of the month, 0–1: the share of the grids’ 50 m cells a fix came within 30 m of (see definitions.patrol_coverage); null for departments */
+      patrol_coverage: number | null;
       items: {
         [key: string]: string;
       };
+    };
+    PatrolStarted: {
+      id: number;
+      chief: components["schemas"]["PatrolChief"];
+      /** @description The grids the chief held when the patrol started */
+      grid_codes: string[];
+      started_at: string;
+      ended_at: string | null;
+      /** @description The chief’s patrol that was still open and was ended by this start */
+      ended_previous: number | null;
+    };
+    PatrolChief: {
+      id: number;
+      code: string;
+      name: string;
+      name_en: string;
+    };
+    PatrolList: {
+      day: string;
+      from: string;
+      to: string;
+      items: components["schemas"]["PatrolTrack"][];
+    };
+    PatrolTrack: {
+      id: number;
+      chief: components["schemas"]["PatrolChief"];
+      /** @description The grids the chief held when the patrol started */
+      grid_codes: string[];
+      started_at: string;
+      ended_at: string | null;
+      /** @description Fixes recorded in the day */
+      points: number;
+      /** @description Length of the track in the day, metres (on the ellipsoid) */
+      length_m: number;
+      /** @description The fixes of the day in time order as a LineString, [lon, lat] WGS84; null with fewer than two */
+      track: {
+        /** @constant */
+        type: "LineString";
+        coordinates: [number, number][];
+      } | null;
+    };
+    PatrolPointsReceipt: {
+      /** @description Fixes of the batch the patrol now holds (within 50 m accuracy and the patrol’s time), newly stored or stored before */
+      accepted: number;
+      /** @description Of those, how many were stored already (a resent batch) or repeated a time within the batch */
+      duplicates: number;
+      /** @description Fixes dropped for an accuracy worse than 50 m */
+      dropped: number;
+      /** @description Fixes dropped for a time outside the patrol (before its start or after its end, 5 minutes allowed either side) */
+      outside: number;
+      /** @description Fixes the patrol holds in all */
+      points: number;
+    };
+    Patrol: {
+      id: number;
+      chief: components["schemas"]["PatrolChief"];
+      /** @description The grids the chief held when the patrol started */
+      grid_codes: string[];
+      started_at: string;
+      ended_at: string | null;
+    };
+    PatrolCoverage: {
+      month: string;
+      tz: string;
+      from: string;
+      to: string;
+      cell_m: number;
+      reach_m: number;
+      definition: string;
+      rows: components["schemas"]["PatrolCoverageRow"][];
+      grids: components["schemas"]["PatrolGridCoverage"][];
+    };
+    PatrolCoverageRow: {
+      chief: components["schemas"]["PatrolChief"];
+      grid_code: string;
+      grid_name: string;
+      grid_name_en: string;
+      /** @description The boundary version (areas.id) the cells were laid in; a grid redrawn in the month has a row per version */
+      grid_version_id: number;
+      /** @description EPSG code of the UTM zone the lattice is laid in */
+      utm_srid: number;
+      /** @description The grid’s 50 m cells */
+      cells: number;
+      /** @description Cells some fix of the chief came within 30 m of in the month */
+      covered: number;
+      /** @description covered / cells, 0–1 (4 decimals); null for a grid too small to hold a cell */
+      coverage: number | null;
+      /** @description Each day with fixes, oldest first */
+      days: ({
+          day: string;
+          covered: number;
+          /** @description covered / cells, 0–1 (4 decimals); null for a grid too small to hold a cell */
+          coverage: number | null;
+        })[];
+    };
+    PatrolGridCoverage: {
+      grid_code: string;
+      community_code: string | null;
+      grid_version_id: number;
+      cells: number;
+      covered: number;
+      /** @description covered / cells, 0–1 (4 decimals); null for a grid too small to hold a cell */
+      coverage: number | null;
     };
     PlanReport: {
       valid: boolean;

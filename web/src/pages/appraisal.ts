@@ -34,7 +34,7 @@ const SCORES: { figure: ScoreFigure; label: Key; rate?: boolean; lowerIsBetter?:
 ];
 
 /** Table columns: what they show, how they sort, and which incident list a click opens. */
-type ColumnKey = 'rank' | 'name' | ScoreFigure | 'target_met';
+type ColumnKey = 'rank' | 'name' | ScoreFigure | 'patrol_coverage' | 'target_met';
 const COLUMNS: { key: ColumnKey; label: Key; items?: CountFigure; rate?: boolean }[] = [
   { key: 'rank', label: 'rank' },
   { key: 'name', label: 'rowName' },
@@ -45,6 +45,7 @@ const COLUMNS: { key: ColumnKey; label: Key; items?: CountFigure; rate?: boolean
   { key: 'rework', label: 'rework', items: 'rework' },
   { key: 'overdue', label: 'overdue', items: 'overdue' },
   { key: 'missed', label: 'missed', items: 'missed' },
+  { key: 'patrol_coverage', label: 'patrolCoverage', rate: true },
   { key: 'target_met', label: 'targetMet', items: 'handled' },
 ];
 

@@ -2,6 +2,7 @@ import type * as maplibregl from 'maplibre-gl';
 import { getJson, type Schema } from '../api.js';
 import { assetListItem } from '../components/asset_details.js';
 import { incidentCard } from '../components/incident_card.js';
+import { patrolPanel } from '../components/patrol_panel.js';
 import { cameraIcon, fill, h } from '../dom.js';
 import { assetStatus, nameOf, t } from '../i18n.js';
 import type { Page } from '../page.js';
@@ -28,6 +29,8 @@ export const chiefPage: Page = async (root, ctx) => {
   const gridQuery = `grid=${grids.map((g) => encodeURIComponent(g.code)).join(',')}`;
 
   const count = h('span', { class: 'count' });
+  // The patrol panel (start/stop, today's track) takes its place once the map is there to draw on.
+  const patrolSlot = h('div', { class: 'patrol-slot' });
   const fresh = h('span', { class: 'badge new', hidden: true });
   const list = h('ul', { class: 'incident-cards', id: 'chief-incidents', 'aria-live': 'polite' }, h('li', { class: 'hint' }, t('loading')));
   const assets = h('ul', { class: 'asset-list' });
@@ -37,6 +40,7 @@ export const chiefPage: Page = async (root, ctx) => {
       t(tab === 'list' ? 'showList' : tab === 'map' ? 'showMap' : 'showAssets'), tab === 'list' ? count : null)));
   const side = h('aside', { class: 'panel chief-panel' },
     h('a', { class: 'button big camera', href: '#/chief/report' }, cameraIcon(), t('patrolReport')),
+    patrolSlot,
     h('p', { class: 'grids' }, t('myGrids'), '：', grids.map((g) => g.name).join('、') || t('none')),
     tabs,
     h('section', { class: 'tab-list', 'data-section': 'list' }, h('h2', {}, t('openIncidents'), ' ', fresh), list),
@@ -73,6 +77,7 @@ export const chiefPage: Page = async (root, ctx) => {
   map.once('load', () => {
     if (grids[0]) void view.zoomToArea(map!, grids[0].code);
   });
+  if (user.role === 'chief') patrolSlot.replaceWith(patrolPanel({ map }));
   for (const b of tabs.querySelectorAll<HTMLButtonElement>('button')) {
     b.addEventListener('click', () => {
       root.dataset.tab = b.dataset.tab;
