@@ -199,7 +199,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
     await page.waitForSelector('.track .status-line');
     expect(await page.locator('.track .status-line').textContent()).toBe(`处理中：${grid.name}的网格长正在处理`);
     expect(await page.locator('.track .timeline li .what').allTextContents()).toEqual(['已上报']);
-    expect(await page.locator('.track .timeline li .who').allTextContents()).toEqual(['交给网格长']);
+    expect(await page.locator('.track .timeline li .who').allTextContents()).toEqual([`交给${grid.name}的网格长`]);
     await shots(page, 'track', 'zh');
     expect(await smallTargets(page)).toEqual([]);
     expect(await latinWords(page)).toEqual([]);
@@ -350,7 +350,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
       ['转交上级', `交给${communityRow.name}`],
       ['转交上级', '交给指挥中心'],
       ['派给处置部门', `交给${department.name}`],
-      ['已处置，等待网格长核查', null],
+      ['已处置，等待网格长核查', `交给${grid.name}的网格长`],
       ['核查通过，已办结', null],
     ]);
     // Without the check code: only the status, and a way to give the code.
