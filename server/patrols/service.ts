@@ -150,7 +150,13 @@ export async function addPoints(knex: Knex, user: SessionUser, id: number, batch
   }
   const unique = new Map<string, FixIn>();
   for (const f of good) if (!unique.has(f.at)) unique.set(f.at, f);
-  const inserted = unique.size ? ((await sqlInsertFixes(knex, p, [...unique.values()], WORK_TIME_ZONE)).rows[0].inserted as number) : 0;
+  let inserted = 0;
+  if (unique.size) {
+    const written = (await sqlInsertFixes(knex, p, [...unique.values()], WORK_TIME_ZONE)).rows[0];
+    // The statement always answers one row; none means the embedded build swallowed a geometry error.
+    if (!written) throw new Error(`patrol ${p.id}: storing ${unique.size} fixes answered no row (a geometry engine failure?)`);
+    inserted = written.inserted;
+  }
   const points = (await sqlFixCount(knex, p)).rows[0].n as number;
   return { accepted: good.length, duplicates: good.length - inserted, dropped, outside, points };
 }
