@@ -298,8 +298,9 @@ describe('appraisal export and access', () => {
     expect(lines[0]).toContain('结案率 Closure rate');
     expect(lines.find((l) => l.includes(G1))).toContain(',0.75,0.5,');
     expect(lines[0]).toContain('群众满意率 Public satisfaction rate');
-    // … average handling hours, rated, satisfied, satisfaction rate, target met (none for grids).
-    expect(lines.find((l) => l.includes(G1))).toMatch(/,48,4,3,0\.75,$/);
+    expect(lines[0]).toContain('巡查覆盖率 Patrol coverage');
+    // … average handling hours, rated, satisfied, satisfaction rate, patrol coverage (a share), target met (none for grids).
+    expect(lines.find((l) => l.includes(G1))).toMatch(/,48,4,3,0\.75,(0|1|0\.\d+),$/);
   });
 
   it('exports XLSX that a spreadsheet library reads back', async () => {
