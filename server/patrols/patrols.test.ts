@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, useTestApp } from '../../test/app.js';
 import { pointIn } from '../incidents/test_helpers.js';
 
@@ -31,6 +31,12 @@ beforeAll(async () => {
   const [staff] = await k('staff').insert({ code: 't14-chief', name: '外街道网格长', name_en: 'Other office chief', role: 'chief', user_id: userId }).returning('id');
   await k('staff_assignments').insert({ staff_id: staff.id, area_code: 'TEST14-C1-G1', valid_from: '2026-01-01T00:00:00Z' });
   tokens['t14-chief'] = await loginAs(t.app, 't14-chief');
+});
+
+// On native PostGIS the test files share one database: the other office's areas go out of force afterwards,
+// so that no later file finds grids far from the demo office (extents, grid counts).
+afterAll(async () => {
+  await t.db.knex('areas').where('code', 'like', 'TEST14%').whereNull('valid_to').update({ valid_to: t.db.knex.fn.now() });
 });
 
 /** Start a patrol as a chief; answers the response. */
