@@ -9,7 +9,6 @@
  * generated there once (generateCity), the incidents once per size (set-based SQL, seeded), and later
  * runs reuse them.
  */
-import knexFactory from 'knex';
 import type { SessionUser } from '../../server/auth/store.js';
 import { appraise } from '../../server/appraisal/service.js';
 import { ROW_KINDS } from '../../server/appraisal/sql.js';
@@ -18,29 +17,11 @@ import { migrate } from '../../server/db/migrate.js';
 import { CITY_PREFIX } from '../city/plan.js';
 import { generateCity } from '../city/write.js';
 import { AREA_LEVELS } from '../../server/areas/levels.js';
+import { arg, ensureDatabase } from './support.js';
 
 const MONTH = '2026-10';
 const MONTH_START = '2026-09-30T16:00:00Z'; // 1 October 2026, 00:00 in Asia/Shanghai
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** Create the bench database when it does not exist. */
-async function ensureDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bench database name ${name} must be a plain identifier`);
-  u.pathname = '/postgres';
-  const admin = knexFactory({ client: 'pg', connection: u.toString(), pool: { min: 0, max: 1 } });
-  try {
-    const { rows } = await admin.raw('select 1 from pg_database where datname = ?', [name]);
-    if (rows.length === 0) await admin.raw(`create database ${name}`);
-  } finally {
-    await admin.destroy();
-  }
-}
 
 /**
  * A month of incidents spread over every grid, set-based and seeded: 60% found by patrols, the rest by

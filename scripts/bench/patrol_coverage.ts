@@ -12,7 +12,6 @@
  * the month are written once and reused). With --embedded, an in-memory PGlite made for the run.
  */
 import { booleanPointInPolygon } from '@turf/turf';
-import knexFactory from 'knex';
 import type { MultiPolygon } from 'geojson';
 import proj4 from 'proj4';
 import { openDatabase, type Db } from '../../server/db/connect.js';
@@ -21,30 +20,12 @@ import { hasAreas, loadDemoOffice } from '../../server/demo/load.js';
 import { coverageInSpan } from '../../server/patrols/service.js';
 import { sqlChiefsHeld, sqlCoverage, sqlFillGridCells, sqlGridCells, sqlInsertFixes, sqlMonthSpan } from '../../server/patrols/sql.js';
 import { sqlRowInScope } from '../../server/auth/scope.js';
+import { arg, ensureDatabase } from './support.js';
 
 const MONTH = '2026-03';
 const OFFICE = '210103007';
 const UTM51 = '+proj=utm +zone=51 +datum=WGS84 +units=m +no_defs';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** Create the bench database when it does not exist. */
-async function ensureDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bench database name ${name} must be a plain identifier`);
-  u.pathname = '/postgres';
-  const admin = knexFactory({ client: 'pg', connection: u.toString(), pool: { min: 0, max: 1 } });
-  try {
-    const { rows } = await admin.raw('select 1 from pg_database where datname = ?', [name]);
-    if (rows.length === 0) await admin.raw(`create database ${name}`);
-  } finally {
-    await admin.destroy();
-  }
-}
 
 /** A seeded PRNG (mulberry32). */
 function prng(seed: number): () => number {
