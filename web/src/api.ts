@@ -43,7 +43,8 @@ function answer<T>(status: number, statusText: string, text: string, url: string
   return body as T;
 }
 
-async function parse<T>(res: Response, url: string): Promise<T> {
+/** A fetch answer's JSON, or an ApiError for an error status (for callers that fetch themselves, e.g. the outbox). */
+export async function parseAnswer<T>(res: Response, url: string): Promise<T> {
   return answer<T>(res.status, res.statusText, await res.text(), url);
 }
 
@@ -57,19 +58,19 @@ function bodyOf(init: RequestInit, body: unknown): RequestInit {
 /** GET a JSON resource by its path in the API document: `getJson('/api/assets/{id}', { path: { id } })`. */
 export async function getJson<P extends PathWith<'get'>>(path: P, ...[request]: RequestArgs<P, 'get'>): Promise<Answer<P, 'get'>> {
   const url = apiUrl(path, request as UrlParams);
-  return parse(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
+  return parseAnswer(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
 }
 
 /** POST JSON (or a FormData as multipart) and read the JSON answer. */
 export async function postJson<P extends PathWith<'post'>>(path: P, ...[request]: RequestArgs<P, 'post'>): Promise<Answer<P, 'post'>> {
   const url = apiUrl(path, request as UrlParams);
-  return parse(await fetch(url, bodyOf({ method: 'POST', credentials: 'same-origin' }, request?.body)), url);
+  return parseAnswer(await fetch(url, bodyOf({ method: 'POST', credentials: 'same-origin' }, request?.body)), url);
 }
 
 /** PATCH with a JSON body and read the JSON answer. */
 export async function patchJson<P extends PathWith<'patch'>>(path: P, ...[request]: RequestArgs<P, 'patch'>): Promise<Answer<P, 'patch'>> {
   const url = apiUrl(path, request as UrlParams);
-  return parse(await fetch(url, bodyOf({ method: 'PATCH', credentials: 'same-origin' }, request?.body)), url);
+  return parseAnswer(await fetch(url, bodyOf({ method: 'PATCH', credentials: 'same-origin' }, request?.body)), url);
 }
 
 /** POST a form (multipart) and read the JSON answer, telling how much of the upload has gone (0..1). */
