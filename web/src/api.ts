@@ -98,35 +98,40 @@ export function postForm<P extends PathWith<'post'>>(path: P, request: ApiReques
 /** The logged-in user, as /api/me and the login answer it. */
 export type Me = Schema<'LoginResponse'>['user'];
 
-let me: Me | null | undefined;
+let me: Promise<Me | null> | undefined;
 
 // The session cookie is httpOnly; this flag only says whether asking /api/me is worth a request.
 const SESSION_HINT = 'gridwork.session';
 
-/** The logged-in user, or null (asked once per page load, and again after login/logout). */
-export async function currentUser(): Promise<Me | null> {
-  if (me !== undefined) return me;
-  if (!localStorage.getItem(SESSION_HINT)) return (me = null);
-  try {
-    me = await getJson('/api/me');
-  } catch {
-    me = null;
-    localStorage.removeItem(SESSION_HINT);
-  }
+/** The logged-in user, or null (asked once per page load, and again after login/logout; callers meanwhile share the one request). */
+export function currentUser(): Promise<Me | null> {
+  me ??= askMe();
   return me;
+}
+
+async function askMe(): Promise<Me | null> {
+  if (!localStorage.getItem(SESSION_HINT)) return null;
+  try {
+    return await getJson('/api/me');
+  } catch (err) {
+    // Without signal the session is not known to be over: keep the hint and ask again on the next load.
+    if (!(err instanceof ApiError)) return null;
+    localStorage.removeItem(SESSION_HINT);
+    return null;
+  }
 }
 
 /** Log in (the server sets the session cookie). */
 export async function login(username: string, password: string): Promise<Me> {
   const res = await postJson('/api/auth/login', { body: { username, password } });
-  me = res.user;
+  me = Promise.resolve(res.user);
   localStorage.setItem(SESSION_HINT, '1');
-  return me;
+  return res.user;
 }
 
 /** End the session. */
 export async function logout(): Promise<void> {
   await postJson('/api/auth/logout').catch(() => undefined);
   localStorage.removeItem(SESSION_HINT);
-  me = null;
+  me = Promise.resolve(null);
 }

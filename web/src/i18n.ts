@@ -186,6 +186,7 @@ const STRINGS = {
   close: ['关闭', 'Close'],
   rowsCount: ['行', 'rows'],
   noData: ['无数据', 'No data'],
+  waitingToSend: ['待发送', 'Waiting to send'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /** A key of the string table. */

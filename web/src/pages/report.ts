@@ -1,9 +1,8 @@
-import * as maplibregl from 'maplibre-gl';
 import { ApiError, getJson, postJson, type Schema } from '../api.js';
 import { fill, h } from '../dom.js';
 import { when } from '../format.js';
 import { nameOf, t } from '../i18n.js';
-import { createMap, zoomToArea } from '../map/map_view.js';
+import { loadMap } from '../map/lazy.js';
 import type { Page } from '../page.js';
 
 /** The resident's report form: place (GPS or tap), category, photo, description; no account needed. */
@@ -28,45 +27,8 @@ export const reportPage: Page = async (root, { query }) => {
     msg, send);
   root.append(form);
 
-  const grid = query.get('grid');
-  const map = createMap(mapEl, { popups: false, fit: !grid });
-  if (grid) void zoomToArea(map, grid);
   let point: [number, number] | null = null;
-  const marker = new maplibregl.Marker({ color: '#d62728' });
-
-  async function place(lon: number, lat: number) {
-    point = [lon, lat];
-    marker.setLngLat(point).addTo(map);
-    try {
-      const loc = await getJson('/api/locate', { query: { lon: String(lon), lat: String(lat) } });
-      fill(where, `${t('inGrid')}: ${nameOf(loc.grid)} (${loc.grid.code})`, loc.chief ? ` · ${t('chiefName')}: ${nameOf(loc.chief)} ${loc.chief.phone ?? ''}` : '');
-    } catch (err) {
-      fill(where, err instanceof ApiError ? err.message : String(err));
-    }
-  }
-  map.on('click', (e) => void place(e.lngLat.lng, e.lngLat.lat));
-  // From an asset's popup: the report is about that asset, at its position.
   const assetId = query.get('asset');
-  if (assetId) {
-    getJson('/api/assets/{id}', { path: { id: Number(assetId) } })
-      .then((a) => {
-        map.jumpTo({ center: [a.lon, a.lat], zoom: 17 });
-        void place(a.lon, a.lat);
-      })
-      .catch(() => undefined);
-  }
-  gps.addEventListener('click', () => {
-    where.textContent = t('locating');
-    navigator.geolocation?.getCurrentPosition(
-      (p) => {
-        map.flyTo({ center: [p.coords.longitude, p.coords.latitude], zoom: 17 });
-        void place(p.coords.longitude, p.coords.latitude);
-      },
-      () => (where.textContent = t('gpsFailed')),
-      { enableHighAccuracy: true, timeout: 15000 },
-    );
-  });
-
   getJson('/api/incident-categories')
     .then((cats) => category.append(...cats.map((c) => h('option', { value: c.code }, `${nameOf({ name: c.class_name, name_en: c.class_name_en })} · ${nameOf(c)}`))))
     .catch(() => (msg.textContent = t('unavailable')));
@@ -97,6 +59,45 @@ export const reportPage: Page = async (root, { query }) => {
       send.disabled = false;
       send.textContent = t('send');
     }
+  });
+
+  // The form is usable before the map is there: maplibre comes in its own chunk (map/lazy.ts).
+  const { createMap, zoomToArea, Marker } = await loadMap();
+  const grid = query.get('grid');
+  const map = createMap(mapEl, { popups: false, fit: !grid });
+  if (grid) void zoomToArea(map, grid);
+  const marker = new Marker({ color: '#d62728' });
+
+  async function place(lon: number, lat: number) {
+    point = [lon, lat];
+    marker.setLngLat(point).addTo(map);
+    try {
+      const loc = await getJson('/api/locate', { query: { lon: String(lon), lat: String(lat) } });
+      fill(where, `${t('inGrid')}: ${nameOf(loc.grid)} (${loc.grid.code})`, loc.chief ? ` · ${t('chiefName')}: ${nameOf(loc.chief)} ${loc.chief.phone ?? ''}` : '');
+    } catch (err) {
+      fill(where, err instanceof ApiError ? err.message : String(err));
+    }
+  }
+  map.on('click', (e) => void place(e.lngLat.lng, e.lngLat.lat));
+  // From an asset's popup: the report is about that asset, at its position.
+  if (assetId) {
+    getJson('/api/assets/{id}', { path: { id: Number(assetId) } })
+      .then((a) => {
+        map.jumpTo({ center: [a.lon, a.lat], zoom: 17 });
+        void place(a.lon, a.lat);
+      })
+      .catch(() => undefined);
+  }
+  gps.addEventListener('click', () => {
+    where.textContent = t('locating');
+    navigator.geolocation?.getCurrentPosition(
+      (p) => {
+        map.flyTo({ center: [p.coords.longitude, p.coords.latitude], zoom: 17 });
+        void place(p.coords.longitude, p.coords.latitude);
+      },
+      () => (where.textContent = t('gpsFailed')),
+      { enableHighAccuracy: true, timeout: 15000 },
+    );
   });
   return () => map.remove();
 };
