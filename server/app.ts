@@ -24,6 +24,7 @@ import { assetRoutes } from './assets/routes.js';
 import { openApiRoutes } from './http/openapi.js';
 import { handleErrors, handleUnknownRoute } from './http/problem.js';
 import { RouteRegistry } from './http/route.js';
+import { serveWebApp } from './http/web_static.js';
 import { tileRoutes } from './tiles/routes.js';
 import { TileService } from './tiles/service.js';
 
@@ -71,7 +72,7 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
 
   const webDist = path.join(ROOT, 'web', 'dist');
   const webDir = fs.existsSync(path.join(webDist, 'index.html')) ? webDist : path.join(ROOT, 'web');
-  app.use(express.static(webDir, { index: 'index.html' }));
+  app.use(serveWebApp(webDir));
 
   app.use(handleUnknownRoute);
   app.use(handleErrors(log));

@@ -6,7 +6,7 @@ import { build } from 'vite';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST_INDEX = path.join(ROOT, 'web', 'dist', 'index.html');
-const SOURCES = [path.join(ROOT, 'web', 'src'), path.join(ROOT, 'web', 'index.html'), path.join(ROOT, 'vite.config.ts'), path.join(ROOT, 'package-lock.json')];
+const SOURCES = ['web/src', 'web/vite', 'web/index.html', 'web/icon.svg', 'vite.config.ts', 'package-lock.json'].map((p) => path.join(ROOT, p));
 
 /** Newest modification time under a file or folder. */
 function newest(p: string): number {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,11 +27,20 @@ export interface WatchedPage {
 
 /**
  * For a browser test file: build the web app if stale, start the app over this file's test database on
- * an ephemeral port, and launch Chromium with a fresh profile. Read `base`, `db`, `app` and `open()`.
- * `overrides` change the app's config (a data directory of the file's own for the photos it stores).
+ * an ephemeral port, and launch Chromium with a fresh profile. Read `base`, `db`, `app` and `open()`;
+ * `served` lists the requests the server got (`GET /api/me`), and `serverDown()`/`serverUp()` close and
+ * reopen its port (no signal at all, the origin unchanged). `overrides` change the app's config (a data
+ * directory of the file's own for the photos it stores).
  */
 export function useBrowser(overrides: Partial<Config> = {}) {
-  const ctx = {} as { base: string; browser: BrowserContext; open: (hash: string, viewport?: { width: number; height: number }) => Promise<WatchedPage> };
+  const ctx = {} as {
+    base: string;
+    browser: BrowserContext;
+    open: (hash: string, viewport?: { width: number; height: number }) => Promise<WatchedPage>;
+    served: string[];
+    serverDown: () => Promise<void>;
+    serverUp: () => Promise<void>;
+  };
   let server: Server;
   let profile: string;
   beforeAll(async () => {
@@ -40,10 +49,19 @@ export function useBrowser(overrides: Partial<Config> = {}) {
   const test = useTestApp(overrides);
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = await new Promise<Server>((resolve) => {
-      const s = test.app.listen(0, '127.0.0.1', () => resolve(s));
+    ctx.served = [];
+    server = http.createServer((req, res) => {
+      ctx.served.push(`${req.method} ${req.url}`);
+      test.app(req, res);
     });
-    ctx.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    ctx.base = `http://127.0.0.1:${port}`;
+    ctx.serverDown = () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    ctx.serverUp = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gridwork-chromium-'));
     ctx.browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, locale: 'zh-CN', viewport: { width: 1200, height: 800 } });
     ctx.open = async (hash, viewport) => {
@@ -64,8 +82,10 @@ export function useBrowser(overrides: Partial<Config> = {}) {
   }, 120_000);
   afterAll(async () => {
     await ctx.browser?.close();
-    await new Promise((r) => server?.close(r));
-    server?.closeAllConnections();
+    if (server?.listening) {
+      await new Promise((r) => server.close(r));
+      server.closeAllConnections();
+    }
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
   return Object.assign(ctx, { test });

@@ -43,7 +43,8 @@ function answer<T>(status: number, statusText: string, text: string, url: string
   return body as T;
 }
 
-async function parse<T>(res: Response, url: string): Promise<T> {
+/** A fetch answer's JSON, or an ApiError for an error status (for callers that fetch themselves, e.g. the outbox). */
+export async function parseAnswer<T>(res: Response, url: string): Promise<T> {
   return answer<T>(res.status, res.statusText, await res.text(), url);
 }
 
@@ -57,19 +58,19 @@ function bodyOf(init: RequestInit, body: unknown): RequestInit {
 /** GET a JSON resource by its path in the API document: `getJson('/api/assets/{id}', { path: { id } })`. */
 export async function getJson<P extends PathWith<'get'>>(path: P, ...[request]: RequestArgs<P, 'get'>): Promise<Answer<P, 'get'>> {
   const url = apiUrl(path, request as UrlParams);
-  return parse(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
+  return parseAnswer(await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), url);
 }
 
 /** POST JSON (or a FormData as multipart) and read the JSON answer. */
 export async function postJson<P extends PathWith<'post'>>(path: P, ...[request]: RequestArgs<P, 'post'>): Promise<Answer<P, 'post'>> {
   const url = apiUrl(path, request as UrlParams);
-  return parse(await fetch(url, bodyOf({ method: 'POST', credentials: 'same-origin' }, request?.body)), url);
+  return parseAnswer(await fetch(url, bodyOf({ method: 'POST', credentials: 'same-origin' }, request?.body)), url);
 }
 
 /** PATCH with a JSON body and read the JSON answer. */
 export async function patchJson<P extends PathWith<'patch'>>(path: P, ...[request]: RequestArgs<P, 'patch'>): Promise<Answer<P, 'patch'>> {
   const url = apiUrl(path, request as UrlParams);
-  return parse(await fetch(url, bodyOf({ method: 'PATCH', credentials: 'same-origin' }, request?.body)), url);
+  return parseAnswer(await fetch(url, bodyOf({ method: 'PATCH', credentials: 'same-origin' }, request?.body)), url);
 }
 
 /**
@@ -109,41 +110,46 @@ export function postForm<P extends PathWith<'post'>>(
  */
 export async function callJson<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
-  return parse<T>(await fetch(url, body === undefined ? init : { ...init, body: JSON.stringify(body), headers: { accept: 'application/json', 'content-type': 'application/json' } }), url);
+  return parseAnswer<T>(await fetch(url, body === undefined ? init : { ...init, body: JSON.stringify(body), headers: { accept: 'application/json', 'content-type': 'application/json' } }), url);
 }
 
 /** The logged-in user, as /api/me and the login answer it. */
 export type Me = Schema<'LoginResponse'>['user'];
 
-let me: Me | null | undefined;
+let me: Promise<Me | null> | undefined;
 
 // The session cookie is httpOnly; this flag only says whether asking /api/me is worth a request.
 const SESSION_HINT = 'gridwork.session';
 
-/** The logged-in user, or null (asked once per page load, and again after login/logout). */
-export async function currentUser(): Promise<Me | null> {
-  if (me !== undefined) return me;
-  if (!localStorage.getItem(SESSION_HINT)) return (me = null);
-  try {
-    me = await getJson('/api/me');
-  } catch {
-    me = null;
-    localStorage.removeItem(SESSION_HINT);
-  }
+/** The logged-in user, or null (asked once per page load, and again after login/logout; callers meanwhile share the one request). */
+export function currentUser(): Promise<Me | null> {
+  me ??= askMe();
   return me;
+}
+
+async function askMe(): Promise<Me | null> {
+  if (!localStorage.getItem(SESSION_HINT)) return null;
+  try {
+    return await getJson('/api/me');
+  } catch (err) {
+    // Without signal the session is not known to be over: keep the hint and ask again on the next load.
+    if (!(err instanceof ApiError)) return null;
+    localStorage.removeItem(SESSION_HINT);
+    return null;
+  }
 }
 
 /** Log in (the server sets the session cookie). */
 export async function login(username: string, password: string): Promise<Me> {
   const res = await postJson('/api/auth/login', { body: { username, password } });
-  me = res.user;
+  me = Promise.resolve(res.user);
   localStorage.setItem(SESSION_HINT, '1');
-  return me;
+  return res.user;
 }
 
 /** End the session. */
 export async function logout(): Promise<void> {
   await postJson('/api/auth/logout').catch(() => undefined);
   localStorage.removeItem(SESSION_HINT);
-  me = null;
+  me = Promise.resolve(null);
 }

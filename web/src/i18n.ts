@@ -413,6 +413,7 @@ const STRINGS = {
   role_chief: ['网格长', 'grid chief'],
   role_department: ['部门人员', 'department staff'],
   role_staff: ['工作人员', 'staff'],
+  waitingToSend: ['待发送', 'Waiting to send'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /** A key of the string table. */

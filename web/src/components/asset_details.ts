@@ -4,7 +4,7 @@ import { getJson, patchJson, type Answer } from '../api.js';
 import { fill, h } from '../dom.js';
 import { when } from '../format.js';
 import { ASSET_STATUSES, assetStatus, t } from '../i18n.js';
-import { refreshPoints } from '../map/map_view.js';
+import { loadMap } from '../map/lazy.js';
 
 /** One asset as GET /api/assets/{id} answers: its fields and its change log. */
 type AssetDetail = Answer<'/api/assets/{id}', 'get'>;
@@ -86,7 +86,8 @@ export function assetListItem(
       li.append(assetDetails(a.id, (status) => {
         a.status = status;
         button.textContent = label();
-        refreshPoints(map, 'assets', tileQuery());
+        // The map is on the page already, so its module is loaded: this only takes it from loadMap's cache.
+        void loadMap().then((m) => m.refreshPoints(map, 'assets', tileQuery()));
       }));
     }
   });

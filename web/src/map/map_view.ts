@@ -6,9 +6,14 @@ import type { MultiPolygon } from 'geojson';
 import { ApiError, getJson, type Schema } from '../api.js';
 import { h } from '../dom.js';
 import { assetStatus, nameOf, t, word, type Key } from '../i18n.js';
-import { boundsOf, tileJsonBounds } from './bounds.js';
+import { boundsOf } from './bounds.js';
 import { CLASS_COLOURS, ICON_PREFIX, addAssetIcons, iconSvg } from './icons.js';
-import { STATUS_COLOURS, TOGGLES, baseStyle, tileUrl, type StyleOptions } from './style.js';
+import { markMapIdle } from './lazy.js';
+import { loadMapConfig, loadOfficeBounds, mapConfigLoaded, officeBoundsNow, type Basemap } from './config.js';
+import { BASEMAP_BEFORE, BASEMAP_LAYER, STATUS_COLOURS, TOGGLES, basemapSource, baseStyle, tileUrl, type StyleOptions } from './style.js';
+
+/** MapLibre's marker and popup, for pages that load the map with loadMap() (map/lazy.ts) and so cannot import maplibre-gl themselves. */
+export { Marker, Popup } from 'maplibre-gl';
 
 // The bundler moves files around: tell MapLibre where its (self-contained) worker script ended up.
 maplibregl.setWorkerUrl(workerUrl);
@@ -18,11 +23,13 @@ const DEFAULT_CENTRE: [number, number] = [123.45, 41.8];
 
 /** Create a map in a container with the Gridwork layers; unless `fit` is false it zooms to the offices' bounds. */
 export function createMap(container: HTMLElement, opts: StyleOptions & { popups?: boolean; fit?: boolean } = {}): maplibregl.Map {
+  const fit = opts.fit !== false;
+  // Bounds already loaded (by loadMap) give the first view, so no tile of the default view is loaded for nothing.
+  const bounds = fit ? officeBoundsNow() : undefined;
   const map = new maplibregl.Map({
     container,
     style: baseStyle(opts),
-    center: DEFAULT_CENTRE,
-    zoom: 11,
+    ...(bounds ? { bounds, fitBoundsOptions: { padding: 20 } } : { center: DEFAULT_CENTRE, zoom: 11 }),
     attributionControl: false,
     // Labels in Chinese come from the system's fonts, so no glyph file is ever downloaded.
     localIdeographFontFamily: "'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif",
@@ -30,20 +37,34 @@ export function createMap(container: HTMLElement, opts: StyleOptions & { popups?
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   // Pages that zoom somewhere else (a grid, the chief's grids) pass fit: false.
-  if (opts.fit !== false) {
-    getJson('/tiles/{layer}.json', { path: { layer: 'offices' } })
-      .then((tj) => map.fitBounds(tileJsonBounds(tj.bounds), { padding: 20, duration: 0 }))
-      .catch(() => undefined);
-  }
+  if (fit && !bounds) void loadOfficeBounds().then((b) => b && map.fitBounds(b, { padding: 20, duration: 0 }));
   // The asset icons are drawn in the page: added once the style is there, and again whenever the style asks.
   map.on('load', () => addAssetIcons(map));
   map.on('styleimagemissing', (e: { id: string }) => {
     if (e.id.startsWith(ICON_PREFIX)) addAssetIcons(map);
   });
   if (opts.popups !== false) attachPopups(map);
+  // A map made before the map settings arrived gets the server's basemap (if any) when they do.
+  if (opts.basemap === undefined && !mapConfigLoaded()) void loadMapConfig().then((basemap) => basemap && addBasemap(map, basemap));
+  map.once('idle', markMapIdle);
   // The page's map, for the browser tests and the console.
   (window as unknown as { gridworkMap: maplibregl.Map }).gridworkMap = map;
   return map;
+}
+
+/** Add a raster basemap under the vector layers of a map, once its style is there. */
+function addBasemap(map: maplibregl.Map, basemap: Basemap): void {
+  const add = () => {
+    if (map.getSource('basemap')) return;
+    map.addSource('basemap', basemapSource(basemap));
+    map.addLayer(BASEMAP_LAYER, map.getLayer(BASEMAP_BEFORE) ? BASEMAP_BEFORE : undefined);
+  };
+  try {
+    add();
+  } catch {
+    // "Style is not done loading": add it as soon as it is.
+    map.once('style.load', add);
+  }
 }
 
 /** Reload a point layer's tiles (after a change) with filters: a tile query such as `category=0101&status=damaged`. */

@@ -1,5 +1,6 @@
-import type { ExpressionSpecification, StyleSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, RasterLayerSpecification, RasterSourceSpecification, StyleSpecification } from 'maplibre-gl';
 import { currentLang } from '../i18n.js';
+import { configuredBasemap, type Basemap } from './config.js';
 import { CLASS_COLOURS, ICON_SIZE, iconImage } from './icons.js';
 
 /** Colours of incident statuses; overdue wins over status. */
@@ -26,24 +27,16 @@ export function tileUrl(layer: string, query = ''): string {
   return `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt${query ? `?${query}` : ''}`;
 }
 
-/** A raster basemap under the vector layers, as the server's BASEMAP_URL sets it. */
-export interface Basemap {
-  tiles: string[];
-  tile_size: number;
-  attribution: string;
+/** The raster source of a basemap. */
+export function basemapSource(basemap: Basemap): RasterSourceSpecification {
+  return { type: 'raster', tiles: basemap.tiles, tileSize: basemap.tile_size, attribution: basemap.attribution };
 }
 
-let configuredBasemap: Basemap | null = null;
+/** The basemap's layer, drawn under every vector layer (before BASEMAP_BEFORE). */
+export const BASEMAP_LAYER: RasterLayerSpecification = { id: 'basemap', type: 'raster', source: 'basemap' };
 
-/** Load the map settings from the server (once, before the first map is drawn). */
-export async function loadMapConfig(): Promise<void> {
-  try {
-    const res = await fetch('/tiles/map-config.json', { headers: { accept: 'application/json' } });
-    if (res.ok) configuredBasemap = ((await res.json()) as { basemap: Basemap | null }).basemap;
-  } catch {
-    // No settings: the map has no basemap, which it needs least of all.
-  }
-}
+/** The first layer above the basemap. */
+export const BASEMAP_BEFORE = 'offices-fill';
 
 /** Options of the base style. */
 export interface StyleOptions {
@@ -62,12 +55,12 @@ export interface StyleOptions {
  */
 export function baseStyle(opts: StyleOptions = {}): StyleSpecification {
   const name = currentLang() === 'en' ? 'name_en' : 'name';
-  const basemap = opts.basemap === undefined ? configuredBasemap : opts.basemap;
+  const basemap = opts.basemap === undefined ? configuredBasemap() : opts.basemap;
   const vector = (layer: string, query?: string) => ({ type: 'vector' as const, tiles: [tileUrl(layer, query)], minzoom: 0, maxzoom: 16 });
   return {
     version: 8,
     sources: {
-      ...(basemap ? { basemap: { type: 'raster' as const, tiles: basemap.tiles, tileSize: basemap.tile_size, attribution: basemap.attribution } } : {}),
+      ...(basemap ? { basemap: basemapSource(basemap) } : {}),
       offices: vector('offices'),
       communities: vector('communities'),
       grids: vector('grids'),
@@ -76,7 +69,7 @@ export function baseStyle(opts: StyleOptions = {}): StyleSpecification {
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#f3f1ec' } },
-      ...(basemap ? [{ id: 'basemap', type: 'raster' as const, source: 'basemap' }] : []),
+      ...(basemap ? [BASEMAP_LAYER] : []),
       { id: 'offices-fill', type: 'fill', source: 'offices', 'source-layer': 'offices', paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.6 } },
       { id: 'grids-fill', type: 'fill', source: 'grids', 'source-layer': 'grids', paint: { 'fill-color': '#4a90d9', 'fill-opacity': ['case', ['boolean', ['feature-state', 'selected'], false], 0.25, 0.04] } },
       { id: 'grids-line', type: 'line', source: 'grids', 'source-layer': 'grids', paint: { 'line-color': '#4a90d9', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.5, 15, 1.5] } },

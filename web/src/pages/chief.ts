@@ -1,4 +1,5 @@
 import type * as maplibregl from 'maplibre-gl';
+import { loadMap } from '../map/lazy.js';
 import { getJson, type Schema } from '../api.js';
 import { assetListItem } from '../components/asset_details.js';
 import { incidentCard } from '../components/incident_card.js';
@@ -71,7 +72,7 @@ export const chiefPage: Page = async (root, ctx) => {
   await loadIncidents().catch((err) => fill(list, h('li', { class: 'error' }, String(err.message ?? err))));
 
   // The map loads after the list is on screen.
-  const view = await import('../map/map_view.js');
+  const view = await loadMap();
   refreshPoints = view.refreshPoints;
   map = view.createMap(mapEl, { incidentQuery: gridQuery, assetQuery: gridQuery, fit: grids.length === 0 });
   map.once('load', () => {

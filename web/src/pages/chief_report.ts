@@ -1,4 +1,5 @@
 import type * as maplibregl from 'maplibre-gl';
+import { loadMap } from '../map/lazy.js';
 import { errorText } from '../error_text.js';
 import { getJson, postJson, type Schema } from '../api.js';
 import { categoryUses, rankCategories, recordCategoryUse } from '../categories.js';
@@ -132,8 +133,7 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
     if (fits.length === 1) choose(fits[0].code);
   }
 
-  const { createMap } = await import('../map/map_view.js');
-  const { Marker } = await import('maplibre-gl');
+  const { createMap, Marker } = await loadMap();
   map = createMap(mapEl, { popups: false, fit: !asset });
   marker = new Marker({ color: '#d62728', draggable: true });
   marker.on('dragend', () => {

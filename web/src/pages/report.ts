@@ -1,4 +1,5 @@
 import type { Map as MapLibreMap, Marker } from 'maplibre-gl';
+import { loadMap } from '../map/lazy.js';
 import { ApiError, getJson, postForm, type Schema } from '../api.js';
 import { addSupporter, nearbyReports, type NearbyReport, type PublicReceipt } from '../api/public_contract.js';
 import { categoriesForAsset, categoryIcon, categoryTiles, type IncidentCategory } from '../components/category_tiles.js';
@@ -364,11 +365,11 @@ export const reportPage: Page = async (root, { query, rerender }) => {
   // The map, once the form is in the page: MapLibre is loaded only now, off the form's critical path.
   void (async () => {
     try {
-      const [{ createMap, zoomToArea }, maplibregl] = await Promise.all([import('../map/map_view.js'), import('maplibre-gl')]);
+      const { createMap, zoomToArea, Marker } = await loadMap();
       if (gone) return;
       mapEl.replaceChildren();
       map = createMap(mapEl, { popups: false, fit: !grid && !assetId && !point });
-      marker = new maplibregl.Marker({ color: '#d62728', draggable: true });
+      marker = new Marker({ color: '#d62728', draggable: true });
       marker.on('dragend', () => {
         const at = marker!.getLngLat();
         void place(at.lng, at.lat, 'drag');
