@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Db } from './db/connect.js';
 import { healthRoutes } from './health/routes.js';
+import { settingsRoutes } from './settings/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { populationRoutes } from './population/routes.js';
@@ -56,6 +57,7 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
   app.use(authenticate(db.knex));
 
   app.use(healthRoutes(ctx, registry));
+  app.use(settingsRoutes(ctx, registry));
   app.use(authRoutes(ctx, registry));
   app.use(areaRoutes(ctx, registry));
   app.use(incidentRoutes(ctx, registry));

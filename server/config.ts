@@ -25,6 +25,11 @@ export interface Config {
   /** Photos: largest accepted file, in bytes, and most files per request. */
   photoMaxBytes: number;
   photoMaxFiles: number;
+  /**
+   * The address residents and chiefs reach the web app at (PUBLIC_URL, e.g. https://wg.example.gov.cn), for
+   * what is printed or sent to be opened elsewhere: the notice board's QR code. Null: the address in use.
+   */
+  publicUrl: string | null;
   /** Map: an optional raster basemap under the vector layers (a URL template with {z}, {x}, {y}) and its credit. */
   basemap: { url: string; attribution: string } | null;
 }
@@ -57,8 +62,24 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, argv: string[]
     publicReportsPerHour: Number(env.PUBLIC_REPORTS_PER_HOUR ?? 20),
     photoMaxBytes: Number(env.PHOTO_MAX_BYTES ?? 8 * 1024 * 1024),
     photoMaxFiles: Number(env.PHOTO_MAX_FILES ?? 6),
+    publicUrl: parsePublicUrl(env.PUBLIC_URL),
     basemap: parseBasemap(env.BASEMAP_URL, env.BASEMAP_ATTRIBUTION),
   };
+}
+
+/** The public address: absent, or an http(s) URL with no query or fragment (kept without its trailing slash). */
+function parsePublicUrl(url: string | undefined): string | null {
+  if (!url) return null;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash || parsed.username) {
+    throw new Error(`PUBLIC_URL must be the http(s) address the web app is reached at, such as https://wg.example.gov.cn or https://example.gov.cn/wg, without a query; got "${url}"`);
+  }
+  return parsed.toString().replace(/\/+$/, '');
 }
 
 /** The basemap setting: absent, or an http(s) tile URL template naming {z}, {x} and {y}. */

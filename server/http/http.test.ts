@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { parseConfig } from '../config.js';
 import { loginAs, testApp, useTestApp } from '../../test/app.js';
 import { PROBLEM_CODES, isProblemCode } from './problem_codes.js';
 import { RouteRegistry, type RouteSpec } from './route.js';
@@ -154,6 +155,25 @@ describe('GET /api/health', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', database: t.db.kind, postgis: expect.stringMatching(/^3\.\d+/) });
     expect(res.body.capabilities.st_asmvt).toBe(t.db.kind === 'postgis');
+  });
+});
+
+describe('GET /api/settings', () => {
+  it('answers the photo limits and no public address by default', async () => {
+    const res = await request(t.app).get('/api/settings');
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/json');
+    expect(res.body).toEqual({ public_url: null, photos: { max_files: 6, max_bytes: 8 * 1024 * 1024 } });
+  });
+
+  it('answers the configured public address and limits, and refuses a public address that is not one', async () => {
+    const config = parseConfig({ PUBLIC_URL: 'https://wg.example.gov.cn/app/', PHOTO_MAX_FILES: '3', PHOTO_MAX_BYTES: '1000000' }, []);
+    expect(config.publicUrl).toBe('https://wg.example.gov.cn/app');
+    const res = await request(testApp(t.db, { publicUrl: config.publicUrl, photoMaxFiles: config.photoMaxFiles, photoMaxBytes: config.photoMaxBytes })).get('/api/settings');
+    expect(res.body).toEqual({ public_url: 'https://wg.example.gov.cn/app', photos: { max_files: 3, max_bytes: 1000000 } });
+    for (const bad of ['wg.example.gov.cn', 'ftp://wg.example.gov.cn', 'https://wg.example.gov.cn/?x=1']) {
+      expect(() => parseConfig({ PUBLIC_URL: bad }, []), bad).toThrow(/PUBLIC_URL must be/);
+    }
   });
 });
 

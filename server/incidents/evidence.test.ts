@@ -65,6 +65,8 @@ describe('POST /api/incidents/{id}/photos/{n}/visibility', () => {
     const d = await detail(id);
     expect(d.version).toBe(1);
     expect(d.photos[0].hidden).toBe(true);
+    // The detail tells the screens whether the viewer may do this.
+    expect(d.may_hide_photos).toBe(true);
     expect(d.history.at(-1)).toMatchObject({
       action: 'photo_hidden', note: 'A face is recognisable', actor: expect.any(String), from_status: 'open', to_status: 'open', photos: [`/api/incidents/${id}/photos/1`],
     });
@@ -84,6 +86,7 @@ describe('POST /api/incidents/{id}/photos/{n}/visibility', () => {
     expect(planner.status).toBe(403);
     expect(planner.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(planner.body).toMatchObject({ code: 'photo_visibility_not_yours', params: { id } });
+    expect((await request(t.app).get(`/api/incidents/${id}`).set(auth(tokens.planner))).body.may_hide_photos).toBe(false);
     expect((await setVisibility(id, 1, { hidden: true, reason: 'x' }, tokens.chief02)).body.code).toBe('incident_not_found');
     expect(await t.db.knex('incident_photos').where({ incident_id: id, n: 1 }).first('hidden')).toEqual({ hidden: false });
   });

@@ -139,6 +139,8 @@ export const listQuery = z.object({
 });
 
 const ref = z.object({ code: z.string(), name: z.string() });
+/** An area or department in lists and details: its English name too, for English screens. */
+const namedRef = z.object({ code: z.string(), name: z.string(), name_en: z.string() });
 const person = z.object({ name: z.string(), phone: z.string().nullable() });
 
 /** A possible duplicate: an open incident of the same category nearby. */
@@ -177,9 +179,9 @@ export const incidentSummary = z
     source: z.enum(SOURCES),
     lon: z.number(),
     lat: z.number(),
-    grid: ref.nullable(),
-    community: ref.nullable(),
-    department: ref.nullable(),
+    grid: namedRef.nullable(),
+    community: namedRef.nullable(),
+    department: namedRef.nullable(),
     assignee: person.nullable(),
     area_version_id: z.number().int().nullable(),
     near_edge: z.boolean(),
@@ -247,6 +249,7 @@ export const incidentDetail = incidentSummary
       }),
     ),
     allowed_actions: z.array(z.enum(ACTIONS)),
+    may_hide_photos: z.boolean().meta({ description: 'Whether the viewer may hide a photo from the public view, or show it again (POST …/photos/{n}/visibility)' }),
   })
   .meta({ id: 'Incident' });
 

@@ -8,7 +8,7 @@ import type { TileInvalidation } from '../tiles/service.js';
 import type { IncidentBus } from './events.js';
 import { historyPhotoUrls, photoUrl, readPhoto, toPhotoRef, type PhotoRow } from './evidence.js';
 import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlRating, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
-import { allowedActions, isVisibleTo, type Level, type Source, type Status } from './workflow.js';
+import { allowedActions, isVisibleTo, mayCurateEvidence, type Level, type Source, type Status } from './workflow.js';
 
 /** What the incident services need: the database, settings, the photo store, the live-update bus and the app's tiles. */
 export interface IncidentDeps {
@@ -32,9 +32,9 @@ export function toSummary(r: Record<string, any>) {
     source: r.source as Source,
     lon: Number(r.lon),
     lat: Number(r.lat),
-    grid: r.grid_code ? { code: r.grid_code, name: r.grid_name ?? r.grid_code } : null,
-    community: r.community_code ? { code: r.community_code, name: r.community_name ?? r.community_code } : null,
-    department: r.department_code ? { code: r.department_code, name: r.department_name ?? r.department_code } : null,
+    grid: r.grid_code ? { code: r.grid_code, name: r.grid_name ?? r.grid_code, name_en: r.grid_name_en ?? r.grid_name ?? r.grid_code } : null,
+    community: r.community_code ? { code: r.community_code, name: r.community_name ?? r.community_code, name_en: r.community_name_en ?? r.community_name ?? r.community_code } : null,
+    department: r.department_code ? { code: r.department_code, name: r.department_name ?? r.department_code, name_en: r.department_name_en ?? r.department_name ?? r.department_code } : null,
     assignee:
       r.level === 'department' && r.department_code
         ? { name: r.department_name ?? r.department_code, phone: r.department_phone ?? null }
@@ -107,6 +107,7 @@ export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
       at: iso(e.created_at)!,
     })),
     allowed_actions: allowedActions(row, viewer),
+    may_hide_photos: mayCurateEvidence(row, viewer),
   };
 }
 

@@ -18,6 +18,7 @@ export function sqlIncidentColumns(knex: Knex): (string | Knex.Raw)[] {
     knex.raw(`(i.status = 'open' and i.due_at < now()) as overdue`),
     'c.name as category_name', 'c.name_en as category_name_en',
     'g.name as grid_name', 'cm.name as community_name', 'd.name as department_name', 'd.phone as department_phone',
+    'g.name_en as grid_name_en', 'cm.name_en as community_name_en', 'd.name_en as department_name_en',
     's.name as assignee_name', 's.phone as assignee_phone',
     // For a list's thumbnail: how many photos, and the first (the report's, when it came with one).
     knex.raw('(select count(*)::int from incident_photos p where p.incident_id = i.id) as photo_count'),

@@ -58,7 +58,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app withou
     expect(JSON.parse(manifest.text)).toMatchObject({ start_url: '/#/chief', display: 'standalone', short_name: '网格通' });
   });
 
-  it('opens the report form and its map without signal after one visit', async () => {
+  it('opens the report form and its map without signal after one visit', { timeout: 150_000 }, async () => {
     const first = await openControlled('#/report');
     await first.page.waitForSelector('.category-tile', { state: 'attached' });
     await waitForMapIdle(first.page);
@@ -84,7 +84,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the web app withou
     }
   });
 
-  it('keeps a report made without signal and sends it once, with its key, when the signal is back', async () => {
+  it('keeps a report made without signal and sends it once, with its key, when the signal is back', { timeout: 150_000 }, async () => {
     const { page, errors } = await openControlled('#/report');
     const description = `offline outbox ${Date.now()}`;
     const { rows } = await ctx.test.db.knex.raw(`select ST_X(p) as lon, ST_Y(p) as lat from (select ST_PointOnSurface(geom) p from areas where level = ? and valid_to is null order by code limit 1) x`, [AREA_LEVELS.grid]);

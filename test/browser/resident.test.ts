@@ -10,8 +10,10 @@ import { act } from '../../server/incidents/test_helpers.js';
 import { loginAs } from '../app.js';
 import { ARTIFACTS, CHROMIUM, useBrowser, waitForMapIdle } from './browser.js';
 
-// Photos go to a data directory of this file's own; the public rate limit is raised for the reports made here.
-const ctx = useBrowser({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'gridwork-resident-')), publicReportsPerHour: 1000 });
+// Photos go to a data directory of this file's own; the public rate limit is raised for the reports made here; the
+// public address is one the tests never open, so that a QR code made from the browser's own address would show.
+const PUBLIC_URL = 'https://wg.example.gov.cn';
+const ctx = useBrowser({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'gridwork-resident-')), publicReportsPerHour: 1000, publicUrl: PUBLIC_URL });
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
@@ -118,6 +120,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the resident's sid
 
     // The notice board: the big button, and the chief's number to tap.
     await page.waitForSelector('img.qr');
+    // The printed code points at the server's public address, with the grid preset.
+    expect(await page.getAttribute('img.qr', 'alt')).toBe(`${PUBLIC_URL}/#/report?grid=${encodeURIComponent(grid.code)}`);
     expect(await page.getAttribute('.board .contacts a.tel', 'href')).toBe('tel:13900241002');
     expect(await page.locator('.board a.tel[href="tel:110"]').count()).toBe(1);
     await shots(page, 'board', 'zh');

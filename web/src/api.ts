@@ -83,8 +83,22 @@ export function postForm<P extends PathWith<'post'>>(
   onProgress: (sent: number) => void,
   headers: Record<string, string> = {},
 ): Promise<Answer<P, 'post'>> {
-  const url = apiUrl(path, request as UrlParams);
-  // fetch cannot tell how far an upload is; a file of a million assets takes a while to send.
+  return postFormTo<Answer<P, 'post'>>(apiUrl(path, request as UrlParams), request.body, onProgress, headers);
+}
+
+/**
+ * POST a form to a URL already made (the outbox keeps URLs), telling how far the upload is (0..1). No answer at
+ * all (no signal, the server unreachable) rejects with an ApiError of status 0.
+ */
+export function postFormTo<T>(url: string, body: FormData, onProgress: (sent: number) => void = () => undefined, headers: Record<string, string> = {}): Promise<T> {
+  // fetch cannot tell how far an upload is; a file of a million assets, or three photos on a weak signal, takes a while
+  // to send. Where there is no XMLHttpRequest (a worker, Node), fetch sends it without progress.
+  if (typeof XMLHttpRequest === 'undefined') {
+    return fetch(url, { method: 'POST', body, credentials: 'same-origin', headers: { accept: 'application/json', ...headers } }).then(
+      (res) => parseAnswer<T>(res, url),
+      () => Promise.reject(new ApiError(0, 'the upload failed (network)', url)),
+    );
+  }
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
@@ -94,13 +108,13 @@ export function postForm<P extends PathWith<'post'>>(
     xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onProgress(e.loaded / e.total));
     xhr.addEventListener('load', () => {
       try {
-        resolve(answer<Answer<P, 'post'>>(xhr.status, xhr.statusText, xhr.responseText, url));
+        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText, url));
       } catch (err) {
         reject(err);
       }
     });
     xhr.addEventListener('error', () => reject(new ApiError(0, 'the upload failed (network)', url)));
-    xhr.send(request.body);
+    xhr.send(body);
   });
 }
 
@@ -118,8 +132,19 @@ export type Me = Schema<'LoginResponse'>['user'];
 
 let me: Promise<Me | null> | undefined;
 
-// The session cookie is httpOnly; this flag only says whether asking /api/me is worth a request.
+// The session cookie is httpOnly. This key holds the user as /api/me last answered: whether asking is worth a
+// request, and who is signed in while there is no signal (a chief on patrol opens the app without one).
 const SESSION_HINT = 'gridwork.session';
+
+/** The user kept under SESSION_HINT, if it is one (older builds kept "1"). */
+function keptUser(): Me | null {
+  try {
+    const kept = JSON.parse(localStorage.getItem(SESSION_HINT) ?? 'null') as Partial<Me> | null;
+    return kept && typeof kept === 'object' && typeof kept.role === 'string' && typeof kept.username === 'string' ? (kept as Me) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The logged-in user, or null (asked once per page load, and again after login/logout; callers meanwhile share the one request). */
 export function currentUser(): Promise<Me | null> {
@@ -130,10 +155,13 @@ export function currentUser(): Promise<Me | null> {
 async function askMe(): Promise<Me | null> {
   if (!localStorage.getItem(SESSION_HINT)) return null;
   try {
-    return await getJson('/api/me');
+    const user = await getJson('/api/me');
+    localStorage.setItem(SESSION_HINT, JSON.stringify(user));
+    return user;
   } catch (err) {
-    // Without signal the session is not known to be over: keep the hint and ask again on the next load.
-    if (!(err instanceof ApiError)) return null;
+    // Without signal the session is not known to be over: the user last seen goes on (the server still checks
+    // every request), and the next load asks again.
+    if (!(err instanceof ApiError) || err.status === 0) return keptUser();
     localStorage.removeItem(SESSION_HINT);
     return null;
   }
@@ -143,7 +171,7 @@ async function askMe(): Promise<Me | null> {
 export async function login(username: string, password: string): Promise<Me> {
   const res = await postJson('/api/auth/login', { body: { username, password } });
   me = Promise.resolve(res.user);
-  localStorage.setItem(SESSION_HINT, '1');
+  localStorage.setItem(SESSION_HINT, JSON.stringify(res.user));
   return res.user;
 }
 

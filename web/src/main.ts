@@ -4,6 +4,7 @@ import { fill, h } from './dom.js';
 import { currentLang, setLang, t, type Key } from './i18n.js';
 import { firstMapIdle } from './map/lazy.js';
 import { registerServiceWorker } from './offline/register.js';
+import { asReportMeta, rememberReport } from './pages/my_reports.js';
 import type { Page } from './page.js';
 import { isCurrent, navFor, parseRoute, type NavLink } from './route.js';
 
@@ -97,6 +98,11 @@ async function afterFirstPage(): Promise<void> {
     outbox.onChange((items) => {
       outboxBadge.hidden = items.length === 0;
       outboxBadge.textContent = `${t('waitingToSend')} (${items.length})`;
+    });
+    // A resident's report sent later goes into "My reports" with its receipt (its check code is only in the answer).
+    outbox.onSent((entry, body) => {
+      const meta = asReportMeta(entry.meta);
+      if (entry.url === '/api/public/incidents' && meta) rememberReport(body as { case_no: string; check_code?: string | null }, meta);
     });
     outbox.startOutbox();
   });

@@ -131,6 +131,19 @@ export interface paths {
       };
     };
   };
+  "/api/settings": {
+    /** The server's settings a client needs: its public address and the photo limits */
+    get: {
+      responses: {
+        /** @description Settings */
+        200: {
+          content: {
+            "application/json": components["schemas"]["ClientSettings"];
+          };
+        };
+      };
+    };
+  };
   "/api/auth/login": {
     /** Log in with a username and password; starts a session */
     post: {
@@ -3938,6 +3951,17 @@ export interface components {
         st_asmvt: boolean;
       };
     };
+    ClientSettings: {
+      /** @description The web app's public address (PUBLIC_URL), for printed QR codes; null: use the address in the browser */
+      public_url: string | null;
+      /** @description The photo upload limits, so that a form offers no more than the server takes */
+      photos: {
+        /** @description Most photos one request takes (PHOTO_MAX_FILES) */
+        max_files: number;
+        /** @description Largest photo accepted, in bytes (PHOTO_MAX_BYTES) */
+        max_bytes: number;
+      };
+    };
     LoginResponse: {
       /** @description Send as "Authorization: Bearer <token>"; also set as an httpOnly cookie */
       token: string;
@@ -4099,14 +4123,17 @@ export interface components {
       grid: {
         code: string;
         name: string;
+        name_en: string;
       } | null;
       community: {
         code: string;
         name: string;
+        name_en: string;
       } | null;
       department: {
         code: string;
         name: string;
+        name_en: string;
       } | null;
       assignee: ({
         name: string;
@@ -4223,14 +4250,17 @@ export interface components {
       grid: {
         code: string;
         name: string;
+        name_en: string;
       } | null;
       community: {
         code: string;
         name: string;
+        name_en: string;
       } | null;
       department: {
         code: string;
         name: string;
+        name_en: string;
       } | null;
       assignee: ({
         name: string;
@@ -4280,6 +4310,8 @@ export interface components {
           at: string;
         })[];
       allowed_actions: ("handle" | "escalate" | "dispatch" | "cancel" | "confirm" | "reject" | "merge" | "defer")[];
+      /** @description Whether the viewer may hide a photo from the public view, or show it again (POST …/photos/{n}/visibility) */
+      may_hide_photos: boolean;
     };
     IncidentPhoto: {
       n: number;

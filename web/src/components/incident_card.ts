@@ -7,9 +7,9 @@ import { nameOf, t, word } from '../i18n.js';
 export function holderText(i: Pick<Schema<'IncidentSummary'>, 'level' | 'status' | 'assignee' | 'community' | 'department'>): string {
   if (i.status !== 'open') return word(i.status);
   if (i.level === 'grid') return `${t('withChief')}${i.assignee ? ` ${i.assignee.name}` : ''}`;
-  if (i.level === 'community') return `${t('withCommunity')}${i.community ? ` ${i.community.name}` : ''}`;
+  if (i.level === 'community') return `${t('withCommunity')}${i.community ? ` ${nameOf(i.community)}` : ''}`;
   if (i.level === 'centre') return t('withCentre');
-  return `${t('withDepartment')}${i.department ? ` ${i.department.name}` : ''}`;
+  return `${t('withDepartment')}${i.department ? ` ${nameOf(i.department)}` : ''}`;
 }
 
 /**

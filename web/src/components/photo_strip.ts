@@ -50,7 +50,7 @@ export function openPhoto(photo: StripPhoto, label: string, opener?: HTMLElement
  * A strip of thumbnails (lazy, fixed size), each labelled with its step in words; a tap or Enter opens
  * the full photo. `opts.steps: false` leaves the step labels out (a list of one step's photos).
  */
-export function photoStrip(photos: StripPhoto[], opts: { steps?: boolean } = {}): HTMLElement {
+export function photoStrip<P extends StripPhoto>(photos: P[], opts: { steps?: boolean; extra?: (photo: P, li: HTMLElement) => Node | null } = {}): HTMLElement {
   const counts: Record<string, number> = {};
   return h('ul', { class: 'photo-strip' }, ...photos.map((p) => {
     const step = photoStepText(p.step);
@@ -59,7 +59,10 @@ export function photoStrip(photos: StripPhoto[], opts: { steps?: boolean } = {})
     const button = h('button', { type: 'button', class: 'photo-thumb', 'aria-label': `${t('openPhoto')}: ${label}` },
       h('img', { src: p.thumb_url, alt: '', loading: 'lazy', decoding: 'async', width: 96, height: 96 }));
     button.addEventListener('click', () => openPhoto(p, label, button));
-    return h('li', { 'data-step': p.step ?? '' }, button, opts.steps === false || !step ? null : h('span', { class: 'photo-step' }, step));
+    const li = h('li', { 'data-step': p.step ?? '' }, button, opts.steps === false || !step ? null : h('span', { class: 'photo-step' }, step));
+    const extra = opts.extra?.(p, li);
+    if (extra) li.append(extra);
+    return li;
   }));
 }
 

@@ -112,9 +112,9 @@ describe('flush', () => {
     const server = await serve();
     await server.stop();
     const outbox = freshOutbox();
-    const queued = (await outbox.send(server.url, reportForm('路灯不亮'), { label: '路灯' })) as { id: string };
-    const sent: [string, unknown][] = [];
-    outbox.onSent((id, body) => sent.push([id, body]));
+    const queued = (await outbox.send(server.url, reportForm('路灯不亮'), { label: '路灯', meta: { category: '0301' } })) as { id: string };
+    const sent: [string, unknown, unknown][] = [];
+    outbox.onSent((entry, body) => sent.push([entry.id, entry.meta, body]));
     await server.start();
     expect(await outbox.flush()).toEqual({ sent: 1, left: 0 });
     expect(server.received).toHaveLength(1);
@@ -125,7 +125,7 @@ describe('flush', () => {
     expect(photo.name).toBe('cover.jpg');
     expect(photo.type).toBe('image/jpeg');
     expect([...new Uint8Array(await photo.arrayBuffer())]).toEqual([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
-    expect(sent).toEqual([[queued.id, { case_no: '2026000001' }]]);
+    expect(sent).toEqual([[queued.id, { category: '0301' }, { case_no: '2026000001' }]]);
     expect(await outbox.pending()).toEqual([]);
     expect(await outbox.flush()).toEqual({ sent: 0, left: 0 });
     expect(server.received).toHaveLength(1);

@@ -7,7 +7,7 @@
  *   if (r.status === 'queued') …  // shown by pending() and onChange(), sent by flush()
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { parseAnswer } from '../api.js';
+import { ApiError, postFormTo } from '../api.js';
 
 /** What send() did: sent (with the server's answer), or kept to send later. */
 export type SendResult = { status: 'sent'; body: unknown } | { status: 'queued'; id: string };
@@ -25,6 +25,8 @@ export interface Pending {
   last_error?: string;
   /** True when the server refused it for good (a 4xx other than 409 and 429): kept to be shown, never sent again. */
   failed: boolean;
+  /** What the page that kept it needs when it is sent (the resident's report: its category, for "My reports"). */
+  meta?: Record<string, unknown>;
 }
 
 /** A field of a kept form: text, or a file (its bytes as a Blob, with its name). */
@@ -50,9 +52,9 @@ export function newKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Whether an error means the request did not get an answer (no signal, server unreachable): fetch's TypeError. */
+/** Whether an error means the request got no answer (no signal, server unreachable): status 0, or fetch's TypeError. */
 function isNetworkFailure(err: unknown): boolean {
-  return err instanceof TypeError;
+  return (err instanceof ApiError && err.status === 0) || err instanceof TypeError;
 }
 
 /** Whether an answered problem may go away by itself (a key still in progress, too many reports, the server unwell). */
@@ -91,14 +93,13 @@ export function createOutbox({ dbName = 'gridwork-outbox' }: OutboxOptions = {})
   let db: Promise<IDBPDatabase<OutboxDb>> | undefined;
   const open = () => (db ??= openDB<OutboxDb>(dbName, 1, { upgrade: (d) => void d.createObjectStore('requests', { keyPath: 'id' }) }));
   const listeners = new Set<(items: Pending[]) => void>();
-  const sentListeners = new Set<(id: string, body: unknown) => void>();
+  const sentListeners = new Set<(entry: Pending, body: unknown) => void>();
   // Other tabs of the app hear of changes (a report kept in one, sent from another).
   const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`${dbName}-changes`);
   let flushing: Promise<{ sent: number; left: number }> | undefined;
 
-  async function post(url: string, form: FormData, key: string): Promise<unknown> {
-    const res = await fetch(url, { method: 'POST', body: form, credentials: 'same-origin', headers: { accept: 'application/json', [IDEMPOTENCY_HEADER]: key } });
-    return parseAnswer(res, url);
+  function post(url: string, form: FormData, key: string, onProgress?: (sent: number) => void): Promise<unknown> {
+    return postFormTo(url, form, onProgress, { [IDEMPOTENCY_HEADER]: key });
   }
 
   async function notify(broadcast = true): Promise<void> {
@@ -115,19 +116,20 @@ export function createOutbox({ dbName = 'gridwork-outbox' }: OutboxOptions = {})
   }
 
   /**
-   * Post a form with a fresh Idempotency-Key: the server's answer when it gives one (an error answer throws its
-   * ApiError, as postJson does), or, without signal, the form kept on the device with its key and files.
+   * Post a form with a fresh Idempotency-Key, telling `onProgress` how far the upload is: the server's answer
+   * when it gives one (an error answer throws its ApiError, as postJson does), or, without signal, the form kept
+   * on the device with its key, its files and the page's `meta`.
    */
-  async function send(url: string, form: FormData, opts: { label: string }): Promise<SendResult> {
+  async function send(url: string, form: FormData, opts: { label: string; meta?: Record<string, unknown>; onProgress?: (sent: number) => void }): Promise<SendResult> {
     const id = newKey();
     if (!offline()) {
       try {
-        return { status: 'sent', body: await post(url, form, id) };
+        return { status: 'sent', body: await post(url, form, id, opts.onProgress) };
       } catch (err) {
         if (!isNetworkFailure(err)) throw err;
       }
     }
-    const stored: Stored = { id, url, label: opts.label, created_at: new Date().toISOString(), attempts: 0, failed: false, fields: toFields(form) };
+    const stored: Stored = { id, url, label: opts.label, created_at: new Date().toISOString(), attempts: 0, failed: false, fields: toFields(form), ...(opts.meta ? { meta: opts.meta } : {}) };
     await (await open()).put('requests', stored);
     await notify();
     return { status: 'queued', id };
@@ -145,7 +147,8 @@ export function createOutbox({ dbName = 'gridwork-outbox' }: OutboxOptions = {})
         const body = await post(entry.url, toForm(entry.fields), entry.id);
         await d.delete('requests', entry.id);
         sent += 1;
-        for (const fn of sentListeners) fn(entry.id, body);
+        const { fields: _fields, ...kept } = entry;
+        for (const fn of sentListeners) fn(kept, body);
       } catch (err) {
         if (isNetworkFailure(err)) break;
         const status = (err as { status?: number }).status ?? 0;
@@ -174,8 +177,8 @@ export function createOutbox({ dbName = 'gridwork-outbox' }: OutboxOptions = {})
     return () => listeners.delete(fn);
   }
 
-  /** Call `fn` with the server's answer when flush() sends a kept request; answers a function that stops it. */
-  function onSent(fn: (id: string, body: unknown) => void): () => void {
+  /** Call `fn` with the kept request and the server's answer when flush() sends it; answers a function that stops it. */
+  function onSent(fn: (entry: Pending, body: unknown) => void): () => void {
     sentListeners.add(fn);
     return () => sentListeners.delete(fn);
   }

@@ -22,7 +22,7 @@ export const SHELL_URL = '/';
  * API answers that may be cached: public, and the same for every user. Everything else under /api/ (the
  * user, incidents, contacts, tokens) goes to the network and is never stored.
  */
-export const DICTIONARIES = ['/api/incident-categories', '/api/asset-categories', '/api/departments'];
+export const DICTIONARIES = ['/api/incident-categories', '/api/asset-categories', '/api/departments', '/api/settings'];
 
 /** How long a network-first request waits for the network before a kept copy is answered (a weak signal). */
 export const NETWORK_TIMEOUT_MS = 4000;

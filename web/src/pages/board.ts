@@ -4,6 +4,7 @@ import { emergencyPhones } from '../components/category_tiles.js';
 import { fill, h } from '../dom.js';
 import { errorText } from '../error_text.js';
 import { nameOf, t } from '../i18n.js';
+import { loadSettings, publicBase } from '../settings.js';
 import type { Page } from '../page.js';
 import './resident.css';
 
@@ -25,7 +26,8 @@ export const boardPage: Page = async (root, { arg }) => {
     ? await getJson('/api/areas/{code}', { path: { code: grid.properties.parent_code } }).catch(() => null)
     : null;
   const reportHash = `#/report?grid=${encodeURIComponent(grid.properties.code)}`;
-  const reportUrl = `${location.origin}/${reportHash}`;
+  // Printed, the code is scanned on residents' phones: it carries the server's public address (PUBLIC_URL), not the one the printing browser used.
+  const reportUrl = `${publicBase(await loadSettings())}/${reportHash}`;
   const qr = await QRCode.toDataURL(reportUrl, { margin: 1, width: 320, errorCorrectionLevel: 'M' });
   const chief = grid.properties.chief;
   const phone = chief?.phone ?? null;

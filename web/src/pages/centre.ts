@@ -2,7 +2,7 @@ import { getJson, type Schema } from '../api.js';
 import { incidentListItem } from '../components/incident_actions.js';
 import { fill, h } from '../dom.js';
 import { when } from '../format.js';
-import { t, word } from '../i18n.js';
+import { nameOf, t, word } from '../i18n.js';
 import { createMap, layerToggles, legend, refreshPoints } from '../map/map_view.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
@@ -29,12 +29,17 @@ export const centrePage: Page = async (root) => {
   const departments = await getJson('/api/departments').catch(() => []);
 
   const tileQuery = () => `status=${status.value}`;
+  // The step last taken on each case, said on its row after the list is drawn again.
+  const lastDone = new Map<string, string>();
   async function load() {
     try {
       const page = await getJson('/api/incidents', { query: { status: status.value, level: level.value || undefined, overdue: overdue.checked ? 'true' : undefined, limit: 200 } });
       const items = [...page.items].sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.due_at ?? '').localeCompare(b.due_at ?? ''));
-      const note = (i: Schema<'IncidentSummary'>) => `${i.grid?.name ?? ''} · ${t('dueAt')} ${when(i.due_at)}`;
-      fill(list, ...(items.length ? items.map((i) => incidentListItem(i, note(i), map, departments, () => void load(), { level: true })) : [h('li', {}, t('none'))]));
+      const note = (i: Schema<'IncidentSummary'>) => `${i.grid ? nameOf(i.grid) : ''} · ${t('dueAt')} ${when(i.due_at)}`;
+      fill(list, ...(items.length ? items.map((i) => incidentListItem(i, note(i), map, departments, (a) => {
+        lastDone.set(i.case_no, a);
+        void load();
+      }, { level: true, done: lastDone.get(i.case_no) })) : [h('li', {}, t('none'))]));
     } catch (err) {
       fill(list, h('li', { class: 'error' }, `${t('unavailable')}: ${(err as Error).message}`));
     }

@@ -1,11 +1,14 @@
 import type * as maplibregl from 'maplibre-gl';
 import { loadMap } from '../map/lazy.js';
 import { errorText } from '../error_text.js';
-import { getJson, postJson, type Schema } from '../api.js';
+import { getJson, type Schema } from '../api.js';
 import { categoryUses, rankCategories, recordCategoryUse } from '../categories.js';
-import { cameraIcon, fill, h } from '../dom.js';
+import { photoPicker } from '../components/photo_strip.js';
+import { fill, h } from '../dom.js';
 import { when } from '../format.js';
-import { nameOf, t } from '../i18n.js';
+import { nameOf, t, tf } from '../i18n.js';
+import { send as sendThroughOutbox } from '../offline/outbox.js';
+import { loadSettings } from '../settings.js';
 import type { Page } from '../page.js';
 import { requireRole } from '../page.js';
 
@@ -18,16 +21,25 @@ const ROUGH_FIX_M = 50;
 /**
  * 巡查上报, the chief's own find, in one hand: the camera first, the position from GPS with its accuracy
  * (the pin can be dragged to correct it), the category (the tapped asset's first, then the chief's most
- * used), a short description; sent as source `patrol`, so that the appraisal counts it as found.
+ * used), a short description; sent as source `patrol`, so that the appraisal counts it as found. Photos
+ * are shrunk on the phone (photos/shrink.ts); without a device position the first photo's EXIF one is used.
+ * Without signal the report is kept on the phone and sent when there is (offline/outbox.ts).
  */
 export const chiefReportPage: Page = async (root, { query, rerender }) => {
   const user = await requireRole(root, ['chief', 'community', 'admin']);
   if (!user) return;
   const assetId = query.get('asset');
 
-  const shots = h('div', { class: 'shots', 'aria-live': 'polite' });
-  const camera = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true, class: 'visually-hidden', id: 'patrol-photos' });
-  const cameraButton = h('label', { for: 'patrol-photos', class: 'button big camera' }, cameraIcon(), t('takePhotos'));
+  const settings = await loadSettings();
+  // How the pin got where it is: a GPS fix (with its accuracy), a photo's EXIF position, or the chief's hand.
+  let placedBy: 'gps' | 'photo' | 'hand' | null = null;
+  const picker = photoPicker({
+    max: settings.photos.max_files,
+    onPicked: (photo) => {
+      // The device's own fix, or a pin placed by hand, wins over a photo's position.
+      if (photo.gps && placedBy === null) place(photo.gps[0], photo.gps[1], null, 'photo');
+    },
+  });
   const where = h('p', { class: 'where', 'aria-live': 'polite' }, t('locating'));
   const relocate = h('button', { type: 'button', class: 'secondary' }, t('useGps'));
   const mapEl = h('div', { class: 'map map-small', id: 'patrol-map' });
@@ -36,34 +48,17 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
   const description = h('textarea', { name: 'description', rows: 2, maxlength: 2000, placeholder: t('describeBriefly') });
   const assetNote = h('p', { class: 'hint' });
   const msg = h('p', { class: 'error', role: 'alert' });
+  const status = h('p', { class: 'hint send-status', 'aria-live': 'polite' });
   const send = h('button', { type: 'submit', class: 'big' }, t('sendReport'));
   const form = h('form', { class: 'card report-form patrol-form' },
     h('h2', {}, t('patrolReport')),
-    h('div', { class: 'row' }, cameraButton, camera), shots,
+    picker.element,
     h('h3', {}, t('position')), where, mapEl, h('div', { class: 'row' }, relocate),
     h('h3', {}, t('category')), assetNote, quick, more,
     h('label', {}, t('description'), description),
-    msg, send,
+    msg, status, send,
     h('p', {}, h('a', { href: '#/chief', class: 'button secondary' }, t('backToMyGrid'))));
   root.append(form);
-
-  // Photos: kept in the order taken, each removable.
-  const photos: File[] = [];
-  const showShots = () =>
-    fill(shots, ...photos.map((f, i) => {
-      const url = URL.createObjectURL(f);
-      const remove = h('button', { type: 'button', class: 'remove', 'aria-label': t('removePhoto') }, '×');
-      remove.addEventListener('click', () => {
-        photos.splice(i, 1);
-        showShots();
-      });
-      return h('figure', { class: 'shot' }, h('img', { src: url, alt: t('photo'), onload: () => URL.revokeObjectURL(url) }), remove);
-    }));
-  camera.addEventListener('change', () => {
-    photos.push(...Array.from(camera.files ?? []));
-    camera.value = '';
-    showShots();
-  });
 
   // The category: one chosen, from a tile or the list.
   let category = '';
@@ -81,21 +76,26 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
   let marker: maplibregl.Marker | undefined;
   const describePlace = async () => {
     if (!point) return;
-    const acc = accuracy === null ? t('pinPlaced') : `${t('gpsAccuracy')} ±${Math.round(accuracy)} m${accuracy > ROUGH_FIX_M ? ` · ${t('roughFix')}` : ''}`;
+    const how = placedBy === 'gps' && accuracy !== null
+      ? `${t('gpsAccuracy')} ±${Math.round(accuracy)} m${accuracy > ROUGH_FIX_M ? ` · ${t('roughFix')}` : ''}`
+      : t(placedBy === 'photo' ? 'photoPlaceUsed' : 'pinPlaced');
     try {
       const loc = await getJson('/api/locate', { query: { lon: String(point[0]), lat: String(point[1]) } });
-      fill(where, `${acc} · ${nameOf(loc.grid)}`);
+      fill(where, `${how} · ${nameOf(loc.grid)}`);
     } catch (err) {
-      fill(where, h('span', { class: 'error' }, errorText(err)));
+      fill(where, how, ' · ', h('span', { class: 'error' }, errorText(err)));
     }
   };
-  const place = (lon: number, lat: number, acc: number | null) => {
+  const showPin = () => {
+    if (!map || !marker || !point) return;
+    marker.setLngLat(point).addTo(map);
+    map.easeTo({ center: point, zoom: Math.max(map.getZoom(), 17) });
+  };
+  const place = (lon: number, lat: number, acc: number | null, by: 'gps' | 'photo' | 'hand') => {
     point = [lon, lat];
     accuracy = acc;
-    if (map && marker) {
-      marker.setLngLat(point).addTo(map);
-      map.easeTo({ center: point, zoom: Math.max(map.getZoom(), 17) });
-    }
+    placedBy = by;
+    showPin();
     void describePlace();
   };
   const locate = () => {
@@ -105,7 +105,10 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
       return;
     }
     navigator.geolocation.getCurrentPosition(
-      (p) => place(p.coords.longitude, p.coords.latitude, p.coords.accuracy),
+      (p) => {
+        // A pin the chief placed stays where they put it.
+        if (placedBy !== 'hand') place(p.coords.longitude, p.coords.latitude, p.coords.accuracy, 'gps');
+      },
       () => (where.textContent = point ? where.textContent : t('gpsFailed')),
       { enableHighAccuracy: true, timeout: 15_000, maximumAge: 10_000 },
     );
@@ -133,47 +136,67 @@ export const chiefReportPage: Page = async (root, { query, rerender }) => {
     if (fits.length === 1) choose(fits[0].code);
   }
 
-  const { createMap, Marker } = await loadMap();
-  map = createMap(mapEl, { popups: false, fit: !asset });
-  marker = new Marker({ color: '#d62728', draggable: true });
-  marker.on('dragend', () => {
-    const p = marker!.getLngLat();
-    place(p.lng, p.lat, null);
-  });
-  map.on('click', (e) => place(e.lngLat.lng, e.lngLat.lat, null));
-  if (asset) place(asset.lon, asset.lat, null);
+  if (asset) place(asset.lon, asset.lat, null, 'hand');
   else locate();
-  if (point) marker.setLngLat(point).addTo(map);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
     if (!category) return void (msg.textContent = t('pickCategory'));
-    if (!point && !photos.length) return void (msg.textContent = t('pickPoint'));
-    const body = new FormData();
-    body.set('source', 'patrol');
-    body.set('category', category);
-    body.set('description', description.value.trim());
-    if (point) {
-      body.set('lon', String(point[0]));
-      body.set('lat', String(point[1]));
-    }
-    if (asset) body.set('asset_id', String(asset.id));
-    for (const p of photos) body.append('photos', p, p.name);
+    if (!point) return void (msg.textContent = t('pickPoint'));
     send.disabled = true;
     send.textContent = t('sending');
+    status.textContent = t('preparingPhotos');
     try {
-      const r = await postJson('/api/incidents', { body });
+      const photos = await picker.photos();
+      const body = new FormData();
+      body.set('source', 'patrol');
+      body.set('category', category);
+      body.set('description', description.value.trim());
+      body.set('lon', String(point[0]));
+      body.set('lat', String(point[1]));
+      if (asset) body.set('asset_id', String(asset.id));
+      for (const p of photos) body.append('photos', p.blob, p.name);
+      const label = nameOf(cats.find((c) => c.code === category) ?? { name: category });
+      const r = await sendThroughOutbox('/api/incidents', body, { label, onProgress: (sent) => (status.textContent = tf('uploading', { p: Math.round(sent * 100) })) });
       recordCategoryUse(category);
-      form.replaceWith(sentCard(r, rerender));
+      form.replaceWith(r.status === 'queued' ? keptCard(rerender) : sentCard(r.body as Schema<'IncidentReceipt'>, rerender));
     } catch (err) {
       msg.textContent = errorText(err);
+      status.textContent = '';
       send.disabled = false;
       send.textContent = t('sendReport');
     }
   });
-  return () => map?.remove();
+
+  // The map comes last: the form works without it (GPS, a photo's position), and the pin shows once it is there.
+  let gone = false;
+  void loadMap().then(({ createMap, Marker }) => {
+    if (gone) return;
+    map = createMap(mapEl, { popups: false, fit: !point });
+    marker = new Marker({ color: '#d62728', draggable: true });
+    marker.on('dragend', () => {
+      const p = marker!.getLngLat();
+      place(p.lng, p.lat, null, 'hand');
+    });
+    map.on('click', (ev) => place(ev.lngLat.lng, ev.lngLat.lat, null, 'hand'));
+    showPin();
+  }).catch(() => fill(mapEl, h('p', { class: 'map-wait error' }, t('mapFailed'))));
+  return () => {
+    gone = true;
+    map?.remove();
+  };
 };
+
+/** A patrol report kept on the phone without signal: it goes by itself and then shows in My grid. */
+function keptCard(again: () => void): HTMLElement {
+  return h('section', { class: 'card receipt kept', role: 'status' },
+    h('h2', {}, t('keptTitle')),
+    h('p', {}, t('keptTextChief')),
+    h('div', { class: 'row' },
+      h('a', { class: 'button big', href: '#/chief' }, t('backToMyGrid')),
+      h('button', { type: 'button', class: 'secondary big', onclick: () => (location.hash === '#/chief/report' ? again() : (location.hash = '#/chief/report')) }, t('reportAnother'))));
+}
 
 /** What the chief sees after sending: the case, who has it, the deadline, and what to do next. */
 function sentCard(r: Schema<'IncidentReceipt'>, again: () => void): HTMLElement {

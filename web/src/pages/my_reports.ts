@@ -77,3 +77,35 @@ export function updateMyReports(change: (list: MyReport[]) => MyReport[], storag
     return false;
   }
 }
+
+/** What a report page keeps beside a report sent later from the outbox, to list it once the server has it. */
+export interface ReportMeta {
+  category: MyReport['category'];
+  reported_at: string;
+}
+
+/** The server's receipt of a resident's report, as far as "My reports" reads it. */
+interface Receipt {
+  case_no: string;
+  check_code?: string | null;
+  status?: string;
+  level?: string;
+}
+
+/** Keep a report the server has taken (at once, or later from the outbox) in "My reports"; answers whether it could be stored. */
+export function rememberReport(receipt: Receipt, meta: ReportMeta, storage: Pick<Storage, 'getItem' | 'setItem'> = localStorage): boolean {
+  return updateMyReports((list) => withReport(list, {
+    case_no: receipt.case_no,
+    ...(receipt.check_code ? { check_code: receipt.check_code } : {}),
+    category: meta.category,
+    reported_at: meta.reported_at,
+    ...(receipt.status ? { status: receipt.status } : {}),
+    ...(receipt.level ? { level: receipt.level } : {}),
+  }), storage);
+}
+
+/** The meta a kept report carries, if it is one (the outbox keeps it as plain JSON). */
+export function asReportMeta(meta: unknown): ReportMeta | null {
+  const m = meta as Partial<ReportMeta> | null | undefined;
+  return m && typeof m.reported_at === 'string' && m.category && typeof m.category.code === 'string' && typeof m.category.name === 'string' ? (m as ReportMeta) : null;
+}

@@ -1,6 +1,6 @@
 import type { Map as MapLibreMap, Marker } from 'maplibre-gl';
 import { loadMap } from '../map/lazy.js';
-import { ApiError, getJson, postForm, type Schema } from '../api.js';
+import { ApiError, getJson, type Schema } from '../api.js';
 import { addSupporter, nearbyReports, type NearbyReport, type PublicReceipt } from '../api/public_contract.js';
 import { categoriesForAsset, categoryIcon, categoryTiles, type IncidentCategory } from '../components/category_tiles.js';
 import { photoPicker } from '../components/photo_strip.js';
@@ -9,7 +9,8 @@ import { errorText } from '../error_text.js';
 import { whenShort } from '../format.js';
 import { currentLang, nameOf, t, tf, word, type Key } from '../i18n.js';
 import type { Page } from '../page.js';
-import { trackHref, updateMyReports, withReport } from './my_reports.js';
+import { send } from '../offline/outbox.js';
+import { rememberReport, trackHref, updateMyReports, withReport, type ReportMeta } from './my_reports.js';
 import './resident.css';
 
 /** Most photos a resident sends with one report. */
@@ -24,13 +25,6 @@ const STEPS: [Screen, Key][] = [['where', 'stepWhere'], ['what', 'stepWhat'], ['
 
 /** How the pin got where it is, for what the page tells the resident. */
 type PinSource = 'gps' | 'tap' | 'drag' | 'photo' | 'asset';
-
-/** A fresh key for the Idempotency-Key header: sending again after a lost answer files the report once. */
-function idempotencyKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  // randomUUID needs a secure context; a phone on the office's plain-http address still has getRandomValues.
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** A phone number as a tap-to-call link. */
 function telLink(phone: string, label: string = phone): HTMLElement {
@@ -51,7 +45,6 @@ export const reportPage: Page = async (root, { query, rerender }) => {
   let category: IncidentCategory | null = null;
   let categories: IncidentCategory[] = [];
   let suggested: IncidentCategory[] = [];
-  let key = idempotencyKey();
   let gone = false;
   /** The resident asked for the place of the next photo picked, whatever the pin says. */
   let placeFromNextPhoto = false;
@@ -314,22 +307,21 @@ export const reportPage: Page = async (root, { query, rerender }) => {
       if (phoneValue) body.set('contact_phone', phoneValue);
       if (phoneValue && contactName.value.trim()) body.set('contact_name', contactName.value.trim());
       for (const p of photos) body.append('photos', p.blob, p.name);
-      const receipt = (await postForm('/api/public/incidents', { body }, (sent) => (sendStatus.textContent = tf('uploading', { p: Math.round(sent * 100) })), { 'Idempotency-Key': key })) as PublicReceipt;
-      updateMyReports((list) => withReport(list, {
-        case_no: receipt.case_no,
-        ...(receipt.check_code ? { check_code: receipt.check_code } : {}),
-        category: { code: category!.code, name: category!.name, name_en: category!.name_en },
-        reported_at: new Date().toISOString(),
-        status: receipt.status,
-        level: receipt.level,
-      }));
-      const card = receiptCard(receipt, rerender);
+      const meta: ReportMeta = { category: { code: category.code, name: category.name, name_en: category.name_en }, reported_at: new Date().toISOString() };
+      const onProgress = (sent: number) => (sendStatus.textContent = tf('uploading', { p: Math.round(sent * 100) }));
+      // Without signal the outbox keeps the report on the device and sends it (with the same key) when there is.
+      const result = await send('/api/public/incidents', body, { label: nameOf(category), meta: { ...meta }, onProgress });
+      let card: HTMLElement;
+      if (result.status === 'queued') card = keptCard(rerender);
+      else {
+        const receipt = result.body as PublicReceipt;
+        rememberReport(receipt, meta);
+        card = receiptCard(receipt, rerender);
+      }
       form.replaceWith(card);
       card.querySelector('h2')?.focus();
     } catch (err) {
-      // A lost answer may have filed the report: the same key sends it again without filing it twice.
-      // An answer the server gave means nothing was filed, so the next try is a new request.
-      if (!(err instanceof ApiError && err.status === 0) && !(err instanceof TypeError)) key = idempotencyKey();
+      // The server answered a problem: nothing was filed, so the next try is a new request with a new key.
       sendMsg.textContent = errorText(err);
       sendStatus.textContent = '';
       sendButton.disabled = false;
@@ -404,6 +396,16 @@ function joined(caseNo: string, supporters: number, rerender: () => void): HTMLE
 }
 
 /** The receipt: the case number and check code to keep, who has the case and by when, and where to follow it. */
+/** A report kept on the device without signal: it goes by itself, and then appears in "My reports" with its receipt. */
+function keptCard(rerender: () => void): HTMLElement {
+  return h('section', { class: 'card resident receipt kept', role: 'status' },
+    h('h2', { tabindex: -1 }, t('keptTitle')),
+    h('p', {}, t('keptText')),
+    h('div', { class: 'nav-buttons stack' },
+      h('a', { class: 'button primary', href: '#/track' }, t('myReports')),
+      h('button', { type: 'button', class: 'secondary report-another', onclick: rerender }, t('reportAnother'))));
+}
+
 function receiptCard(r: PublicReceipt, rerender: () => void): HTMLElement {
   const code = r.check_code ?? null;
   const gridName = r.grid?.name ?? '';
