@@ -1,6 +1,7 @@
 /**
  * The service worker (/sw.js, scope /): the app shell of this build precached so that the app opens without
- * signal, the public dictionaries and the tiles kept network first, every other API request left to the
+ * signal, the public dictionaries answered from their kept copy (refreshed behind it), the tiles kept network
+ * first, every other API request left to the
  * network and never stored. Built on its own by web/vite/service_worker.ts, which inlines `__PRECACHE__`.
  */
 import {
@@ -31,7 +32,7 @@ self.addEventListener('fetch', (event) => {
       event.respondWith(cacheFirst(req, req));
       break;
     case 'dictionary':
-      event.respondWith(networkFirst(event, DICTIONARY_CACHE, req.url));
+      event.respondWith(keptThenRefreshed(event, DICTIONARY_CACHE, req.url));
       break;
     case 'tile':
       event.respondWith(networkFirst(event, TILE_CACHE, tileKey(url), TILE_CACHE_LIMIT));
@@ -85,6 +86,19 @@ async function networkFirst(event: FetchEvent, cacheName: string, key: string, l
     if (copy) return copy;
     throw err;
   }
+}
+
+/**
+ * The kept copy at once, the network asked behind it to refresh the copy for next time (stale while
+ * revalidate); network first when nothing is kept yet. For the public dictionaries: a form waits for no
+ * round trip on a weak signal, and a change of a category shows from the next visit on.
+ */
+async function keptThenRefreshed(event: FetchEvent, cacheName: string, key: string): Promise<Response> {
+  const cache = await caches.open(cacheName);
+  const kept = await cache.match(key);
+  if (!kept) return networkFirst(event, cacheName, key);
+  event.waitUntil(fetch(event.request).then((res) => (res.ok ? cache.put(key, res) : undefined), () => undefined));
+  return kept;
 }
 
 /** Keep at most `limit` entries in a cache, deleting the oldest (keys come in the order they were put). */

@@ -1,6 +1,6 @@
 /** What the service worker does with each request: pure rules, shared by sw.ts and its tests. */
 
-/** How a request is answered: from the shell, cache first, network first into a cache, or left to the network. */
+/** How a request is answered: from the shell, cache first, the kept copy refreshed behind it (dictionaries), network first into a cache (tiles), or left to the network. */
 export type Route = 'shell' | 'asset' | 'dictionary' | 'tile' | 'network';
 
 /** Prefix of the precache of each build (`gridwork-shell-<version>`); older ones are deleted when a new build takes over. */
