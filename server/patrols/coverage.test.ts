@@ -1,9 +1,8 @@
-import { booleanPointInPolygon } from '@turf/turf';
 import type { MultiPolygon } from 'geojson';
-import proj4 from 'proj4';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, useTestApp } from '../../test/app.js';
+import { cellsInside, toUtm51 } from './test_helpers.js';
 
 /*
  * Coverage worked out by hand on a demo grid. chief07 walks straight lines laid on the 50 m lattice of
@@ -26,8 +25,7 @@ import { loginAs, useTestApp } from '../../test/app.js';
  */
 
 const t = useTestApp();
-const UTM51 = '+proj=utm +zone=51 +datum=WGS84 +units=m +no_defs';
-const toUtm = proj4('WGS84', UTM51);
+const toUtm = toUtm51;
 let grid: string;
 let gridPoly: MultiPolygon;
 let lattice: { a: number; k: number };
@@ -56,19 +54,6 @@ async function patrolWith(chief: string, day: string, fixes: { lon: number; lat:
   return res.body;
 }
 
-/** The lattice squares (column, row) of UTM 51N whose centre lies in a polygon, counted with proj4 and turf. */
-function cellsInside(poly: MultiPolygon): Set<string> {
-  const utm: MultiPolygon = { type: 'MultiPolygon', coordinates: poly.coordinates.map((p) => p.map((r) => r.map((c) => toUtm.forward(c as [number, number])))) };
-  const xs = utm.coordinates.flat(2).map((c) => c[0]);
-  const ys = utm.coordinates.flat(2).map((c) => c[1]);
-  const inside = new Set<string>();
-  for (let i = Math.floor(Math.min(...xs) / 50) - 1; i <= Math.ceil(Math.max(...xs) / 50); i++) {
-    for (let j = Math.floor(Math.min(...ys) / 50) - 1; j <= Math.ceil(Math.max(...ys) / 50); j++) {
-      if (booleanPointInPolygon([i * 50 + 25, j * 50 + 25], utm)) inside.add(`${i},${j}`);
-    }
-  }
-  return inside;
-}
 
 beforeAll(async () => {
   const k = t.db.knex;

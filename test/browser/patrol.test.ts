@@ -1,9 +1,7 @@
-import { booleanPointInPolygon } from '@turf/turf';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MultiPolygon } from 'geojson';
-import proj4 from 'proj4';
 import { describe, expect, it } from 'vitest';
+import { cellsInside, toUtm51 } from '../../server/patrols/test_helpers.js';
 import { TEST_PASSWORD } from '../app.js';
 import { ARTIFACTS, CHROMIUM, loginThroughForm, useBrowser } from './browser.js';
 
@@ -18,21 +16,8 @@ import { ARTIFACTS, CHROMIUM, loginThroughForm, useBrowser } from './browser.js'
 
 const ctx = useBrowser();
 const PHONE = { width: 390, height: 844 };
-const toUtm = proj4('WGS84', '+proj=utm +zone=51 +datum=WGS84 +units=m +no_defs');
+const toUtm = toUtm51;
 
-/** The lattice squares (column, row) whose centre lies in the grid. */
-function cellsInside(poly: MultiPolygon): Set<string> {
-  const utm: MultiPolygon = { type: 'MultiPolygon', coordinates: poly.coordinates.map((p) => p.map((r) => r.map((c) => toUtm.forward(c as [number, number])))) };
-  const xs = utm.coordinates.flat(2).map((c) => c[0]);
-  const ys = utm.coordinates.flat(2).map((c) => c[1]);
-  const inside = new Set<string>();
-  for (let i = Math.floor(Math.min(...xs) / 50) - 1; i <= Math.ceil(Math.max(...xs) / 50); i++) {
-    for (let j = Math.floor(Math.min(...ys) / 50) - 1; j <= Math.ceil(Math.max(...ys) / 50); j++) {
-      if (booleanPointInPolygon([i * 50 + 25, j * 50 + 25], utm)) inside.add(`${i},${j}`);
-    }
-  }
-  return inside;
-}
 
 /** Runs in the page before the app: a geolocation that `window.gpsFix(lon, lat, accuracy, at)` moves. */
 function fakeGeolocation(): void {

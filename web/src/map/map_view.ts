@@ -47,6 +47,13 @@ export function createMap(container: HTMLElement, opts: StyleOptions & { popups?
   // A map made before the map settings arrived gets the server's basemap (if any) when they do.
   if (opts.basemap === undefined && !mapConfigLoaded()) void loadMapConfig().then((basemap) => basemap && addBasemap(map, basemap));
   map.once('idle', markMapIdle);
+  // Tiles that cannot be fetched without signal (and not kept by the service worker) leave the map blank there,
+  // which is all that can be done; anything else is still reported, as MapLibre does without a listener.
+  map.on('error', (ev) => {
+    const e = ev as unknown as { error?: Error & { status?: number } };
+    if (!navigator.onLine || e.error?.status === 0 || e.error?.name === 'AbortError') return;
+    console.error(e.error);
+  });
   // The page's map, for the browser tests and the console.
   (window as unknown as { gridworkMap: maplibregl.Map }).gridworkMap = map;
   return map;
