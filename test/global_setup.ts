@@ -6,6 +6,7 @@ import knexFactory from 'knex';
 import { dumpEmbedded, openDatabase } from '../server/db/connect.js';
 import { migrate } from '../server/db/migrate.js';
 import { loadDemoOffice } from '../server/demo/load.js';
+import { buildWeb } from '../web/build.js';
 import { TEST_PASSWORD } from './app.js';
 
 
@@ -22,6 +23,10 @@ declare module 'vitest' {
  * touched); embedded, a dump every test file starts its own in-memory copy from.
  */
 export default async function setup(project: TestProject) {
+  // The web app is built once, before any file runs: browser test files running side by side would otherwise
+  // each find web/dist stale and rebuild it under the other's server (its service worker's precache then
+  // meets files that are gone). Each file's own buildWeb() then finds it fresh.
+  await buildWeb();
   const url = process.env.DATABASE_URL;
   if (url) {
     const name = `gridwork_test_${process.pid}_${Date.now()}`;
