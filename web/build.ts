@@ -26,7 +26,16 @@ export function webIsStale(): boolean {
 /** Build web/dist if stale (or always with force); answers whether it built. */
 export async function buildWeb(force = false): Promise<boolean> {
   if (!force && !webIsStale()) return false;
-  await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  // Always a production build: under the tests NODE_ENV is `test`, and Vite would then build with
+  // import.meta.env.PROD false (no service worker registered, so no offline app).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   return true;
 }
 
