@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import type { Config } from '../../server/config.js';
-import { useTestApp } from '../app.js';
+import { TEST_PASSWORD, useTestApp } from '../app.js';
 
 /** Where screenshots go (gitignored). */
 export const ARTIFACTS = path.resolve('test-artifacts');
@@ -37,6 +37,8 @@ export function useBrowser(overrides: Partial<Config> = {}) {
     base: string;
     browser: BrowserContext;
     open: (hash: string, viewport?: { width: number; height: number }) => Promise<WatchedPage>;
+    /** Open a page signed in as a demo user through the login form, in a language (saved as the app saves it). */
+    openSignedIn: (username: string, hash: string, viewport: { width: number; height: number }, lang?: 'zh' | 'en') => Promise<WatchedPage>;
     served: string[];
     serverDown: () => Promise<void>;
     serverUp: () => Promise<void>;
@@ -78,6 +80,14 @@ export function useBrowser(overrides: Partial<Config> = {}) {
       });
       await page.goto(`${ctx.base}/${hash}`);
       return watched;
+    };
+    ctx.openSignedIn = async (username, hash, viewport, lang = 'zh') => {
+      const w = await ctx.open(`#/login?next=${encodeURIComponent(hash)}`, viewport);
+      await w.page.evaluate((l) => localStorage.setItem('gridwork.lang', l), lang);
+      await w.page.reload();
+      await loginThroughForm(w.page, username, TEST_PASSWORD);
+      await w.page.waitForURL((u) => u.hash === hash);
+      return w;
     };
   }, 120_000);
   afterAll(async () => {

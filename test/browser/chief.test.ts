@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEST_PASSWORD } from '../app.js';
 import request from 'supertest';
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { jpeg } from '../../server/incidents/test_helpers.js';
 import { loginAs } from '../app.js';
-import { ARTIFACTS, CHROMIUM, loginThroughForm, useBrowser, waitForMapIdle, type WatchedPage } from './browser.js';
+import { ARTIFACTS, CHROMIUM, useBrowser, waitForMapIdle, type WatchedPage } from './browser.js';
 
 const ctx = useBrowser();
 const PHONE = { width: 390, height: 844 };
@@ -30,14 +29,7 @@ async function gridOf(username: string): Promise<{ code: string; lon: number; la
 }
 
 /** Open a page as a logged-in user, in a language, at a size. */
-async function openAs(username: string, hash: string, viewport: { width: number; height: number }, lang: 'zh' | 'en' = 'zh'): Promise<WatchedPage> {
-  const w = await ctx.open(`#/login?next=${encodeURIComponent(hash)}`, viewport);
-  await w.page.evaluate((l) => localStorage.setItem('gridwork.lang', l), lang);
-  await w.page.reload();
-  await loginThroughForm(w.page, username, TEST_PASSWORD);
-  await w.page.waitForURL((u) => u.hash === hash);
-  return w;
-}
+const openAs = (username: string, hash: string, viewport: { width: number; height: number }, lang: 'zh' | 'en' = 'zh') => ctx.openSignedIn(username, hash, viewport, lang);
 
 /** The smallest box of the page's interactive elements that are shown, for the 44 px rule. */
 async function smallTargets(w: WatchedPage): Promise<string[]> {

@@ -4,8 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { jpeg } from '../../server/incidents/test_helpers.js';
-import { TEST_PASSWORD } from '../app.js';
-import { ARTIFACTS, CHROMIUM, loginThroughForm, useBrowser, type WatchedPage } from './browser.js';
+import { ARTIFACTS, CHROMIUM, useBrowser } from './browser.js';
 
 // Photos go to a data directory of this file's own.
 const ctx = useBrowser({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'gridwork-story-')), publicReportsPerHour: 1000 });
@@ -29,15 +28,8 @@ async function placeIn(username: string, shift: number): Promise<{ code: string;
   return { code: rows[0].code, lon: rows[0].lon - shift * 0.0007, lat: rows[0].lat };
 }
 
-/** A page signed in as a user, in a language. */
-async function signedIn(username: string, hash: string, lang: 'zh' | 'en'): Promise<WatchedPage> {
-  const w = await ctx.open(`#/login?next=${encodeURIComponent(hash)}`, PHONE);
-  await w.page.evaluate((l) => localStorage.setItem('gridwork.lang', l), lang);
-  await w.page.reload();
-  await loginThroughForm(w.page, username, TEST_PASSWORD);
-  await w.page.waitForURL((u) => u.hash === hash);
-  return w;
-}
+/** A page signed in as a user, in a language, on the phone. */
+const signedIn = (username: string, hash: string, lang: 'zh' | 'en') => ctx.openSignedIn(username, hash, PHONE, lang);
 
 /** A screenshot of what the phone shows, named by the step. */
 const shot = (page: Page, step: string, lang: string) => page.screenshot({ path: path.join(ARTIFACTS, `story-${step}-${lang}.png`), fullPage: true });
