@@ -118,15 +118,6 @@ export function postFormTo<T>(url: string, body: FormData, onProgress: (sent: nu
   });
 }
 
-/**
- * GET or POST JSON by URL, for routes agreed in a contract that the generated document does not list yet
- * (api/public_contract.ts); the answer is what the caller says it is.
- */
-export async function callJson<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
-  return parseAnswer<T>(await fetch(url, body === undefined ? init : { ...init, body: JSON.stringify(body), headers: { accept: 'application/json', 'content-type': 'application/json' } }), url);
-}
-
 /** The logged-in user, as /api/me and the login answer it. */
 export type Me = Schema<'LoginResponse'>['user'];
 

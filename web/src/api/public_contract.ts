@@ -4,8 +4,7 @@
  * not have the route (404 `route_not_found`: an older server behind the same address), so that a page
  * leaves out what it cannot show instead of failing.
  */
-import { ApiError, callJson, type Schema } from '../api.js';
-import { apiUrl } from './contract.js';
+import { ApiError, getJson, postJson, type Schema } from '../api.js';
 
 /** A public case as GET /api/public/incidents/{case_no}[?k=…] answers it (details only with the check code). */
 export type PublicCase = Schema<'IncidentPublicView'>;
@@ -54,13 +53,13 @@ async function unlessMissing<T>(call: Promise<T>): Promise<T | null> {
 
 /** The public view of a case; with the check code `k`, its details too (a wrong code is 403 `check_code_wrong`). */
 export function publicCase(caseNo: string, k?: string): Promise<PublicCase> {
-  return callJson<PublicCase>('GET', apiUrl('/api/public/incidents/{case_no}', { path: { case_no: caseNo }, query: { k: k || undefined } }));
+  return getJson('/api/public/incidents/{case_no}', { path: { case_no: caseNo }, query: { k: k || undefined } });
 }
 
 /** Open reports of a category near a point, nearest first; null when the server cannot tell. */
 export async function nearbyReports(q: { lon: number; lat: number; category: string; radius_m?: number }): Promise<NearbyReport[] | null> {
   try {
-    const res = await callJson<{ items: NearbyReport[] }>('GET', apiUrl('/api/public/incidents/nearby', { query: { lon: q.lon, lat: q.lat, category: q.category, radius_m: q.radius_m } }));
+    const res = await getJson('/api/public/incidents/nearby', { query: { lon: String(q.lon), lat: String(q.lat), category: q.category, radius_m: q.radius_m === undefined ? undefined : String(q.radius_m) } });
     return res.items;
   } catch (err) {
     if (isMissingRoute(err)) return null;
@@ -70,12 +69,12 @@ export async function nearbyReports(q: { lon: number; lat: number; category: str
 
 /** Add the resident to an open case ("me too"); null when the route is missing. */
 export function addSupporter(caseNo: string, contactPhone?: string): Promise<{ case_no: string; supporters: number } | null> {
-  return unlessMissing(callJson('POST', apiUrl('/api/public/incidents/{case_no}/supporters', { path: { case_no: caseNo } }), contactPhone ? { contact_phone: contactPhone } : {}));
+  return unlessMissing(postJson('/api/public/incidents/{case_no}/supporters', { path: { case_no: caseNo }, body: contactPhone ? { contact_phone: contactPhone } : {} }));
 }
 
 /** Rate a closed case with its check code; null when the route is missing. */
 export function rateCase(caseNo: string, body: { k: string; rating: Rating; comment?: string }): Promise<{ case_no: string; rating: Rating } | null> {
-  return unlessMissing(callJson('POST', apiUrl('/api/public/incidents/{case_no}/rating', { path: { case_no: caseNo } }), body));
+  return unlessMissing(postJson('/api/public/incidents/{case_no}/rating', { path: { case_no: caseNo }, body }));
 }
 
 /** A public photo's URL carrying the check code (`?k=`), which the photo route needs; as it is when it has one already or there is no code. */
