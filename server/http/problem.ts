@@ -62,6 +62,7 @@ const PARSER_ERRORS: Record<string, (err: ParserError) => Described> = {
   'entity.too.large': (e) =>
     answerOf('body_too_large', { max_bytes: e.limit ?? null }, `The request body is larger than the limit of ${e.limit} bytes; send a smaller body.`),
   'entity.parse.failed': () => answerOf('body_not_json', {}, 'The request body is not valid JSON; check quotes, commas and brackets.'),
+  'parameters.too.many': () => answerOf('too_many_form_fields', { max_fields: 1000 }, 'The form has more than 1000 fields, the limit; send only the fields the route takes.'),
   'encoding.unsupported': () => answerOf('body_encoding_unsupported', {}, 'The request body encoding is not supported; send it uncompressed, or as gzip, deflate or br.'),
   'charset.unsupported': () => answerOf('body_encoding_unsupported', {}, 'The request body charset is not supported; send UTF-8.'),
 };

@@ -93,7 +93,7 @@ export const PROBLEM_CODES = {
   upload_malformed: { status: 400, params: ['field'], meaning: 'The multipart form could not be read.' },
   too_many_files: { status: 400, params: ['max_files', 'field'], meaning: 'More files than allowed, or a file in an unexpected form field.' },
   form_field_too_large: { status: 413, params: ['field', 'max_bytes'], meaning: 'A text field of the multipart form is longer than allowed.' },
-  too_many_form_fields: { status: 400, params: ['max_fields'], meaning: 'The multipart form has more text fields than allowed.' },
+  too_many_form_fields: { status: 400, params: ['max_fields'], meaning: 'The form (multipart or URL-encoded) has more fields than allowed.' },
   csv_unreadable: { status: 400, meaning: 'The CSV could not be parsed.' },
   xlsx_unreadable: { status: 400, meaning: 'The XLSX workbook could not be read.' },
   xlsx_no_worksheet: { status: 400, meaning: 'The XLSX workbook has no worksheet.' },

@@ -49,6 +49,7 @@ export class RouteRegistry {
   ): void {
     const run = async (req: Request, res: Response, next: NextFunction) => {
       try {
+        refuseNulBytes({ path: req.params, query: req.query, body: req.body });
         const params = spec.params ? parseInput(spec.params, req.params, 'path') : req.params;
         const query = spec.query ? parseInput(spec.query, req.query, 'query') : req.query;
         const headers = spec.headers ? parseInput(spec.headers, req.headers, 'header') : {};
@@ -102,4 +103,28 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   }));
   const detail = errors.map((e) => (e.field === where ? e.message : `${e.field}: ${e.message}`)).join('; ');
   throw new Invalid('validation_failed', `Invalid ${where}: ${detail}`, { extra: { errors } });
+}
+
+/** Where in a request a value sits, for messages: `query.grid`, `body.attrs.note`. */
+function nulPath(value: unknown, at: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
+  if (!value || typeof value !== 'object' || depth > 64) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return `${at} (a key)`;
+    const found = nulPath(v, `${at}.${k}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Refuse a request with a NUL byte in any string of its path, query or body (keys included): no field
+ * stores one (PostgreSQL refuses it in text and JSON), so it is a client's mistake or an attack, and it is
+ * answered before any route reads the request, the same way for every route.
+ */
+export function refuseNulBytes(parts: Record<string, unknown>): void {
+  for (const [where, value] of Object.entries(parts)) {
+    const at = nulPath(value, where);
+    if (at) throw new Invalid('bad_encoding', `${at} holds a NUL byte (\\u0000); remove the character and send it again.`, { extra: { errors: [{ in: where, field: at.replace(/^[a-z]+\.?/, '') || where, message: 'holds a NUL byte' }] } });
+  }
 }
