@@ -128,4 +128,19 @@ describe('password guessing', () => {
     const other = await request(limited).post('/api/auth/login').send({ username: 'chief03', password: TEST_PASSWORD });
     expect(other.status).toBe(200);
   });
+
+  it('counts a username the same however it is padded or written: white space, case, full-width letters', async () => {
+    const limited = testApp(t.db, { loginAttempts: 3 });
+    const spellings = [' chief04', 'chief04\t', 'CHIEF04 ', 'ｃｈｉｅｆ04', '\u00a0chief04'];
+    const statuses = [];
+    for (const username of spellings) statuses.push((await request(limited).post('/api/auth/login').send({ username, password: 'guess' })).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect((await request(limited).post('/api/auth/login').send({ username: 'chief04', password: TEST_PASSWORD })).status).toBe(429);
+  });
+
+  it('logs in with the username padded or full-width, as the same user', async () => {
+    const res = await request(t.app).post('/api/auth/login').send({ username: ' ｃｈｉｅｆ05\t', password: TEST_PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body.user.username).toBe('chief05');
+  });
 });

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { requireUser, userOf } from './middleware.js';
-import { loginBody, loginResponse, meSchema } from './schema.js';
+import { loginBody, loginResponse, meSchema, normalizeUsername } from './schema.js';
 import { login, logout, SESSION_COOKIE } from './service.js';
 
 /** Login, logout and the current user. */
@@ -19,7 +19,7 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.username ?? '').toLowerCase()}`,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${normalizeUsername(req.body?.username).toLowerCase()}`,
     handler: (_req, _res, next, options) => {
       const minutes = Math.ceil(options.windowMs / 60000);
       next(new TooManyRequests('too_many_logins', `Too many failed logins; wait ${minutes} minutes or ask an administrator.`, { params: { minutes } }));

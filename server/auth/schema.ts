@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { ROLES } from './store.js';
 
+/**
+ * A username as the server reads it: NFKC (full-width letters and digits as ASCII) and without white space
+ * around it. The login schema and the failed-login limit both read it so, so that `" chief05"` or
+ * `"ｃｈｉｅｆ05"` is the same user to the limit as to the lookup.
+ */
+export function normalizeUsername(raw: unknown): string {
+  return typeof raw === 'string' ? raw.normalize('NFKC').trim() : '';
+}
+
 /** Body of POST /api/auth/login. */
 export const loginBody = z
   .object({
-    username: z.string({ error: 'username is required' }).trim().min(1, 'username is required').max(100),
+    username: z.string({ error: 'username is required' }).transform(normalizeUsername).pipe(z.string().min(1, 'username is required').max(100)),
     password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1000),
   })
   .meta({ id: 'LoginRequest' });
