@@ -219,6 +219,44 @@ describe('concurrency', () => {
     expect(events).toHaveLength(2);
   });
 
+  it('a double-clicked escalate: one goes through, the second is 409 incident_changed, not 403', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = await newIncident();
+      const results = await Promise.all([act(t.app, tokens.chief01, id, { action: 'escalate' }), act(t.app, tokens.chief01, id, { action: 'escalate' })]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(results.find((r) => r.status === 409)!.body).toMatchObject({ code: 'incident_changed', allowed_actions: [] });
+      expect(await row(id)).toMatchObject({ level: 'community', version: 2 });
+    }
+    // Without a step in between, not being the one who may act is still 403.
+    const id = await newIncident();
+    expectProblem(await act(t.app, tokens.community01, id, { action: 'escalate' }), 403);
+  });
+
+  it('A merged into B while B is merged into A: one merge goes through, one case stays open (20 rounds)', async () => {
+    for (let round = 0; round < 20; round++) {
+      const a = await newIncident();
+      const b = await newIncident();
+      const results = await Promise.all([act(t.app, tokens.chief01, a, { action: 'merge', into: b }), act(t.app, tokens.chief01, b, { action: 'merge', into: a })]);
+      expect(results.map((r) => r.status).sort(), `round ${round}`).toEqual([200, 409]);
+      const statuses = [(await row(a)).status, (await row(b)).status].sort();
+      expect(statuses, `round ${round}`).toEqual(['merged', 'open']);
+    }
+  });
+
+  it('A merged into B while B is cancelled: never a merge into a case already cancelled (20 rounds)', async () => {
+    for (let round = 0; round < 20; round++) {
+      const a = await newIncident();
+      const b = await newIncident();
+      const [merge] = await Promise.all([act(t.app, tokens.chief01, a, { action: 'merge', into: b }), act(t.app, tokens.admin, b, { action: 'cancel', note: 'not a case' })]);
+      const events = await t.db.knex('incident_events').whereIn('incident_id', [a, b]).whereIn('action', ['merge', 'cancel']).orderBy('id').select('action');
+      if (merge.status === 200) expect(events.map((e) => e.action), `round ${round}`).toEqual(['merge', 'cancel']);
+      else {
+        expect(merge.body.code, `round ${round}`).toBe('merge_target_closed');
+        expect((await row(a)).status).toBe('open');
+      }
+    }
+  });
+
   it('ten simultaneous handles of one incident: one succeeds', async () => {
     const id = await newIncident();
     const photo = await jpeg();

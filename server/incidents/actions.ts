@@ -5,7 +5,7 @@ import { Conflict, Forbidden, Invalid, Unprocessable } from '../http/errors.js';
 import { toChange } from './events.js';
 import { photoNotFound, processUploads, storePhotos, toPhotoRef, type PhotoRow, type Upload } from './evidence.js';
 import { getIncident, notInScope, type IncidentDeps } from './service.js';
-import { sqlCommunityAssignee, sqlInsertEvent, sqlLockIncident, sqlPhotos } from './sql.js';
+import { sqlCommunityAssignee, sqlInsertEvent, sqlLockIncident, sqlLockIncidentsInOrder, sqlPhotos } from './sql.js';
 import { allowedActions, assertAllowed, assertEvidence, isVisibleTo, levelAbove, mayCurateEvidence, type Action, type IncidentState } from './workflow.js';
 
 /** An action as parsed from the request. */
@@ -20,8 +20,9 @@ export interface ActionInput {
 }
 
 /**
- * Take a workflow step. The row is locked and its version compared, and the update is conditional on
- * that version, so of two people acting at once exactly one wins and the other gets 409.
+ * Take a workflow step. The row is locked (with a merge, both cases, in id order) and its version compared,
+ * and the update is conditional on that version, so of two people acting at once exactly one wins and the
+ * other gets 409.
  */
 export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id: number, input: ActionInput, files: Upload[]) {
   const { knex } = deps;
@@ -33,6 +34,9 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
     }
   }
   const changed = await knex.transaction(async (trx) => {
+    // A merge reads a second case and decides on its state: both are locked first, in id order, so that the
+    // rule below is checked on what is committed when this step commits.
+    if (input.action === 'merge' && input.into !== undefined) await sqlLockIncidentsInOrder(trx, [id, input.into]);
     const row = await sqlLockIncident(trx, id);
     if (!row || !isVisibleTo(row, viewer)) throw notInScope(id);
     if (input.version !== undefined && input.version !== row.version) {
@@ -41,7 +45,7 @@ export async function actOnIncident(deps: IncidentDeps, viewer: SessionUser, id:
         extra: { current_version: row.version, allowed_actions: allowedActions(row, viewer) },
       });
     }
-    assertAllowed(input.action, row, viewer);
+    await assertAllowedOrChanged(trx, input.action, row, viewer);
     assertEvidence(input.action, { code: row.category_code, handle_requires_photo: row.handle_requires_photo === true }, photos.length);
     const patch = await actionPatch(trx, row, input, viewer);
     const updated = await trx('incidents')
@@ -90,6 +94,26 @@ export async function setPhotoVisibility(deps: IncidentDeps, viewer: SessionUser
   });
   const [photo] = (await sqlPhotos(knex, id, n)) as PhotoRow[];
   return toPhotoRef(id, photo);
+}
+
+/**
+ * Check the step against the workflow rules. When the rules refuse it as not this user's (403) because the
+ * very same step was just taken (the second click of a double-clicked escalate, two staff pressing at
+ * once), and the user could take it before that step, the request lost a race: that is a conflict (409),
+ * said as one, not a lack of rights.
+ */
+async function assertAllowedOrChanged(trx: Knex.Transaction, action: Action, row: IncidentState & { id: number; version: number }, viewer: SessionUser): Promise<void> {
+  try {
+    assertAllowed(action, row, viewer);
+  } catch (err) {
+    if (!(err instanceof Forbidden) || row.version < 2) throw err;
+    const last = await trx('incident_events').where({ incident_id: row.id }).whereNotIn('action', ['photo_hidden', 'photo_shown']).orderBy('id', 'desc').first('action', 'from_status', 'from_level');
+    if (last?.action !== action || !allowedActions({ ...row, status: last.from_status, level: last.from_level }, viewer).includes(action)) throw err;
+    throw new Conflict('incident_changed', `Incident ${row.id} changed meanwhile: the step "${action}" was just taken by someone else (or by an earlier click); reload it.`, {
+      params: { id: row.id },
+      extra: { current_version: row.version, allowed_actions: allowedActions(row, viewer) },
+    });
+  }
 }
 
 /** The column changes of one action (the workflow table has already allowed it). */

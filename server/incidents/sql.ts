@@ -236,6 +236,15 @@ export function sqlLockIncident(trx: Knex.Transaction, id: number) {
     );
 }
 
+/**
+ * Lock the rows of the incidents a step touches, in id order: two steps on the same two cases (A merged into
+ * B while B is merged into A, or B cancelled) then queue one behind the other instead of each reading the
+ * other's case as it was, and they cannot deadlock.
+ */
+export function sqlLockIncidentsInOrder(trx: Knex.Transaction, ids: number[]) {
+  return trx('incidents').whereIn('id', [...new Set(ids)].sort((a, b) => a - b)).orderBy('id').forUpdate().select('id');
+}
+
 /** The staff member who works a community's escalated incidents now (its grid leader), or null. */
 export function sqlCommunityAssignee(knex: Knex, communityCode: string | null): Knex.Raw {
   return knex.raw(sqlHolderId('grid_leader', '?'), [communityCode]);
