@@ -25,6 +25,7 @@ import { assetRoutes } from './assets/routes.js';
 import { openApiRoutes } from './http/openapi.js';
 import { handleErrors, handleUnknownRoute } from './http/problem.js';
 import { RouteRegistry } from './http/route.js';
+import { inlineScriptHashes, resourcePolicy, securityHeaders } from './http/security.js';
 import { serveWebApp } from './http/web_static.js';
 import { tileRoutes } from './tiles/routes.js';
 import { TileService } from './tiles/service.js';
@@ -43,6 +44,10 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  const webDist = path.join(ROOT, 'web', 'dist');
+  const webDir = fs.existsSync(path.join(webDist, 'index.html')) ? webDist : path.join(ROOT, 'web');
+  const inlineScripts = inlineScriptHashes(fs.readFileSync(path.join(webDir, 'index.html'), 'utf8'));
+  app.use(securityHeaders({ publicUrl: config.publicUrl, inlineScripts }), resourcePolicy);
   app.use(pinoHttp({
     logger: log,
     autoLogging: { ignore: (req) => req.url === '/api/health' },
@@ -54,7 +59,7 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
   // would cost every tile of a logged-in browser a database round trip for nothing.
   app.use(tileRoutes(ctx, registry));
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use(authenticate(db.knex));
+  app.use(authenticate(db.knex, { publicUrl: config.publicUrl }));
 
   app.use(healthRoutes(ctx, registry));
   app.use(settingsRoutes(ctx, registry));
@@ -72,8 +77,6 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
   app.use(assetRoutes(ctx, registry));
   app.use(openApiRoutes(registry, VERSION));
 
-  const webDist = path.join(ROOT, 'web', 'dist');
-  const webDir = fs.existsSync(path.join(webDist, 'index.html')) ? webDist : path.join(ROOT, 'web');
   app.use(serveWebApp(webDir));
 
   app.use(handleUnknownRoute);

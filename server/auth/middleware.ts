@@ -1,7 +1,7 @@
 import { parse as parseCookie } from 'cookie';
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { Unauthorized } from '../http/errors.js';
+import { Forbidden, Unauthorized } from '../http/errors.js';
 import { SESSION_COOKIE, sessionUser } from './service.js';
 import type { Role, SessionUser } from './store.js';
 import { assertRole } from './service.js';
@@ -26,11 +26,38 @@ export function tokenOf(req: Request): string | undefined {
   return cookies[SESSION_COOKIE] || undefined;
 }
 
-/** Attach the session's user to the request when there is a live session; never refuses by itself. */
-export function authenticate(knex: Knex): RequestHandler {
+/** Methods that change nothing, which a page on another site may send with the cookie (links, images). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a request comes from the app's own pages, by what the browser says of it: `Sec-Fetch-Site`
+ * when sent (same-origin, or none for a typed address), else `Origin` against this server's own origin
+ * and the configured public address. A request with neither is not from a browser page on another site
+ * (every browser sends Origin with a cross-site POST), so it passes.
+ */
+export function isSameOrigin(req: Request, publicUrl: string | null): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== '') return site === 'same-origin' || site === 'none';
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  const own = [`${req.protocol}://${req.get('host')}`, publicUrl ? new URL(publicUrl).origin : undefined];
+  return own.includes(origin);
+}
+
+/**
+ * Attach the session's user to the request when there is a live session. A write that the session cookie
+ * authenticates must come from the app's own pages (cross-site request forgery is refused with 403, before
+ * anything is read); a bearer token is not sent by browsers on their own, so it needs no such check.
+ */
+export function authenticate(knex: Knex, opts: { publicUrl: string | null }): RequestHandler {
   return async (req, _res, next) => {
     try {
       const token = tokenOf(req);
+      if (token && !req.headers.authorization && !SAFE_METHODS.has(req.method) && !isSameOrigin(req, opts.publicUrl)) {
+        throw new Forbidden('cross_site_request', `A ${req.method} signed in by the session cookie must come from this server's own pages; it came from ${req.headers.origin ?? 'another site'}. Other programs send "Authorization: Bearer <token>".`, {
+          params: { origin: req.headers.origin ?? null },
+        });
+      }
       req.sessionToken = token;
       if (token) req.user = await sessionUser(knex, token);
       next();
