@@ -5,13 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import readline from 'node:readline/promises';
+import { passwordProblem } from '../server/auth/password_policy.js';
 import { hashPassword } from '../server/auth/service.js';
 import { insertUser, ROLES, type Role } from '../server/auth/store.js';
 import { parseConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/connect.js';
 import { migrate } from '../server/db/migrate.js';
-
-const MIN_PASSWORD = 10;
 
 /** Ask for the password without echoing it. */
 async function askPassword(): Promise<string> {
@@ -40,8 +39,9 @@ if (!values.username || !values.role || !ROLES.includes(values.role as Role)) {
   process.exit(2);
 }
 const password = process.env.GRIDWORK_PASSWORD ?? (await askPassword());
-if (password.length < MIN_PASSWORD) {
-  console.error(`The password must have at least ${MIN_PASSWORD} characters.`);
+const weak = passwordProblem(password, [values.username, values.name ?? '']);
+if (weak) {
+  console.error(weak);
   process.exit(2);
 }
 const config = parseConfig();

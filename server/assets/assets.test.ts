@@ -232,6 +232,28 @@ describe('POST /api/assets/import', () => {
 });
 
 describe('GET/PATCH /api/assets/{id}', () => {
+  it('reads the id strictly: 1e5, 0x10 or 7.0 is a 400, not another asset', async () => {
+    for (const id of ['1e5', '0x10', '7.0', '+7', '99999999999']) {
+      const got = await request(t.app).get(`/api/assets/${id}`);
+      expect(got.status, id).toBe(400);
+      expect(got.body.code).toBe('validation_failed');
+      const patched = await request(t.app).patch(`/api/assets/${id}`).set(auth(admin)).send({ status: 'damaged' });
+      expect(patched.status, id).toBe(400);
+    }
+  });
+
+  it('bounds the free attributes: too large or too many keys is a 400 and changes nothing', async () => {
+    const a = await t.db.knex('assets').orderBy('id').first('id', 'attrs');
+    const big = await request(t.app).patch(`/api/assets/${a.id}`).set(auth(admin)).send({ attrs: { note: 'x'.repeat(5 * 1024 * 1024) } });
+    expect(big.status).toBe(400);
+    expect(big.body.detail).toMatch(/at most 16384/);
+    const many = await request(t.app).patch(`/api/assets/${a.id}`).set(auth(admin)).send({ attrs: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`k${i}`, i])) });
+    expect(many.status).toBe(400);
+    expect((await t.db.knex('assets').where({ id: a.id }).first('attrs')).attrs).toEqual(a.attrs);
+    const ok = await request(t.app).patch(`/api/assets/${a.id}`).set(auth(admin)).send({ attrs: { note: '井盖松动' } });
+    expect(ok.status).toBe(200);
+  });
+
   it('changes the status and logs who changed it from what to what', async () => {
     const csv = `code,category_code,lon,lat\nPATCH-${run},0111,${points[0][0]},${points[0][1]}`;
     await request(t.app).post('/api/assets/import').set(auth(admin)).set('Content-Type', 'text/csv').send(csv);

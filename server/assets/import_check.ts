@@ -3,6 +3,7 @@ import { Invalid } from '../http/errors.js';
 import type { AssetCopyRow } from './copy.js';
 import type { GridIndex } from './grid_index.js';
 import type { RawRow } from './import_read.js';
+import { attrsProblem } from './schema.js';
 import { ASSET_STATUSES } from './sql.js';
 
 /**
@@ -66,6 +67,8 @@ function checkRow(raw: RawRow, ctx: CheckContext): GoodRow | RowError {
     if (attrs === NO_ATTRS) attrs = {};
     attrs[k] = v;
   }
+  const tooMuch = attrsProblem(attrs);
+  if (tooMuch) return { line: raw.line, code: f.code, reason: tooMuch };
   return { line: raw.line, office: grid.office_code, code: f.code, category, status: f.status, department: f.department, grid: grid.code, version: grid.id, attrs, lon, lat };
 }
 

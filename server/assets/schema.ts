@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INPUT_CRS } from '../geo/crs.js';
-import { bboxSchema, codeList, commaList, paging } from '../http/input.js';
+import { bboxSchema, codeList, commaList, paging, rowId } from '../http/input.js';
 import { ASSET_FORMATS } from './import_read.js';
 import { ASSET_STATUSES } from './sql.js';
 
@@ -17,15 +17,36 @@ export const listAssetsQuery = z.object({
   ...paging({ defaultLimit: 100, maxLimit: 1000, maxOffset: 10_000_000, noun: 'assets' }),
 });
 
+/** The most an asset's free attributes may hold: bytes of their JSON, and keys. */
+export const MAX_ATTRS_BYTES = 16_384;
+export const MAX_ATTRS_KEYS = 200;
+
+/** What is wrong with an asset's free attributes (too large, too many keys, a key too long), or undefined. */
+export function attrsProblem(attrs: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(attrs);
+  if (keys.length > MAX_ATTRS_KEYS) return `attributes hold ${keys.length} keys; at most ${MAX_ATTRS_KEYS}`;
+  const long = keys.find((k) => k.length > 64);
+  if (long) return `attribute name "${long.slice(0, 20)}…" is longer than 64 characters`;
+  const bytes = Buffer.byteLength(JSON.stringify(attrs));
+  if (bytes > MAX_ATTRS_BYTES) return `attributes take ${bytes} bytes as JSON; at most ${MAX_ATTRS_BYTES}`;
+  return undefined;
+}
+
+/** Free attributes of an asset, bounded by attrsProblem. */
+const attrsSchema = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
+  const problem = attrsProblem(a);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** Path of the asset routes. */
-export const assetParams = z.object({ id: z.coerce.number().int().positive() });
+export const assetParams = z.object({ id: rowId('id') });
 
 /** Body of PATCH /api/assets/{id}. */
 export const patchAssetBody = z
   .object({
     status: z.enum(ASSET_STATUSES).optional(),
     department_code: z.string().trim().min(1).max(64).nullable().optional(),
-    attrs: z.record(z.string(), z.unknown()).optional().meta({ description: 'Merged into the free attributes' }),
+    attrs: attrsSchema.optional().meta({ description: `Merged into the free attributes (at most ${MAX_ATTRS_KEYS} keys, ${MAX_ATTRS_BYTES} bytes of JSON)` }),
     note: z.string().trim().max(2000).optional().meta({ description: 'Why (kept with a status change)' }),
   })
   .strict()
@@ -41,9 +62,13 @@ export const newAssetBody = z
         category_code: z.string().trim().min(1).max(64),
         status: z.enum(ASSET_STATUSES).optional(),
         department_code: z.string().trim().min(1).max(64).optional(),
-        attrs: z.record(z.string(), z.unknown()).optional(),
+        attrs: attrsSchema.optional(),
       })
-      .catchall(z.unknown()),
+      .catchall(z.unknown())
+      .superRefine((props, ctx) => {
+        const problem = attrsProblem(props);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     geometry: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]).meta({ description: '[lon, lat] in WGS84' }) }),
   })
   .meta({ id: 'NewAsset' });

@@ -157,3 +157,13 @@ describe('the OpenAPI document', () => {
     expect(p.grid).toMatchObject({ schema: { type: 'string', description: 'grid: one or more values, comma-separated (at most 1000)' } });
   });
 });
+
+describe('rowId', () => {
+  it('reads digits only, 1 to the largest integer id, and refuses what other parsers would coerce', async () => {
+    const { rowId, MAX_ROW_ID } = await import('./input.js');
+    const id = rowId('id');
+    expect(id.parse('7')).toBe(7);
+    expect(id.parse(String(MAX_ROW_ID))).toBe(MAX_ROW_ID);
+    for (const bad of ['1e5', '0x10', ' 7', '7.0', '+7', '-1', '0', '007', '', String(MAX_ROW_ID + 1), '99999999999']) expect(id.safeParse(bad).success, bad).toBe(false);
+  });
+});

@@ -110,3 +110,24 @@ export function paging(opts: { defaultLimit: number; maxLimit: number; maxOffset
       .meta({ description: `Skip this many ${noun} (default 0)`, override: asInteger(0, maxOffset, 0) }),
   };
 }
+
+/** The largest id a row can have (PostgreSQL `integer`). */
+export const MAX_ROW_ID = 2_147_483_647;
+
+/**
+ * Schema of a row id in a path or query (`/api/assets/:id`): digits only, 1 to MAX_ROW_ID. Strict, so that
+ * `1e5`, `0x10`, ` 7` or `7.0` is refused instead of read as another row; documented as the integer it is.
+ */
+export function rowId(name: string) {
+  return z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, `${name} must be a whole number from 1 (digits only)`)
+    .transform(Number)
+    .refine((n) => n <= MAX_ROW_ID, `${name} must be at most ${MAX_ROW_ID}`)
+    .meta({
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        delete jsonSchema.pattern;
+        Object.assign(jsonSchema, { type: 'integer', minimum: 1, maximum: MAX_ROW_ID });
+      },
+    });
+}

@@ -36,6 +36,7 @@ export const PROBLEM_CODES = {
   database_unavailable: { status: 503, meaning: 'The database cannot be reached just now; try again after Retry-After seconds.' },
 
   // Logging in, roles and scope.
+  cross_site_request: { status: 403, params: ['origin'], meaning: 'A write signed in by the session cookie came from a page of another site; the app’s own pages, or a bearer token, may write.' },
   login_required: { status: 401, meaning: 'The request needs a logged-in user and has no session.' },
   session_expired: { status: 401, meaning: 'The session token sent has expired or was ended.' },
   wrong_credentials: { status: 401, meaning: 'The username or password is wrong.' },
@@ -144,6 +145,7 @@ export const PROBLEM_CODES = {
   already_rated: { status: 409, params: ['case_no'], meaning: 'The case has been rated already; a case is rated once.' },
   photo_required: { status: 422, params: ['category'], meaning: 'Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo).' },
   photo_visibility_not_yours: { status: 403, params: ['id'], meaning: 'Only those who work the incident (its chief, community, command centre or department) may hide or show its photos.' },
+  jurisdiction_unknown: { status: 404, params: ['jurisdiction_id', 'jurisdictions'], meaning: 'Open311: the jurisdiction_id names no office this server serves.' },
   service_not_found: { status: 404, params: ['service_code'], meaning: 'Open311: no service (category) has this code.' },
 
   // Exports, tiles and OGC API Features.

@@ -401,3 +401,39 @@ describe('GET /api/incidents/stream', () => {
     }
   });
 });
+
+describe('what the public and each role see of a case (one rule: workflow.ts mayContactReporter, isPublicReport)', () => {
+  it('the reporter’s contact: the chief, the community and the centre who call back; not the department it is dispatched to, nor a planner', async () => {
+    const p = await pointIn(t.db, GRID);
+    const filed = await request(t.app).post('/api/public/incidents').send({ category: '0101', description: 'Rubbish', lon: p.lon, lat: p.lat, contact: { name: '赵先生', phone: '13800005555' } });
+    const id = filed.body.id;
+    const tokens = Object.fromEntries(await Promise.all(['community01', 'admin', 'municipal', 'planner'].map(async (u) => [u, await loginAs(t.app, u)] as const)));
+    await act(t.app, chief, id, { action: 'escalate' });
+    await act(t.app, tokens.community01, id, { action: 'escalate' });
+    await act(t.app, tokens.admin, id, { action: 'dispatch', department: 'municipal' });
+    const contactOf = async (token: string) => (await request(t.app).get(`/api/incidents/${id}`).set('Authorization', `Bearer ${token}`)).body.reporter?.contact;
+    expect(await contactOf(chief)).toEqual({ name: '赵先生', phone: '13800005555' });
+    expect(await contactOf(tokens.community01)).toEqual({ name: '赵先生', phone: '13800005555' });
+    expect(await contactOf(tokens.admin)).toEqual({ name: '赵先生', phone: '13800005555' });
+    const dept = await request(t.app).get(`/api/incidents/${id}`).set('Authorization', `Bearer ${tokens.municipal}`);
+    expect(dept.status).toBe(200);
+    expect(dept.body.reporter.contact).toBeNull();
+    expect(JSON.stringify(dept.body)).not.toMatch(/13800005555|赵先生/);
+    const planner = await request(t.app).get(`/api/incidents/${id}`).set('Authorization', `Bearer ${tokens.planner}`);
+    if (planner.status === 200) expect(planner.body.reporter.contact).toBeNull();
+  });
+
+  it('Open311 shows a staff patrol report’s category, status and place, never its description; a resident report’s description, digits redacted', async () => {
+    const p = await pointIn(t.db, GRID);
+    const patrol = await report(t.app, chief, { category: '0101', description: 'Shop owner Liu at No. 12 keeps dumping, warned twice', lon: p.lon, lat: p.lat });
+    const resident = await request(t.app).post('/api/public/incidents').send({ category: '0101', description: 'Bags by gate 3, call 13800006666', lon: p.lon, lat: p.lat });
+    const listed = (await request(t.app).get(`/open311/v2/requests.json?service_request_id=${patrol.body.id},${resident.body.id}`)).body as { service_request_id: string; description: string; status: string; lat: number }[];
+    const byId = new Map(listed.map((r) => [Number(r.service_request_id), r]));
+    expect(byId.get(patrol.body.id)).toMatchObject({ description: '', status: 'open', lat: expect.any(Number) });
+    expect(byId.get(resident.body.id)!.description).toMatch(/^Bags by gate/);
+    expect(byId.get(resident.body.id)!.description).not.toMatch(/13800006666/);
+    const one = (await request(t.app).get(`/open311/v2/requests/${patrol.body.id}.json`)).body;
+    expect(one[0].description).toBe('');
+    expect(JSON.stringify(one)).not.toMatch(/Liu|dumping/);
+  });
+});

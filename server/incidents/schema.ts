@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { instantSchema } from '../areas/schema.js';
 import { checkLonLat, crsSchema, pointQuerySchema } from '../geo/crs.js';
-import { bboxSchema, commaList, paging, wholeNumber } from '../http/input.js';
+import { bboxSchema, commaList, paging, rowId, wholeNumber } from '../http/input.js';
 import { PHOTO_STEPS } from './evidence.js';
 import { HOLDER_KINDS, NEARBY_LIMIT, NEARBY_MAX_METRES, RATINGS } from './public.js';
 import { ACTIONS, INCIDENT_LEVELS, INCIDENT_STATUSES, SOURCES } from './workflow.js';
@@ -112,9 +112,9 @@ export const actionBody = z
   .meta({ id: 'IncidentAction' });
 
 /** Path of one incident. */
-export const incidentParams = z.object({ id: positiveInt('id') });
+export const incidentParams = z.object({ id: rowId('id') });
 /** Path of one photo of an incident. */
-export const photoParams = z.object({ id: positiveInt('id'), n: positiveInt('n') });
+export const photoParams = z.object({ id: rowId('id'), n: rowId('n') });
 /** Query of a photo: the full image or its thumbnail. */
 export const photoQuery = z.object({ size: z.enum(['full', 'thumb']).default('full') });
 /** Path of the public tracking view. */
@@ -298,7 +298,7 @@ export const publicView = z
   .meta({ id: 'IncidentPublicView' });
 
 /** Path of a photo of a case, for the public. */
-export const publicPhotoParams = caseNoParams.extend({ n: positiveInt('n') });
+export const publicPhotoParams = caseNoParams.extend({ n: rowId('n') });
 /** Query of a photo of a case: the check code, and the full image or its thumbnail. */
 export const publicPhotoQuery = photoQuery.extend({ k: z.string({ error: 'k is required: the check code on the receipt' }).trim().min(1, 'k is required: the check code on the receipt').max(32) });
 

@@ -8,7 +8,7 @@ import type { TileInvalidation } from '../tiles/service.js';
 import type { IncidentBus } from './events.js';
 import { historyPhotoUrls, photoUrl, readPhoto, toPhotoRef, type PhotoRow } from './evidence.js';
 import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlRating, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
-import { allowedActions, isVisibleTo, mayCurateEvidence, type Level, type Source, type Status } from './workflow.js';
+import { allowedActions, isVisibleTo, mayContactReporter, mayCurateEvidence, type Level, type Source, type Status } from './workflow.js';
 
 /** What the incident services need: the database, settings, the photo store, the live-update bus and the app's tiles. */
 export interface IncidentDeps {
@@ -92,7 +92,7 @@ export async function getIncident(knex: Knex, viewer: SessionUser, id: number) {
   return {
     ...toSummary(row),
     asset_id: row.asset_id ?? null,
-    reporter: { user: reporter?.user ?? null, contact: reporter?.contact ?? null },
+    reporter: { user: reporter?.user ?? null, contact: mayContactReporter(row, viewer) ? reporter?.contact ?? null : null },
     rating: rating ? { rating: rating.rating, comment: rating.comment, at: iso(rating.created_at)! } : null,
     photos: (photos as PhotoRow[]).map((p) => toPhotoRef(id, p)),
     history: history.map((e: Record<string, any>) => ({

@@ -121,6 +121,24 @@ export function mayCurateEvidence(s: IncidentState, a: Actor): boolean {
   return gridChief(s, a) || communityStaff(s, a) || centre(s, a) || dispatchedDepartment(s, a);
 }
 
+/**
+ * Whether the user may see who reported an incident and how to reach them (a resident's name and phone):
+ * the staff who call back, the chief of its grid, its community staff and the command centre. A department
+ * gets the job, not the person: it asks the centre when it must reach them. Planners never.
+ */
+export function mayContactReporter(s: IncidentState, a: Actor): boolean {
+  return gridChief(s, a) || communityStaff(s, a) || centre(s, a);
+}
+
+/**
+ * Whether the public's clients (Open311, the public pages) are shown an incident's description: when the
+ * public reported it (a resident, the hotline, the media). A staff report's description (a chief's patrol
+ * note, a superior's instruction) is internal work; its category, status, place and times stay public.
+ */
+export function isPublicReport(source: Source): boolean {
+  return source === 'resident' || source === 'hotline' || source === 'media';
+}
+
 /** The level above, for escalation. */
 export function levelAbove(level: Level): Level {
   if (level === 'grid') return 'community';

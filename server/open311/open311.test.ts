@@ -18,7 +18,7 @@ async function post(fields: Record<string, string>) {
 
 describe('GET /open311/v2/services.json', () => {
   it('lists the categories with the same codes as /api/incidents', async () => {
-    const res = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=demo');
+    const res = await request(t.app).get('/open311/v2/services.json');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const cats = (await request(t.app).get('/api/incident-categories')).body;
@@ -37,6 +37,25 @@ describe('POST /open311/v2/requests.json', () => {
     expect(res.body).toEqual([{ service_request_id: expect.stringMatching(/^\d+$/), service_notice: expect.stringMatching(/^Case \d+/), account_id: null }]);
     const row = await t.db.knex('incidents').where({ id: Number(res.body[0].service_request_id) }).first();
     expect(row).toMatchObject({ grid_code: GRID, source: 'resident', category_code: '0603', reporter_contact: { name: '李明', phone: '13900009999', email: 'li@example.com' } });
+  });
+
+  it('refuses a media_url that is not http(s) and a jurisdiction it does not serve', async () => {
+    const p = await pointIn(t.db, GRID);
+    const base = { service_code: '0603', lat: String(p.lat), long: String(p.lon) };
+    for (const media_url of ['file:///etc/passwd', 'javascript:alert(1)', 'ftp://example.org/x.jpg']) {
+      const res = await post({ ...base, media_url });
+      expect(res.status, media_url).toBe(400);
+      expect(res.body[0]).toMatchObject({ code: 400, description: expect.stringMatching(/media_url/) });
+    }
+    const before = await t.db.knex('incidents').count({ n: '*' }).first();
+    const bad = await post({ ...base, jurisdiction_id: 'example.org' });
+    expect(bad.status).toBe(404);
+    expect(bad.body[0].description).toMatch(/jurisdiction_id example\.org is not served here/);
+    expect(await t.db.knex('incidents').count({ n: '*' }).first()).toEqual(before);
+    expect((await request(t.app).get('/open311/v2/services.json?jurisdiction_id=nowhere')).status).toBe(404);
+    const office = (await t.db.knex('areas').where({ level: 1 }).whereNull('valid_to').first('code')).code;
+    expect((await request(t.app).get(`/open311/v2/services.json?jurisdiction_id=${office}`)).status).toBe(200);
+    expect((await post({ ...base, jurisdiction_id: office, media_url: 'https://example.org/p.jpg' })).status).toBe(201);
   });
 
   it('accepts a multipart request with a media file', async () => {

@@ -9,7 +9,7 @@ import { incidentContext } from '../incidents/deps.js';
 import { reportIncident } from '../incidents/intake.js';
 import { uploadedPhotos } from '../photos/upload.js';
 import { jurisdictionQuery, open311Errors, postRequestBody, requestParams, requestsQuery, requestSchema, serviceParams, serviceSchema } from './schema.js';
-import { getRequest, listRequests, listServices, serviceDefinition } from './service.js';
+import { assertJurisdiction, getRequest, listRequests, listServices, serviceDefinition } from './service.js';
 
 const BASE = '/open311/v2';
 const errors = (description: string) => ({ description, schema: open311Errors });
@@ -56,7 +56,10 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     auth: 'public',
     query: jurisdictionQuery,
     responses: { 200: { description: 'Services', schema: z.array(serviceSchema) } },
-    handler: () => listServices(knex),
+    handler: async ({ query }) => {
+      await assertJurisdiction(knex, query.jurisdiction_id);
+      return listServices(knex);
+    },
   });
 
   registry.add(router, {
@@ -68,7 +71,10 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     params: serviceParams,
     query: jurisdictionQuery,
     responses: { 200: { description: 'The definition' }, 404: errors('No such service') },
-    handler: ({ params }) => serviceDefinition(knex, params.code),
+    handler: async ({ params, query }) => {
+      await assertJurisdiction(knex, query.jurisdiction_id);
+      return serviceDefinition(knex, params.code);
+    },
   });
 
   registry.add(router, {
@@ -79,7 +85,10 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     auth: 'public',
     query: requestsQuery,
     responses: { 200: { description: 'Requests, newest first (at most 1000)', schema: z.array(requestSchema) }, 400: errors('Bad parameter') },
-    handler: ({ query }) => listRequests(knex, query),
+    handler: async ({ query }) => {
+      await assertJurisdiction(knex, query.jurisdiction_id);
+      return listRequests(knex, query);
+    },
   });
 
   registry.add(router, {
@@ -91,7 +100,10 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     params: requestParams,
     query: jurisdictionQuery,
     responses: { 200: { description: 'A list of one request', schema: z.array(requestSchema) }, 404: errors('No such request') },
-    handler: ({ params }) => getRequest(knex, params.id),
+    handler: async ({ params, query }) => {
+      await assertJurisdiction(knex, query.jurisdiction_id);
+      return getRequest(knex, params.id);
+    },
   });
 
   registry.add(router, {
@@ -111,6 +123,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
       429: errors('Too many requests from this client'),
     },
     handler: async ({ body }, req, res) => {
+      await assertJurisdiction(knex, body.jurisdiction_id);
       if (!(await knex('incident_categories').where({ code: body.service_code }).first('code'))) {
         throw new Invalid('category_unknown', `service_code ${body.service_code} does not exist; pick one from ${BASE}/services.json.`, { params: { category: body.service_code } });
       }

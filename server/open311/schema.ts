@@ -21,7 +21,7 @@ const instant = (name: string) =>
     .transform((s) => new Date(s));
 const list = (name: string, re: RegExp, what: string, max: number) => commaList(z.string().regex(re, `${name} takes ${what}, comma-separated`), { name, max });
 
-/** Query accepted by every Open311 call (jurisdiction_id is accepted and ignored: one jurisdiction per server). */
+/** Query accepted by every Open311 call: jurisdiction_id, when given, must name an office served here. */
 export const jurisdictionQuery = z.object({ jurisdiction_id: z.string().optional() });
 
 /** Query of GET requests.json (GeoReport v2). */
@@ -40,7 +40,7 @@ export const postRequestBody = z
     lat: decimal('lat'),
     long: decimal('long'),
     description: z.preprocess(blank, z.string().trim().max(2000).default('')),
-    media_url: z.preprocess(blank, z.string().trim().url('media_url must be a URL').max(1000).optional()),
+    media_url: z.preprocess(blank, z.url({ protocol: /^https?$/, error: 'media_url must be an http or https URL' }).max(1000).optional()),
     email: text(100),
     first_name: text(50),
     last_name: text(50),

@@ -2,13 +2,27 @@ import type { Knex } from 'knex';
 import { redactDigits } from '../incidents/public.js';
 import { sqlIncidentColumns, sqlIncidents } from '../incidents/sql.js';
 import type { Level, Status } from '../incidents/workflow.js';
-import { isFinished } from '../incidents/workflow.js';
+import { isFinished, isPublicReport } from '../incidents/workflow.js';
 import { NotFound } from '../http/errors.js';
 
 /** Days a requests.json query covers when it names no dates (GeoReport v2 suggests 90). */
 export const DEFAULT_WINDOW_DAYS = 90;
 /** Most requests one requests.json answer holds (GeoReport v2 suggests 1000). */
 export const MAX_REQUESTS = 1000;
+
+/**
+ * Refuse a `jurisdiction_id` that names no office this server serves (GeoReport v2: the id of the
+ * jurisdiction, needed only where a server serves several). Absent, the server's own offices are meant.
+ */
+export async function assertJurisdiction(knex: Knex, id: string | undefined): Promise<void> {
+  if (id === undefined || id === '') return;
+  const offices: string[] = (await knex('areas').where({ level: 1 }).whereNull('valid_to').orderBy('code').select('code')).map((r) => r.code);
+  if (!offices.includes(id)) {
+    throw new NotFound('jurisdiction_unknown', `jurisdiction_id ${id.slice(0, 64)} is not served here; leave it out, or give one of: ${offices.join(', ')}.`, {
+      params: { jurisdiction_id: id.slice(0, 64), jurisdictions: offices },
+    });
+  }
+}
 
 /** The category dictionary as GeoReport v2 services. */
 export async function listServices(knex: Knex) {
@@ -57,7 +71,7 @@ export function toRequest(r: Record<string, any>) {
     status_notes: status === 'merged' && r.merged_into ? `Duplicate of request ${r.merged_into}.` : STATUS_NOTES[status],
     service_name: r.category_name,
     service_code: r.category_code,
-    description: redactDigits(r.description ?? ''),
+    description: isPublicReport(r.source) ? redactDigits(r.description ?? '') : '',
     agency_responsible: agencyOf(r),
     service_notice: null,
     requested_datetime: new Date(r.reported_at).toISOString(),

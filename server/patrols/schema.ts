@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowId } from '../http/input.js';
 import { MAX_ACCURACY_M } from './sql.js';
 
 /** Most fixes one batch may carry. */
@@ -50,7 +51,7 @@ export const pointsResponse = z
   .meta({ id: 'PatrolPointsReceipt' });
 
 /** Path of one patrol. */
-export const patrolParams = z.object({ id: z.coerce.number({ error: 'id must be a patrol id' }).int('id must be a patrol id').positive('id must be a patrol id') });
+export const patrolParams = z.object({ id: rowId('id') });
 
 const chiefRef = z.object({ id: z.number().int(), code: z.string(), name: z.string(), name_en: z.string() }).meta({ id: 'PatrolChief' });
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { paging } from '../http/input.js';
+import { paging, rowId } from '../http/input.js';
 import { staffRoleSchema } from '../staff/schema.js';
 
 const lonLat = z.tuple([z.number(), z.number()]).meta({ description: 'WGS84 [lon, lat]' });
 
 /** Path of the plan routes. */
-export const planParams = z.object({ id: z.coerce.number().int().positive().meta({ description: 'Plan id' }) });
+export const planParams = z.object({ id: rowId('id').meta({ description: 'Plan id' }) });
 
 /** Query of POST /api/plans: the coordinate system of a GeoJSON body, when it is not WGS84. */
 export const createPlanQuery = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkLonLat } from '../geo/crs.js';
-import { paging } from '../http/input.js';
+import { paging, rowId } from '../http/input.js';
 import { checkIdNumber } from './pii.js';
 
 /** Tags of vulnerable residents (and other needs). */
@@ -10,11 +10,9 @@ export const BUILDING_USES = ['residential', 'mixed', 'commercial', 'public', 'i
 /** Kinds of care visit. */
 export const VISIT_KINDS = ['home', 'phone', 'escort', 'other'] as const;
 
-const intString = (what: string) =>
-  z.union([z.number(), z.string().trim().regex(/^\d+$/, `${what} must be a whole number`).transform(Number)]).pipe(z.number().int().min(1, `${what} must be 1 or more`));
 
 /** Path of routes on one record. */
-export const idParams = z.object({ id: intString('id') });
+export const idParams = z.object({ id: rowId('id') });
 
 /** limit/offset of list queries. */
 const pageQuery = paging({ defaultLimit: 100, maxLimit: 500 });
@@ -85,7 +83,7 @@ export const householdPatch = z
   .object({ building_id: z.number().int().min(1).optional(), unit: z.string().trim().max(60).optional(), size: z.number().int().min(1).max(50).optional() })
   .strict();
 /** Query of GET /api/households. */
-export const householdListQuery = z.object({ grid: gridCode.optional(), building_id: z.coerce.number().int().min(1).optional(), ...pageQuery });
+export const householdListQuery = z.object({ grid: gridCode.optional(), building_id: rowId('building_id').optional(), ...pageQuery });
 
 /** A household as answered. */
 export const householdOut = z.object({
@@ -137,7 +135,7 @@ export const residentPatch = z
 export const residentListQuery = z.object({
   grid: gridCode.optional(),
   tag: z.enum(RESIDENT_TAGS).optional().meta({ description: 'Only residents with this tag' }),
-  household_id: z.coerce.number().int().min(1).optional(),
+  household_id: rowId('household_id').optional(),
   id_number: idNumber.optional().meta({ description: 'Find by full ID number (matched by its keyed hash)' }),
   ...pageQuery,
 });
@@ -170,7 +168,7 @@ export const visitCreate = z.object({
 /** Query of GET /api/care-visits. */
 export const visitListQuery = z.object({
   grid: gridCode.optional(),
-  resident_id: z.coerce.number().int().min(1).optional(),
+  resident_id: rowId('resident_id').optional(),
   since: instant.optional(),
   until: instant.optional(),
   ...pageQuery,
@@ -188,7 +186,7 @@ export const visitOut = z.object({
 
 /** Query of GET /api/residents/access-log. */
 export const accessLogQuery = z.object({
-  resident_id: z.coerce.number().int().min(1).optional(),
+  resident_id: rowId('resident_id').optional(),
   username: z.string().trim().min(1).max(100).optional(),
   since: instant.optional(),
   ...pageQuery,

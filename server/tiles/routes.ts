@@ -20,9 +20,12 @@ export function parseLayer(name: string): LayerName {
   return name;
 }
 
-/** The tile address of a request, or a 400 that says which number is out of range. */
-export function parseTileAddress(t: TileAddress): TileAddress {
-  if (t.z > MAX_ZOOM) throw new Invalid('zoom_out_of_range', `z must be between 0 and ${MAX_ZOOM}, got ${t.z}.`, { params: { z: t.z, max_zoom: MAX_ZOOM } });
+/**
+ * The tile address of a request, or a 400 that says which number is out of range. Above the layer's
+ * `maxzoom` (its TileJSON's) nothing is served: a map over-zooms the tiles of that zoom instead.
+ */
+export function parseTileAddress(t: TileAddress, maxZoom = MAX_ZOOM): TileAddress {
+  if (t.z > maxZoom) throw new Invalid('zoom_out_of_range', `z must be between 0 and ${maxZoom} for this layer (its TileJSON's maxzoom; maps over-zoom beyond it), got ${t.z}.`, { params: { z: t.z, max_zoom: maxZoom } });
   if (!isValidTile(t)) {
     const max = 2 ** t.z - 1;
     throw new Invalid('tile_out_of_range', `At zoom ${t.z}, x and y must be between 0 and ${max}; got x=${t.x}, y=${t.y}.`, { params: { z: t.z, x: t.x, y: t.y, max } });
@@ -71,7 +74,7 @@ export function tileRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     },
     handler: async ({ params, query }, req, res) => {
       const source = tiles.source(parseLayer(params.layer));
-      const t = parseTileAddress({ z: params.z, x: params.x, y: params.y });
+      const t = parseTileAddress({ z: params.z, x: params.x, y: params.y }, source.layer.maxzoom);
       const tile = await tiles.getTile(source.layer.name, t, source.parseFilters(query));
       sendTile(req, res, tile, source.layer.cacheControl);
     },

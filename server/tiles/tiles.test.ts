@@ -120,8 +120,13 @@ describe('GET /tiles/grids/{z}/{x}/{y}.mvt', () => {
     expect(res.body.detail).toMatch(/between 0 and 7/);
   });
 
-  it('answers 400 for a zoom beyond 22 or a non-numeric coordinate', async () => {
-    expect((await request(ctx.app).get('/tiles/grids/23/0/0.mvt')).status).toBe(400);
+  it('answers 400 for a zoom beyond the layer\'s maxzoom (16: maps over-zoom) or a non-numeric coordinate', async () => {
+    for (const z of [17, 22, 23]) {
+      const over = await request(ctx.app).get(`/tiles/grids/${z}/0/0.mvt`);
+      expect(over.status, `z${z}`).toBe(400);
+      expect(over.body).toMatchObject({ code: 'zoom_out_of_range', params: { z, max_zoom: 16 } });
+    }
+    expect((await request(ctx.app).get('/tiles/grids/16/0/0.mvt')).status).toBe(204);
     const res = await request(ctx.app).get('/tiles/grids/3/a/1.mvt');
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/x must be a non-negative integer/);

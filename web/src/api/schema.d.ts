@@ -1790,7 +1790,7 @@ export interface paths {
     get: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       responses: {
@@ -1824,7 +1824,7 @@ export interface paths {
     delete: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       responses: {
@@ -1862,7 +1862,7 @@ export interface paths {
     patch: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       requestBody?: {
@@ -2000,7 +2000,7 @@ export interface paths {
     get: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       responses: {
@@ -2034,7 +2034,7 @@ export interface paths {
     delete: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       responses: {
@@ -2072,7 +2072,7 @@ export interface paths {
     patch: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       requestBody?: {
@@ -2256,7 +2256,7 @@ export interface paths {
     get: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       responses: {
@@ -2290,7 +2290,7 @@ export interface paths {
     delete: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       responses: {
@@ -2322,7 +2322,7 @@ export interface paths {
     patch: {
       parameters: {
         path: {
-          id: number | string;
+          id: number;
         };
       };
       requestBody?: {
@@ -3434,7 +3434,7 @@ export interface paths {
             /** @enum {string} */
             status?: "normal" | "damaged" | "missing" | "repairing" | "retired";
             department_code?: string | null;
-            /** @description Merged into the free attributes */
+            /** @description Merged into the free attributes (at most 200 keys, 16384 bytes of JSON) */
             attrs?: {
               [key: string]: unknown;
             };
@@ -3771,6 +3771,7 @@ export interface components {
        * - `bad_encoding` (400: A value holds a NUL byte, broken percent-encoding or a character the database cannot store.)
        * - `value_out_of_range` (400: A number is too large for the field it is stored in.)
        * - `database_unavailable` (503: The database cannot be reached just now; try again after Retry-After seconds.)
+       * - `cross_site_request` (403: A write signed in by the session cookie came from a page of another site; the app’s own pages, or a bearer token, may write. Params: origin.)
        * - `login_required` (401: The request needs a logged-in user and has no session.)
        * - `session_expired` (401: The session token sent has expired or was ended.)
        * - `wrong_credentials` (401: The username or password is wrong.)
@@ -3822,7 +3823,7 @@ export interface components {
        * - `upload_malformed` (400: The multipart form could not be read. Params: field.)
        * - `too_many_files` (400: More files than allowed, or a file in an unexpected form field. Params: max_files, field.)
        * - `form_field_too_large` (413: A text field of the multipart form is longer than allowed. Params: field, max_bytes.)
-       * - `too_many_form_fields` (400: The multipart form has more text fields than allowed. Params: max_fields.)
+       * - `too_many_form_fields` (400: The form (multipart or URL-encoded) has more fields than allowed. Params: max_fields.)
        * - `csv_unreadable` (400: The CSV could not be parsed.)
        * - `xlsx_unreadable` (400: The XLSX workbook could not be read.)
        * - `xlsx_no_worksheet` (400: The XLSX workbook has no worksheet.)
@@ -3867,6 +3868,7 @@ export interface components {
        * - `already_rated` (409: The case has been rated already; a case is rated once. Params: case_no.)
        * - `photo_required` (422: Handling an incident of this category needs a photo of the result (the category’s handle_requires_photo). Params: category.)
        * - `photo_visibility_not_yours` (403: Only those who work the incident (its chief, community, command centre or department) may hide or show its photos. Params: id.)
+       * - `jurisdiction_unknown` (404: Open311: the jurisdiction_id names no office this server serves. Params: jurisdiction_id, jurisdictions.)
        * - `service_not_found` (404: Open311: no service (category) has this code. Params: service_code.)
        * - `filter_not_applicable` (400: The filter does not apply to this layer. Params: param, layer.)
        * - `status_unknown` (400: A status filter names statuses the layer does not have. Params: layer, statuses, known.)
@@ -3901,7 +3903,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "patrol_not_found" | "patrol_not_yours" | "patrol_needs_grid" | "patrol_time_invalid" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "cross_site_request" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "jurisdiction_unknown" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "patrol_not_found" | "patrol_not_yours" | "patrol_needs_grid" | "patrol_time_invalid" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
