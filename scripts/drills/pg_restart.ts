@@ -9,9 +9,10 @@
  * Needs native PostgreSQL + PostGIS (pg_ctlcluster) and the role gridwork/gridwork; makes and drops its own
  * database.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
+import { quantile, startChildServer } from './child_server.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,36 +27,10 @@ const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const RESTART_AT = Number(values['restart-at']);
 const PORT = Number(values.port);
-const BASE = `http://127.0.0.1:${PORT}`;
-const ADMIN_URL = 'postgres://gridwork:gridwork@localhost:5432/postgres';
-const DB = `gridwork_drill_${process.pid}`;
-const DB_URL = `postgres://gridwork:gridwork@localhost:5432/${DB}`;
 
-const admin = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
-await admin.raw(`create database ${DB}`);
-await admin.destroy();
-
-const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--demo'], {
-  env: { ...process.env, DATABASE_URL: DB_URL, PORT: String(PORT), LOG_LEVEL: 'warn', PUBLIC_REPORTS_PER_HOUR: '1000000' },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const stop = () => server.kill('SIGTERM');
-process.on('exit', stop);
-
-/** Wait until the server answers its health check. */
-async function waitUp(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${BASE}/api/health`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the server did not come up');
-}
-await waitUp(180_000);
+const server = await startChildServer(PORT);
+const BASE = server.base;
+const DB_URL = server.databaseUrl;
 
 // Points inside the demo office's grids, to report at.
 const db = knexFactory({ client: 'pg', connection: DB_URL, pool: { min: 0, max: 2 } });
@@ -112,7 +87,6 @@ const check = knexFactory({ client: 'pg', connection: DB_URL, pool: { min: 0, ma
 const accepted = outcomes.filter((o) => o.status === 201).map((o) => o.id!);
 const found = Number((await check('incidents').whereIn('id', accepted).count({ n: '*' }).first())!.n);
 await check.destroy();
-stop();
 if (process.env.DRILL_DUMP) (await import("node:fs")).writeFileSync(process.env.DRILL_DUMP, JSON.stringify(outcomes));
 
 // The outage window as the clients saw it: from the first failed answer to the last, around the restart.
@@ -120,7 +94,7 @@ const failed = outcomes.filter((o) => o.status !== 201);
 const during = (o: Outcome) => outage !== undefined && o.at >= outage.from - 1000 && o.at <= outage.to + 5000;
 const byStatus = (list: Outcome[]) => Object.entries(list.reduce<Record<string, number>>((m, o) => ({ ...m, [o.status]: (m[o.status] ?? 0) + 1 }), {})).map(([s, n]) => `${s}×${n}`).join(' ') || '—';
 const ms = outcomes.filter((o) => o.status === 201).map((o) => o.ms).sort((a, b) => a - b);
-const pct = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? NaN;
+const pct = (q: number) => quantile(ms, q);
 
 console.log(`\nPostgreSQL restart under ${RATE} reports/s for ${SECONDS} s (restart at ${RESTART_AT} s, took ${outage ? outage.to - outage.from : '?'} ms)\n`);
 console.log('| figure | value |');
@@ -135,7 +109,5 @@ console.log(`| 5xx outside the outage window | ${failed.filter((o) => !during(o)
 console.log(`| 500 anywhere | ${outcomes.filter((o) => o.status === 500).length} |`);
 console.log(`| accepted p50 / p95 / p99 ms | ${pct(0.5)} / ${pct(0.95)} / ${pct(0.99)} |`);
 
-const drop = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
-await drop.raw(`drop database if exists ${DB} with (force)`);
-await drop.destroy();
+await server.close();
 process.exit(accepted.length === found && outcomes.every((o) => o.status !== 500) ? 0 : 1);
