@@ -14,7 +14,8 @@ import { ASSET_STATUSES, sqlAssetTableExtras, sqlRebuildableIndexes, sqlSwapBloc
  *   connections of their own, which then build its indexes and keys and the pyramid in parallel; the load's
  *   transaction swaps the new tables in before it commits. Readers of assets, the pyramid and the tables the
  *   asset keys point at (categories, departments) go on until the swap, which takes milliseconds; writers of
- *   assets wait from the start.
+ *   assets, and edits locking a row of it first (SELECT … FOR UPDATE), wait from the start: the load takes
+ *   at once every lock on assets that could keep its swap waiting on them (see loadBeside).
  * - In place (startBulkLoad, finishBulkLoad; the embedded database, a table the swap cannot carry, and
  *   generate:city, which loads grids and assets in one transaction): the load's transaction drops the asset
  *   indexes and keys, COPYs, and builds them again. Dropping a key locks the table it points at: readers of
@@ -113,6 +114,37 @@ const stagedPattern = (table: string) => `${`${table}${STAGED}`.replace(/_/g, '\
 /** The suffix of one load's staged tables. */
 const stagedSuffix = () => `${STAGED}${process.pid}_${Date.now().toString(36)}`;
 const noop = () => undefined;
+/** The SQLSTATE of a database error, if it is one. */
+const sqlState = (err: unknown) => (err as { code?: unknown }).code;
+
+/** How long the swap waits at a time for readers to let go of the tables it replaces, and how many times, before it waits in line. */
+const SWAP_LOCK_WAIT_MS = 500;
+const SWAP_LOCK_TRIES = 20;
+
+/**
+ * Lock `tables` in ACCESS EXCLUSIVE mode for the swap. A request waiting for that lock holds up every reader
+ * that comes after it, so behind a long reader (an export) it gives up after SWAP_LOCK_WAIT_MS, in a savepoint
+ * (the locks taken in it go with it), lets the readers in line through and asks again; after SWAP_LOCK_TRIES
+ * it waits as long as it takes, and the load finishes.
+ */
+async function lockForSwap(trx: Knex.Transaction, tables: readonly string[]): Promise<void> {
+  const sql = `lock table ${tables.join(', ')} in access exclusive mode`;
+  for (let attempt = 1; attempt < SWAP_LOCK_TRIES; attempt++) {
+    try {
+      await trx.transaction(async (sp) => {
+        const { rows } = await sp.raw(`select current_setting('lock_timeout') as was`);
+        await sp.raw(`set local lock_timeout = ${SWAP_LOCK_WAIT_MS}`);
+        await sp.raw(sql);
+        await sp.raw(`select set_config('lock_timeout', ?, true)`, [rows[0].was]);
+      });
+      return;
+    } catch (err) {
+      if (sqlState(err) !== '55P03') throw err;
+      await new Promise((resolve) => setTimeout(resolve, SWAP_LOCK_WAIT_MS / 5));
+    }
+  }
+  await trx.raw(sql);
+}
 
 /**
  * Finish a bulk load of assets in its transaction: build the indexes and keys again and write the pyramid
@@ -203,6 +235,7 @@ async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promi
 
 /** In the load's transaction: replace each live pyramid table by its staged one. */
 async function swapInPyramid(trx: Knex.Transaction, suffix: string, built: Map<string, Item[]>): Promise<void> {
+  await lockForSwap(trx, PYRAMID.map((t) => t.table));
   for (const t of PYRAMID) await swapIn(trx, t.table, suffix, built.get(t.table)!);
 }
 
@@ -266,7 +299,11 @@ interface TableExtras {
  */
 export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBeside | string> {
   if (db.kind !== 'postgis') return 'the embedded database has one connection';
-  await trx.raw('lock table assets in share row exclusive mode');
+  // EXCLUSIVE, the strongest lock readers pass: the swap needs ACCESS EXCLUSIVE, and a weaker lock here (SHARE
+  // ROW EXCLUSIVE) would let an edit lock its row (SELECT … FOR UPDATE) and then wait for this load to let it
+  // write, while the swap waited for it to let go of its row lock: a deadlock. So edits wait here, before
+  // holding anything on assets (patchAsset locks assets first), and the swap waits only for readers.
+  await trx.raw('lock table assets in exclusive mode');
   const blockers = (await sqlSwapBlockers(trx)).rows[0].blockers as string[];
   if (blockers.length) return `the assets table has ${blockers.join(', ')}`;
   const items = await itemsOf(trx, 'assets');
@@ -335,7 +372,7 @@ function stagedDefinition(i: Item, staged: string, suffix: string): string {
  */
 async function swapInAssets(trx: Knex.Transaction, suffix: string, items: Item[], extras: TableExtras): Promise<void> {
   // Dropping assets drops its foreign keys, which locks the tables they point at: take every lock at once.
-  await trx.raw(`lock table ${[...extras.references, 'assets', ...PYRAMID.map((t) => t.table)].join(', ')} in access exclusive mode`);
+  await lockForSwap(trx, [...extras.references, 'assets', ...PYRAMID.map((t) => t.table)]);
   await swapIn(trx, 'assets', suffix, items);
   const { rows } = await trx.raw(`select pg_get_serial_sequence('assets', 'id') as s`);
   await trx.raw(`alter sequence ${rows[0].s} rename to ${extras.sequence.split('.').pop()!}`);
