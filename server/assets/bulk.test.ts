@@ -304,6 +304,32 @@ describe.skipIf(!NATIVE)('a bulk import beside other sessions (native only: the 
     await t.db.knex('assets').where('code', 'like', `${prefix}-%`).delete();
   }, 30_000);
 
+  it('finishes while more edits wait for it than the server has connections', async () => {
+    const token = await loginAs(t.app, 'admin');
+    const ids = (await t.db.knex('assets').orderBy('id').limit(15).pluck('id')) as number[];
+    const prefix = `CROWD-${run}`;
+    const lines = ['code,category_code,lon,lat'];
+    for (let i = 0; i < 20_000; i++) lines.push(`${prefix}-${i},0120,${points[i % points.length].lon},${points[i % points.length].lat}`);
+    const server = t.app.listen(0);
+    try {
+      const imported = importAssets(t.db, lines.join('\n'), { format: 'csv', bulk: true });
+      imported.catch(() => undefined);
+      const assetsLock = async (granted: boolean, mode: string) =>
+        (await t.db.knex.raw(
+          `select count(*)::int as n from pg_locks where granted = ? and mode = ? and relation = 'assets'::regclass and database = (select oid from pg_database where datname = current_database())`,
+          [granted, mode],
+        )).rows[0].n;
+      await expect.poll(() => assetsLock(true, 'ExclusiveLock'), { timeout: 10_000, interval: 10 }).toBe(1);
+      // Fifteen edits at once: ten hold the pool's connections waiting for the import, five wait for a connection.
+      const edits = ids.map((id) => request(server).patch(`/api/assets/${id}`).set({ Authorization: `Bearer ${token}` }).send({ attrs: { crowd: run } }).then((r) => r.status));
+      await expect(imported).resolves.toMatchObject({ imported: 20_000, error_count: 0 });
+      expect(await Promise.all(edits)).toEqual(ids.map(() => 200));
+    } finally {
+      server.close();
+    }
+    await t.db.knex('assets').where('code', 'like', `${prefix}-%`).delete();
+  }, 40_000);
+
   it('lets readers through while its swap waits for a long reader, and finishes when that one ends', async () => {
     const long = await t.db.knex.transaction();
     const prefix = `LONGREAD-${run}`;

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { CellPyramid } from './cell_pyramid.js';
 import { copyAssetTuples, copyBinaryInto } from './copy.js';
@@ -146,6 +146,28 @@ async function lockForSwap(trx: Knex.Transaction, tables: readonly string[]): Pr
   await trx.raw(sql);
 }
 
+/** Most connections a load uses beside its transaction at once (its three lanes while finishing). */
+const SIDE_CONNECTIONS = 3;
+
+/**
+ * Connections for a load beside its transaction `trx`, from a pool of their own: requests that wait for the
+ * load (edits of assets, each holding one of the server's connections meanwhile) can fill the server's pool,
+ * and the load must not wait for them in turn. Once `trx` has ended, `after` runs (on commit or on rollback)
+ * and the pool closes.
+ */
+function sideConnections(db: Db, trx: Knex.Transaction, after: { committed: (side: Knex) => Promise<unknown>; rolledBack: (side: Knex) => Promise<unknown> }): Knex {
+  const side = knexFactory({ client: 'pg', connection: db.knex.client.config.connection, pool: { min: 0, max: SIDE_CONNECTIONS } });
+  trx.executionPromise
+    .then(
+      () => after.committed(side),
+      () => after.rolledBack(side),
+    )
+    .catch(noop)
+    .then(() => side.destroy())
+    .catch(noop);
+  return side;
+}
+
 /**
  * Finish a bulk load of assets in its transaction: build the indexes and keys again and write the pyramid
  * of all assets (the loaded ones, in `pyramid`, plus those already there, read from the existing zoom-12
@@ -174,8 +196,8 @@ export async function finishBulkLoad(db: Db, trx: Knex.Transaction, suspended: S
   }
   const suffix = stagedSuffix();
   // Whatever becomes of this transaction, the staged tables go: renamed into place on commit, dropped on rollback.
-  trx.executionPromise.then(noop, () => dropStaged(db.knex, suffix).catch(noop));
-  const staged = await stagePyramid(db, pyramid, suffix);
+  const side = sideConnections(db, trx, { committed: async () => undefined, rolledBack: (s) => dropStaged(s, suffix) });
+  const staged = await stagePyramid(db, side, pyramid, suffix);
   await rebuilt;
   await swapInPyramid(trx, suffix, staged);
   onStep();
@@ -211,15 +233,15 @@ function buildStaged(knex: Knex, table: string, suffix: string, items: Item[], o
 }
 
 /**
- * Write the pyramid on a connection of its own into new tables named after the live ones plus `suffix`, with
+ * Write the pyramid on a connection of `side` into new tables named after the live ones plus `suffix`, with
  * the live tables' indexes, keys and settings, its rows frozen; committed, but read by nobody until swapped
  * in. Answers the indexes and keys built, by table. First drops staged tables left by a load that died before
  * its cleanup: the caller's transaction holds the assets table, so no other load is between staging and swapping.
  */
-async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promise<Map<string, Item[]>> {
-  await dropOrphans(db.knex, PYRAMID.map((t) => t.table));
+async function stagePyramid(db: Db, side: Knex, pyramid: CellPyramid, suffix: string): Promise<Map<string, Item[]>> {
+  await dropOrphans(side, PYRAMID.map((t) => t.table));
   const built = new Map<string, Item[]>();
-  await db.knex.transaction(async (trx) => {
+  await side.transaction(async (trx) => {
     for (const t of PYRAMID) {
       const items = await itemsOf(trx, t.table);
       const unbuildable = items.find((i) => !rebuildable(i, suffix));
@@ -229,7 +251,7 @@ async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promi
       built.set(t.table, items);
     }
   });
-  for (const t of PYRAMID) await buildStaged(db.knex, t.table, suffix, built.get(t.table)!);
+  for (const t of PYRAMID) await buildStaged(side, t.table, suffix, built.get(t.table)!);
   return built;
 }
 
@@ -312,18 +334,19 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
   if (unbuildable) return `its index or key ${unbuildable.name} is not one this load rebuilds`;
   const extras = (await sqlAssetTableExtras(trx)).rows[0] as TableExtras;
   const staged = `assets${suffix}`;
+  let stage: Knex.Transaction | undefined;
+  const side = sideConnections(db, trx, {
+    // The new tables have no statistics yet: gather them now rather than when autovacuum comes round.
+    committed: (s) => s.raw(`analyze assets, ${PYRAMID.map((t) => t.table).join(', ')}`),
+    rolledBack: async (s) => {
+      if (stage && !stage.isCompleted()) await stage.rollback().catch(noop);
+      await dropStaged(s, suffix);
+    },
+  });
   // On a connection of its own and committed at once: dropping a staged table drops its foreign keys, which
   // locks the tables they point at, and this transaction reads them later (a wait that would never end).
-  await dropOrphans(db.knex, ['assets']);
-  const stage = await db.knex.transaction();
-  trx.executionPromise.then(
-    // The new tables have no statistics yet: gather them now rather than when autovacuum comes round.
-    () => db.knex.raw(`analyze assets, ${PYRAMID.map((t) => t.table).join(', ')}`).catch(noop),
-    async () => {
-      if (!stage.isCompleted()) await stage.rollback().catch(noop);
-      await dropStaged(db.knex, suffix).catch(noop);
-    },
-  );
+  await dropOrphans(side, ['assets']);
+  stage = await side.transaction();
   await createStaged(stage, 'assets', suffix);
   const next = (await stage.raw(`select nextval(?::regclass) as n`, [extras.sequence])).rows[0].n;
   await stage.raw(`select setval(pg_get_serial_sequence(?, 'id'), ?, false)`, [staged, next]);
@@ -340,9 +363,9 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
       const btree = (i: Item) => (i.kind === 'index' ? / USING btree /.test(i.def) : i.type !== 'f');
       // All three end before a failure is passed on: the cleanup must not run while one still creates tables.
       const lanes = await Promise.allSettled([
-        buildStaged(db.knex, 'assets', suffix, items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1)), onStep),
-        buildStaged(db.knex, 'assets', suffix, items.filter(btree), onStep),
-        stagePyramid(db, pyramid, suffix).then((built) => (onStep(), built)),
+        buildStaged(side, 'assets', suffix, items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1)), onStep),
+        buildStaged(side, 'assets', suffix, items.filter(btree), onStep),
+        stagePyramid(db, side, pyramid, suffix).then((built) => (onStep(), built)),
       ]);
       for (const lane of lanes) if (lane.status === 'rejected') throw lane.reason;
       await swapInAssets(trx, suffix, items, extras);
