@@ -1,8 +1,9 @@
+import pg from 'pg';
 import request from 'supertest';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loginAs, useTestApp } from '../../test/app.js';
 import { ASSET_STATUSES, sqlRebuildableIndexes } from './sql.js';
-import { loadBeside, newCellPyramid } from './bulk.js';
+import { claimStaging, dropDeadStagedTables, loadBeside, newCellPyramid } from './bulk.js';
 import { BinaryRows, writeAssetTuple } from './copy.js';
 import { importAssets } from './importer.js';
 
@@ -355,5 +356,51 @@ describe.skipIf(!NATIVE)('a bulk import beside other sessions (native only: the 
       await long.commit();
     }
     await expect(imported).resolves.toMatchObject({ imported: points.length, error_count: 0 });
+  });
+});
+
+/** Whether a table of this name exists. */
+const tableExists = async (name: string) => (await t.db.knex.raw(`select to_regclass(?) is not null as e`, [name])).rows[0].e as boolean;
+
+describe.skipIf(!NATIVE)('staged tables at server start (native only: the embedded database stages nothing, and has one connection)', () => {
+  it('drops those of an import whose session is gone, keys and all, and keeps those of an import still running', async () => {
+    // A dead import: its staged tables, named as bulk.ts names them, made by a session that then disconnects (as a killed process's does).
+    const dead = `_load_${process.pid}_${Date.now().toString(36)}`;
+    const target = inject('testDatabase');
+    const session = new pg.Client({ connectionString: target.kind === 'postgis' ? target.url : '' });
+    await session.connect();
+    await session.query(`create table assets${dead} (like assets including all excluding indexes)`);
+    await session.query(`alter table assets${dead} add foreign key (category_code) references asset_categories (code), add foreign key (department_code) references departments (code)`);
+    await session.query(`insert into assets${dead} overriding system value select * from assets limit 10`);
+    await session.query(`create table asset_cells${dead} (like asset_cells including all)`);
+    await session.end();
+
+    // A live import: its transaction holds the claim on its suffix while another connection stages (as loadBeside's does).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let claimed!: (suffix: string) => void;
+    const live = new Promise<string>((resolve) => (claimed = resolve));
+    const load = t.db.knex.transaction(async (trx) => {
+      const suffix = await claimStaging(trx);
+      await t.db.knex.raw(`create table asset_cell_sums${suffix} (like asset_cell_sums including all)`);
+      claimed(suffix);
+      await held;
+    });
+    // A load that fails before it claims fails the test here.
+    const suffix = await Promise.race([live, load.then(() => '')]);
+    try {
+      const r = await dropDeadStagedTables(t.db);
+      expect(r.dropped.sort()).toEqual([`asset_cells${dead}`, `assets${dead}`]);
+      expect(r.kept).toEqual([`asset_cell_sums${suffix}`]);
+      expect(await tableExists(`assets${dead}`)).toBe(false);
+      expect(await tableExists(`asset_cells${dead}`)).toBe(false);
+      expect(await tableExists(`asset_cell_sums${suffix}`)).toBe(true);
+    } finally {
+      release();
+      await load;
+    }
+    // Its transaction over (the process died, or its cleanup failed), that import's table goes at the next start.
+    expect((await dropDeadStagedTables(t.db)).dropped).toEqual([`asset_cell_sums${suffix}`]);
+    expect(await tableExists(`asset_cell_sums${suffix}`)).toBe(false);
   });
 });
