@@ -1,11 +1,12 @@
 import pino from 'pino';
 import { createApp } from './app.js';
+import { dropDeadStagedTables } from './assets/bulk.js';
 import { parseConfig } from './config.js';
 import { DatabaseSetupError, openDatabase, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { demoAccounts, hasAreas, loadDemoOffice } from './demo/load.js';
 
-/** Start the server: read the config, open and migrate the database, load the demo office when asked, listen. */
+/** Start the server: read the config, open and migrate the database, drop what unfinished bulk imports staged, load the demo office when asked, listen. */
 async function main(): Promise<void> {
   const started = Date.now();
   const config = parseConfig();
@@ -28,6 +29,14 @@ async function main(): Promise<void> {
   logger.info({ database: db.kind }, `database: ${where}`);
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, `applied ${applied.length} migration(s)`);
+  // Tables staged by bulk imports that did not finish (a process killed mid-import): a failure here is logged, not fatal.
+  await dropDeadStagedTables(db).then(
+    ({ dropped, kept }) => {
+      if (dropped.length) logger.info({ dropped }, `dropped ${dropped.length} table(s) staged by bulk imports that did not finish`);
+      if (kept.length) logger.info({ kept }, `kept ${kept.length} staged table(s) of imports still running (or locked just now; the next start or bulk import drops them once dead)`);
+    },
+    (err: Error) => logger.warn({ err }, `could not drop the tables staged by unfinished bulk imports: ${err.message}`),
+  );
 
   if (config.demo && !(await hasAreas(db.knex))) {
     const t = Date.now();

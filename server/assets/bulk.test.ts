@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestApp } from '../../test/app.js';
+import pg from 'pg';
+import request from 'supertest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { loginAs, useTestApp } from '../../test/app.js';
 import { ASSET_STATUSES, sqlRebuildableIndexes } from './sql.js';
-import { loadBeside, newCellPyramid } from './bulk.js';
+import { claimStaging, dropDeadStagedTables, loadBeside, newCellPyramid } from './bulk.js';
 import { BinaryRows, writeAssetTuple } from './copy.js';
 import { importAssets } from './importer.js';
 
@@ -259,5 +261,146 @@ describe('bulk load beside the live table', () => {
     } finally {
       await t.db.knex.raw('drop view assets_by_grid');
     }
+  });
+});
+
+/** Whether this run is on native PostGIS (the embedded database has one connection: nothing runs beside an import there). */
+const NATIVE = inject('testDatabase').kind === 'postgis';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!NATIVE)('a bulk import beside other sessions (native only: the embedded database has one connection, so nothing runs beside an import)', () => {
+  it('finishes, and every edit sent meanwhile waits for it and is kept', async () => {
+    const token = await loginAs(t.app, 'admin');
+    const ids = (await t.db.knex('assets').orderBy('id').limit(2).pluck('id')) as number[];
+    const prefix = `EDITS-${run}`;
+    const lines = ['code,category_code,lon,lat'];
+    for (let i = 0; i < 40_000; i++) lines.push(`${prefix}-${i},0120,${points[i % points.length].lon},${points[i % points.length].lat}`);
+    let importing = true;
+    const patches: { status: number; start: number; end: number }[] = [];
+    const last = new Map<number, number>();
+    /** One editor: a PATCH of its asset at most 30 times a second, one at a time, until the import is over. */
+    const editor = async (id: number) => {
+      for (let n = 1; importing || n <= 3; n++) {
+        const start = performance.now();
+        const res = await request(t.app).patch(`/api/assets/${id}`).set({ Authorization: `Bearer ${token}` }).send({ attrs: { edit: n } });
+        patches.push({ status: res.status, start, end: performance.now() });
+        if (res.status === 200) last.set(id, n);
+        await sleep(Math.max(0, 1000 / 30 - (performance.now() - start)));
+      }
+    };
+    const editors = ids.map(editor);
+    await expect.poll(() => patches.length).toBeGreaterThanOrEqual(4);
+    const started = performance.now();
+    try {
+      const r = await importAssets(t.db, lines.join('\n'), { format: 'csv', bulk: true });
+      expect(r).toMatchObject({ imported: 40_000, error_count: 0 });
+    } finally {
+      importing = false;
+      await Promise.all(editors);
+    }
+    // Edits were sent while the import ran (and waited for it); none failed, and the last of each is what the asset holds.
+    expect(patches.filter((p) => p.start > started && p.start < performance.now()).length).toBeGreaterThan(0);
+    expect(patches.filter((p) => p.status !== 200)).toEqual([]);
+    for (const id of ids) expect((await t.db.knex('assets').where({ id }).first('attrs')).attrs.edit).toBe(last.get(id));
+    await t.db.knex('assets').where('code', 'like', `${prefix}-%`).delete();
+  }, 30_000);
+
+  it('finishes while more edits wait for it than the server has connections', async () => {
+    const token = await loginAs(t.app, 'admin');
+    const ids = (await t.db.knex('assets').orderBy('id').limit(15).pluck('id')) as number[];
+    const prefix = `CROWD-${run}`;
+    const lines = ['code,category_code,lon,lat'];
+    for (let i = 0; i < 20_000; i++) lines.push(`${prefix}-${i},0120,${points[i % points.length].lon},${points[i % points.length].lat}`);
+    const server = t.app.listen(0);
+    try {
+      const imported = importAssets(t.db, lines.join('\n'), { format: 'csv', bulk: true });
+      imported.catch(() => undefined);
+      const assetsLock = async (granted: boolean, mode: string) =>
+        (await t.db.knex.raw(
+          `select count(*)::int as n from pg_locks where granted = ? and mode = ? and relation = 'assets'::regclass and database = (select oid from pg_database where datname = current_database())`,
+          [granted, mode],
+        )).rows[0].n;
+      await expect.poll(() => assetsLock(true, 'ExclusiveLock'), { timeout: 10_000, interval: 10 }).toBe(1);
+      // Fifteen edits at once: ten hold the pool's connections waiting for the import, five wait for a connection.
+      const edits = ids.map((id) => request(server).patch(`/api/assets/${id}`).set({ Authorization: `Bearer ${token}` }).send({ attrs: { crowd: run } }).then((r) => r.status));
+      await expect(imported).resolves.toMatchObject({ imported: 20_000, error_count: 0 });
+      expect(await Promise.all(edits)).toEqual(ids.map(() => 200));
+    } finally {
+      server.close();
+    }
+    await t.db.knex('assets').where('code', 'like', `${prefix}-%`).delete();
+  }, 40_000);
+
+  it('lets readers through while its swap waits for a long reader, and finishes when that one ends', async () => {
+    const long = await t.db.knex.transaction();
+    const prefix = `LONGREAD-${run}`;
+    let imported: Promise<unknown> | undefined;
+    try {
+      await long.raw('select count(*) from asset_categories');
+      imported = importAssets(t.db, csvOf(prefix), { format: 'csv', bulk: true });
+      imported.catch(() => undefined);
+      const swapWaits = async () =>
+        (await t.db.knex.raw(
+          `select count(*)::int as n from pg_locks
+            where not granted and mode = 'AccessExclusiveLock' and relation = 'asset_categories'::regclass and database = (select oid from pg_database where datname = current_database())`,
+        )).rows[0].n;
+      await expect.poll(swapWaits, { timeout: 20_000, interval: 20 }).toBe(1);
+      // A reader coming now queues behind the waiting swap; it gets through when the swap steps aside, again and again.
+      for (let i = 0; i < 5; i++) {
+        await t.db.knex.transaction(async (r) => {
+          await r.raw(`set local lock_timeout = '2s'`);
+          await r.raw('select count(*) from asset_categories');
+        });
+      }
+    } finally {
+      await long.commit();
+    }
+    await expect(imported).resolves.toMatchObject({ imported: points.length, error_count: 0 });
+  });
+});
+
+/** Whether a table of this name exists. */
+const tableExists = async (name: string) => (await t.db.knex.raw(`select to_regclass(?) is not null as e`, [name])).rows[0].e as boolean;
+
+describe.skipIf(!NATIVE)('staged tables at server start (native only: the embedded database stages nothing, and has one connection)', () => {
+  it('drops those of an import whose session is gone, keys and all, and keeps those of an import still running', async () => {
+    // A dead import: its staged tables, named as bulk.ts names them, made by a session that then disconnects (as a killed process's does).
+    const dead = `_load_${process.pid}_${Date.now().toString(36)}`;
+    const target = inject('testDatabase');
+    const session = new pg.Client({ connectionString: target.kind === 'postgis' ? target.url : '' });
+    await session.connect();
+    await session.query(`create table assets${dead} (like assets including all excluding indexes)`);
+    await session.query(`alter table assets${dead} add foreign key (category_code) references asset_categories (code), add foreign key (department_code) references departments (code)`);
+    await session.query(`insert into assets${dead} overriding system value select * from assets limit 10`);
+    await session.query(`create table asset_cells${dead} (like asset_cells including all)`);
+    await session.end();
+
+    // A live import: its transaction holds the claim on its suffix while another connection stages (as loadBeside's does).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let claimed!: (suffix: string) => void;
+    const live = new Promise<string>((resolve) => (claimed = resolve));
+    const load = t.db.knex.transaction(async (trx) => {
+      const suffix = await claimStaging(trx);
+      await t.db.knex.raw(`create table asset_cell_sums${suffix} (like asset_cell_sums including all)`);
+      claimed(suffix);
+      await held;
+    });
+    // A load that fails before it claims fails the test here.
+    const suffix = await Promise.race([live, load.then(() => '')]);
+    try {
+      const r = await dropDeadStagedTables(t.db);
+      expect(r.dropped.sort()).toEqual([`asset_cells${dead}`, `assets${dead}`]);
+      expect(r.kept).toEqual([`asset_cell_sums${suffix}`]);
+      expect(await tableExists(`assets${dead}`)).toBe(false);
+      expect(await tableExists(`asset_cells${dead}`)).toBe(false);
+      expect(await tableExists(`asset_cell_sums${suffix}`)).toBe(true);
+    } finally {
+      release();
+      await load;
+    }
+    // Its transaction over (the process died, or its cleanup failed), that import's table goes at the next start.
+    expect((await dropDeadStagedTables(t.db)).dropped).toEqual([`asset_cell_sums${suffix}`]);
+    expect(await tableExists(`asset_cell_sums${suffix}`)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
+import type pg from 'pg';
 import type { Db } from '../db/connect.js';
 import { CellPyramid } from './cell_pyramid.js';
 import { copyAssetTuples, copyBinaryInto } from './copy.js';
@@ -14,7 +15,12 @@ import { ASSET_STATUSES, sqlAssetTableExtras, sqlRebuildableIndexes, sqlSwapBloc
  *   connections of their own, which then build its indexes and keys and the pyramid in parallel; the load's
  *   transaction swaps the new tables in before it commits. Readers of assets, the pyramid and the tables the
  *   asset keys point at (categories, departments) go on until the swap, which takes milliseconds; writers of
- *   assets wait from the start.
+ *   assets, and edits locking a row of it first (SELECT … FOR UPDATE), wait from the start: the load takes
+ *   at once every lock on assets that could keep its swap waiting on them (see loadBeside).
+ *
+ * Tables staged beside the live ones are named after them plus a suffix that the load's transaction claims
+ * with an advisory lock (claimStaging): a staged table whose claim nobody holds belongs to a load that is
+ * over, and dropDeadStagedTables drops it (at server start, and before each load stages).
  * - In place (startBulkLoad, finishBulkLoad; the embedded database, a table the swap cannot carry, and
  *   generate:city, which loads grids and assets in one transaction): the load's transaction drops the asset
  *   indexes and keys, COPYs, and builds them again. Dropping a key locks the table it points at: readers of
@@ -108,11 +114,136 @@ const PYRAMID = [
 ] as const;
 /** Staged tables are named after the live ones with this and a suffix of their load. */
 const STAGED = '_load_';
+/** The live tables a load stages copies of. */
+const STAGED_TABLES = ['assets', ...PYRAMID.map((t) => t.table)];
 /** A LIKE pattern for the staged tables of `table`. */
 const stagedPattern = (table: string) => `${`${table}${STAGED}`.replace(/_/g, '\\_')}%`;
 /** The suffix of one load's staged tables. */
 const stagedSuffix = () => `${STAGED}${process.pid}_${Date.now().toString(36)}`;
+/** First key of the advisory locks by which loads claim their staged tables' suffix (the second is the suffix's hashtext). */
+const STAGING_LOCK = 724190313;
+/** How long a cleanup waits for a lock on a dead staged table, or on the tables its keys point at, before leaving it for the next. */
+const CLEANUP_LOCK_TIMEOUT = '1s';
 const noop = () => undefined;
+/** The SQLSTATE of a database error, if it is one. */
+const sqlState = (err: unknown) => (err as { code?: unknown }).code;
+
+/**
+ * Claim a new suffix for staged tables in the load's transaction `trx`, before anything is staged under it:
+ * an advisory lock on it, held until the transaction ends, marks the tables as those of a live load.
+ */
+export async function claimStaging(trx: Knex.Transaction): Promise<string> {
+  const suffix = stagedSuffix();
+  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [STAGING_LOCK, suffix]);
+  return suffix;
+}
+
+/** Staged tables dropped, and those kept (their load's claim still held, or a lock on them not free within CLEANUP_LOCK_TIMEOUT). */
+export interface StagedCleanup {
+  dropped: string[];
+  kept: string[];
+}
+
+/**
+ * Drop the staged tables of loads that are over: those whose suffix nobody claims (claimStaging). A load killed mid-way leaves them, committed on connections of its
+ * own; a load still running in this or another server process holds its claim, and its tables are kept.
+ * Run at server start and before each load stages. Embedded, nothing is ever staged.
+ */
+export async function dropDeadStagedTables(db: Db): Promise<StagedCleanup> {
+  return db.kind === 'postgis' ? dropDead(db.knex, STAGED_TABLES) : { dropped: [], kept: [] };
+}
+
+/** Drop the staged tables of `tables` whose suffix nobody claims, through `knex` (see dropDeadStagedTables). */
+async function dropDead(knex: Knex, tables: readonly string[]): Promise<StagedCleanup> {
+  const out: StagedCleanup = { dropped: [], kept: [] };
+  for (const table of tables) {
+    const { rows } = await knex.raw(`select relname from pg_class where relkind = 'r' and relname like ? order by relname`, [stagedPattern(table)]);
+    for (const { relname } of rows as { relname: string }[]) {
+      (await dropIfUnclaimed(knex, relname, relname.slice(table.length)) ? out.dropped : out.kept).push(relname);
+    }
+  }
+  return out;
+}
+
+/**
+ * Drop one staged table if no load claims its suffix, holding the claim meanwhile. Emptied first, which frees
+ * its space at once: dropping a staged assets table drops its keys, which locks the tables they point at, and
+ * a live load reads those until it commits; then the empty table waits for the next cleanup.
+ */
+async function dropIfUnclaimed(knex: Knex, relname: string, suffix: string): Promise<boolean> {
+  return knex.transaction(async (trx) => {
+    const { rows } = await trx.raw('select pg_try_advisory_xact_lock(?, hashtext(?)) as free', [STAGING_LOCK, suffix]);
+    if (!rows[0].free) return false;
+    await trx.raw(`set local lock_timeout = '${CLEANUP_LOCK_TIMEOUT}'`);
+    /** Run a statement in a savepoint: false when it timed out waiting for a lock, true when done (or the table already gone). */
+    const step = async (sql: string) => {
+      try {
+        await trx.transaction((sp) => sp.raw(sql));
+        return true;
+      } catch (err) {
+        if (sqlState(err) === '42P01') return true;
+        if (sqlState(err) === '55P03') return false;
+        throw err;
+      }
+    };
+    return (await step(`truncate ${ident(relname)}`)) && (await step(`drop table if exists ${ident(relname)}`));
+  });
+}
+
+/** How long the swap waits at a time for readers to let go of the tables it replaces, and how many times, before it waits in line. */
+const SWAP_LOCK_WAIT_MS = 500;
+const SWAP_LOCK_TRIES = 20;
+
+/**
+ * Lock `tables` in ACCESS EXCLUSIVE mode for the swap. A request waiting for that lock holds up every reader
+ * that comes after it, so behind a long reader (an export) it gives up after SWAP_LOCK_WAIT_MS, in a savepoint
+ * (the locks taken in it go with it), lets the readers in line through and asks again; after SWAP_LOCK_TRIES
+ * it waits as long as it takes, and the load finishes.
+ */
+async function lockForSwap(trx: Knex.Transaction, tables: readonly string[]): Promise<void> {
+  const sql = `lock table ${tables.join(', ')} in access exclusive mode`;
+  for (let attempt = 1; attempt < SWAP_LOCK_TRIES; attempt++) {
+    try {
+      await trx.transaction(async (sp) => {
+        const { rows } = await sp.raw(`select current_setting('lock_timeout') as was`);
+        await sp.raw(`set local lock_timeout = ${SWAP_LOCK_WAIT_MS}`);
+        await sp.raw(sql);
+        await sp.raw(`select set_config('lock_timeout', ?, true)`, [rows[0].was]);
+      });
+      return;
+    } catch (err) {
+      if (sqlState(err) !== '55P03') throw err;
+      await new Promise((resolve) => setTimeout(resolve, SWAP_LOCK_WAIT_MS / 5));
+    }
+  }
+  await trx.raw(sql);
+}
+
+/** Most connections a load uses beside its transaction at once (its three lanes while finishing). */
+const SIDE_CONNECTIONS = 3;
+
+/**
+ * Connections for a load beside its transaction `trx`, from a pool of their own: requests that wait for the
+ * load (edits of assets, each holding one of the server's connections meanwhile) can fill the server's pool,
+ * and the load must not wait for them in turn. Each checks every second, while a statement runs, that this
+ * process is still there (PostgreSQL 14 and later), so that a killed load's index builds stop rather than
+ * hold its staged tables against the cleanup. Once `trx` has ended, `after` runs (on commit or on rollback)
+ * and the pool closes.
+ */
+function sideConnections(db: Db, trx: Knex.Transaction, after: { committed: (side: Knex) => Promise<unknown>; rolledBack: (side: Knex) => Promise<unknown> }): Knex {
+  const afterCreate = (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) =>
+    conn.query(`select set_config(name, '1s', false) from pg_settings where name = 'client_connection_check_interval'`).then(() => done(null, conn), (err: Error) => done(err, conn));
+  const side = knexFactory({ client: 'pg', connection: db.knex.client.config.connection, pool: { min: 0, max: SIDE_CONNECTIONS, afterCreate } });
+  trx.executionPromise
+    .then(
+      () => after.committed(side),
+      () => after.rolledBack(side),
+    )
+    .catch(noop)
+    .then(() => side.destroy())
+    .catch(noop);
+  return side;
+}
 
 /**
  * Finish a bulk load of assets in its transaction: build the indexes and keys again and write the pyramid
@@ -140,10 +271,12 @@ export async function finishBulkLoad(db: Db, trx: Knex.Transaction, suspended: S
     onStep();
     return;
   }
-  const suffix = stagedSuffix();
+  const suffix = await claimStaging(trx);
   // Whatever becomes of this transaction, the staged tables go: renamed into place on commit, dropped on rollback.
-  trx.executionPromise.then(noop, () => dropStaged(db.knex, suffix).catch(noop));
-  const staged = await stagePyramid(db, pyramid, suffix);
+  const side = sideConnections(db, trx, { committed: async () => undefined, rolledBack: (s) => dropStaged(s, suffix) });
+  // Only the pyramid's: this transaction holds the tables a staged assets table's keys point at (it dropped the asset keys).
+  await dropDead(side, PYRAMID.map((t) => t.table));
+  const staged = await stagePyramid(db, side, pyramid, suffix);
   await rebuilt;
   await swapInPyramid(trx, suffix, staged);
   onStep();
@@ -179,15 +312,13 @@ function buildStaged(knex: Knex, table: string, suffix: string, items: Item[], o
 }
 
 /**
- * Write the pyramid on a connection of its own into new tables named after the live ones plus `suffix`, with
+ * Write the pyramid on a connection of `side` into new tables named after the live ones plus `suffix`, with
  * the live tables' indexes, keys and settings, its rows frozen; committed, but read by nobody until swapped
- * in. Answers the indexes and keys built, by table. First drops staged tables left by a load that died before
- * its cleanup: the caller's transaction holds the assets table, so no other load is between staging and swapping.
+ * in. Answers the indexes and keys built, by table.
  */
-async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promise<Map<string, Item[]>> {
-  await dropOrphans(db.knex, PYRAMID.map((t) => t.table));
+async function stagePyramid(db: Db, side: Knex, pyramid: CellPyramid, suffix: string): Promise<Map<string, Item[]>> {
   const built = new Map<string, Item[]>();
-  await db.knex.transaction(async (trx) => {
+  await side.transaction(async (trx) => {
     for (const t of PYRAMID) {
       const items = await itemsOf(trx, t.table);
       const unbuildable = items.find((i) => !rebuildable(i, suffix));
@@ -197,12 +328,13 @@ async function stagePyramid(db: Db, pyramid: CellPyramid, suffix: string): Promi
       built.set(t.table, items);
     }
   });
-  for (const t of PYRAMID) await buildStaged(db.knex, t.table, suffix, built.get(t.table)!);
+  for (const t of PYRAMID) await buildStaged(side, t.table, suffix, built.get(t.table)!);
   return built;
 }
 
 /** In the load's transaction: replace each live pyramid table by its staged one. */
 async function swapInPyramid(trx: Knex.Transaction, suffix: string, built: Map<string, Item[]>): Promise<void> {
+  await lockForSwap(trx, PYRAMID.map((t) => t.table));
   for (const t of PYRAMID) await swapIn(trx, t.table, suffix, built.get(t.table)!);
 }
 
@@ -224,12 +356,6 @@ async function swapIn(trx: Knex.Transaction, table: string, suffix: string, item
 /** Drop a load's staged tables (after its transaction rolled back). */
 async function dropStaged(knex: Knex, suffix: string): Promise<void> {
   await knex.raw(`drop table if exists ${['assets', ...PYRAMID.map((t) => t.table)].map((t) => `${t}${suffix}`).join(', ')}`);
-}
-
-/** Drop staged tables of `tables` left by loads that died before their cleanup (call only while holding the assets table against other loads). */
-async function dropOrphans(knex: Knex, tables: string[]): Promise<void> {
-  const { rows } = await knex.raw(`select relname from pg_class where relkind = 'r' and relname like any (?)`, [tables.map(stagedPattern)]);
-  for (const o of rows as { relname: string }[]) await knex.raw(`drop table if exists ${ident(o.relname)}`);
 }
 
 /** A bulk load written beside the live assets table; see loadBeside. */
@@ -262,31 +388,36 @@ interface TableExtras {
  * file); or answer why it cannot be loaded beside, for the caller to load in place. From here writers of
  * assets wait until the load commits. Existing assets are copied first, with their ids; new ones take ids
  * after the live sequence's. Whatever becomes of `trx`, the tables beside go: swapped in on commit, dropped
- * on rollback (and any left by a load that died, at the next load).
+ * on rollback (and any left by a load that died, at the next load or server start).
  */
 export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBeside | string> {
   if (db.kind !== 'postgis') return 'the embedded database has one connection';
-  await trx.raw('lock table assets in share row exclusive mode');
+  // EXCLUSIVE, the strongest lock readers pass: the swap needs ACCESS EXCLUSIVE, and a weaker lock here (SHARE
+  // ROW EXCLUSIVE) would let an edit lock its row (SELECT … FOR UPDATE) and then wait for this load to let it
+  // write, while the swap waited for it to let go of its row lock: a deadlock. So edits wait here, before
+  // holding anything on assets (patchAsset locks assets first), and the swap waits only for readers.
+  await trx.raw('lock table assets in exclusive mode');
   const blockers = (await sqlSwapBlockers(trx)).rows[0].blockers as string[];
   if (blockers.length) return `the assets table has ${blockers.join(', ')}`;
   const items = await itemsOf(trx, 'assets');
-  const suffix = stagedSuffix();
+  const suffix = await claimStaging(trx);
   const unbuildable = items.find((i) => !rebuildable(i, suffix));
   if (unbuildable) return `its index or key ${unbuildable.name} is not one this load rebuilds`;
   const extras = (await sqlAssetTableExtras(trx)).rows[0] as TableExtras;
   const staged = `assets${suffix}`;
-  // On a connection of its own and committed at once: dropping a staged table drops its foreign keys, which
-  // locks the tables they point at, and this transaction reads them later (a wait that would never end).
-  await dropOrphans(db.knex, ['assets']);
-  const stage = await db.knex.transaction();
-  trx.executionPromise.then(
+  let stage: Knex.Transaction | undefined;
+  const side = sideConnections(db, trx, {
     // The new tables have no statistics yet: gather them now rather than when autovacuum comes round.
-    () => db.knex.raw(`analyze assets, ${PYRAMID.map((t) => t.table).join(', ')}`).catch(noop),
-    async () => {
-      if (!stage.isCompleted()) await stage.rollback().catch(noop);
-      await dropStaged(db.knex, suffix).catch(noop);
+    committed: (s) => s.raw(`analyze assets, ${PYRAMID.map((t) => t.table).join(', ')}`),
+    rolledBack: async (s) => {
+      if (stage && !stage.isCompleted()) await stage.rollback().catch(noop);
+      await dropStaged(s, suffix);
     },
-  );
+  });
+  // On connections of their own and committed at once: dropping a staged table drops its foreign keys, which
+  // locks the tables they point at, and this transaction reads them later (a wait that would never end).
+  await dropDead(side, STAGED_TABLES);
+  stage = await side.transaction();
   await createStaged(stage, 'assets', suffix);
   const next = (await stage.raw(`select nextval(?::regclass) as n`, [extras.sequence])).rows[0].n;
   await stage.raw(`select setval(pg_get_serial_sequence(?, 'id'), ?, false)`, [staged, next]);
@@ -303,9 +434,9 @@ export async function loadBeside(db: Db, trx: Knex.Transaction): Promise<LoadBes
       const btree = (i: Item) => (i.kind === 'index' ? / USING btree /.test(i.def) : i.type !== 'f');
       // All three end before a failure is passed on: the cleanup must not run while one still creates tables.
       const lanes = await Promise.allSettled([
-        buildStaged(db.knex, 'assets', suffix, items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1)), onStep),
-        buildStaged(db.knex, 'assets', suffix, items.filter(btree), onStep),
-        stagePyramid(db, pyramid, suffix).then((built) => (onStep(), built)),
+        buildStaged(side, 'assets', suffix, items.filter((i) => !btree(i)).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1)), onStep),
+        buildStaged(side, 'assets', suffix, items.filter(btree), onStep),
+        stagePyramid(db, side, pyramid, suffix).then((built) => (onStep(), built)),
       ]);
       for (const lane of lanes) if (lane.status === 'rejected') throw lane.reason;
       await swapInAssets(trx, suffix, items, extras);
@@ -335,7 +466,7 @@ function stagedDefinition(i: Item, staged: string, suffix: string): string {
  */
 async function swapInAssets(trx: Knex.Transaction, suffix: string, items: Item[], extras: TableExtras): Promise<void> {
   // Dropping assets drops its foreign keys, which locks the tables they point at: take every lock at once.
-  await trx.raw(`lock table ${[...extras.references, 'assets', ...PYRAMID.map((t) => t.table)].join(', ')} in access exclusive mode`);
+  await lockForSwap(trx, [...extras.references, 'assets', ...PYRAMID.map((t) => t.table)]);
   await swapIn(trx, 'assets', suffix, items);
   const { rows } = await trx.raw(`select pg_get_serial_sequence('assets', 'id') as s`);
   await trx.raw(`alter sequence ${rows[0].s} rename to ${extras.sequence.split('.').pop()!}`);

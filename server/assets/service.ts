@@ -125,6 +125,8 @@ async function assertMayChange(knex: Knex, user: SessionUser, row: AssetRow): Pr
 /** Change an asset's status, department or attributes; a status change is logged with who, when and why. */
 export async function patchAsset(knex: Knex, tiles: TileInvalidation, user: SessionUser, id: number, patch: AssetPatch) {
   await knex.transaction(async (trx) => {
+    // The first lock of this transaction, and on assets before the categories it joins: while a bulk import
+    // holds assets (loadBeside), an edit waits here holding nothing that the import's swap would wait for.
     const row = (await sqlGetAsset(trx, id).forUpdate('a')) as AssetRow | undefined;
     if (!row) throw new NotFound('asset_not_found', `There is no asset ${id}.`, { params: { id } });
     await assertMayChange(trx, user, row);
