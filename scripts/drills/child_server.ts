@@ -59,8 +59,3 @@ export async function startChildServer(port: number, env: Record<string, string>
     },
   };
 }
-
-/** The q-quantile (0–1) of sorted numbers, nearest rank. */
-export function quantile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : NaN;
-}

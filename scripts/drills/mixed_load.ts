@@ -9,7 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
-import { quantile, startChildServer } from './child_server.js';
+import { startChildServer } from './child_server.js';
+import { percentile } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,7 +93,7 @@ await server.close();
 const row = (name: string, list: Sample[]) => {
   const ms = list.map((s) => s.ms).sort((a, b) => a - b);
   const errors = list.filter((s) => s.status === 0 || s.status >= 500).length;
-  return `| ${name} | ${list.length} | ${errors} | ${quantile(ms, 0.5)} | ${quantile(ms, 0.95)} | ${quantile(ms, 0.99)} | ${ms[ms.length - 1] ?? NaN} |`;
+  return `| ${name} | ${list.length} | ${errors} | ${percentile(ms, 50)} | ${percentile(ms, 95)} | ${percentile(ms, 99)} | ${ms[ms.length - 1] ?? NaN} |`;
 };
 console.log(`\n${RATE} requests/s mixed for ${SECONDS} s (after ${WARMUP} s of warm-up; ${reported} reports in all)\n`);
 console.log('| kind | requests | errors (5xx or none) | p50 ms | p95 ms | p99 ms | max ms |');
@@ -104,6 +105,6 @@ const seconds = Math.ceil(SECONDS);
 const line: string[] = [];
 for (let s = 0; s < seconds; s++) {
   const ms = samples.filter((x) => Math.floor(x.at / 1000) === s).map((x) => x.ms).sort((a, b) => a - b);
-  line.push(`${s}:${quantile(ms, 0.95)}`);
+  line.push(`${s}:${percentile(ms, 95)}`);
 }
 console.log(line.join(' '));

@@ -12,7 +12,8 @@
 import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
-import { quantile, startChildServer } from './child_server.js';
+import { startChildServer } from './child_server.js';
+import { percentile } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -94,7 +95,7 @@ const failed = outcomes.filter((o) => o.status !== 201);
 const during = (o: Outcome) => outage !== undefined && o.at >= outage.from - 1000 && o.at <= outage.to + 5000;
 const byStatus = (list: Outcome[]) => Object.entries(list.reduce<Record<string, number>>((m, o) => ({ ...m, [o.status]: (m[o.status] ?? 0) + 1 }), {})).map(([s, n]) => `${s}×${n}`).join(' ') || '—';
 const ms = outcomes.filter((o) => o.status === 201).map((o) => o.ms).sort((a, b) => a - b);
-const pct = (q: number) => quantile(ms, q);
+const pct = (q: number) => percentile(ms, q * 100);
 
 console.log(`\nPostgreSQL restart under ${RATE} reports/s for ${SECONDS} s (restart at ${RESTART_AT} s, took ${outage ? outage.to - outage.from : '?'} ms)\n`);
 console.log('| figure | value |');
