@@ -1,9 +1,9 @@
-import AdmZip from 'adm-zip';
 import iconv from 'iconv-lite';
 import proj4, { type Converter } from 'proj4';
 import { openShp } from 'shapefile';
 import initSqlJs from 'sql.js';
 import wkx from 'wkx';
+import { SHAPEFILE_ZIP_LIMITS, ZipArchive, ZipUnreadable } from '../http/archive.js';
 import { Invalid } from '../http/errors.js';
 import { decodeText } from '../http/text.js';
 
@@ -226,38 +226,54 @@ export function readDbf(buf: Buffer, encoding: string | undefined): Record<strin
   return records;
 }
 
-/** Read a zipped Shapefile (.shp, .dbf, .prj, optional .cpg) of grid polygons. */
+/**
+ * Read a zipped Shapefile (.shp, .dbf, .prj, optional .cpg) of grid polygons. The zip is read under
+ * SHAPEFILE_ZIP_LIMITS (archive.ts), and only the parts of the layer are inflated.
+ */
 export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
-  let zip: AdmZip;
+  let zip: ZipArchive;
   try {
-    zip = new AdmZip(zipBytes);
-  } catch {
+    zip = await ZipArchive.open(zipBytes, SHAPEFILE_ZIP_LIMITS);
+  } catch (err) {
+    if (!(err instanceof ZipUnreadable)) throw err;
     throw new Invalid('zip_unreadable', 'The upload is not a readable zip file; zip the .shp, .shx, .dbf, .prj and .cpg of one layer together.');
   }
-  const entries = zip.getEntries().filter((e) => !e.isDirectory && !/(^|\/)__MACOSX\//.test(e.entryName));
-  const shps = entries.filter((e) => /\.shp$/i.test(e.entryName));
+  try {
+    return await readShapefileLayer(zip);
+  } finally {
+    zip.close();
+  }
+}
+
+/** The one layer of a zipped Shapefile, its parts inflated within the archive's limits. */
+async function readShapefileLayer(zip: ZipArchive): Promise<PlanSource> {
+  const entries = zip.entries.filter((e) => !e.isDirectory && !/(^|\/)__MACOSX\//.test(e.name));
+  const shps = entries.filter((e) => /\.shp$/i.test(e.name));
   if (shps.length !== 1) {
     throw new Invalid('shapefile_layer_count', `The zip must hold exactly one .shp layer; it holds ${shps.length}. Zip one layer (its .shp, .shx, .dbf, .prj, .cpg) per plan.`, {
       params: { count: shps.length },
     });
   }
-  const base = shps[0].entryName.replace(/\.shp$/i, '');
-  const part = (ext: string) => entries.find((e) => e.entryName.toLowerCase() === `${base}.${ext}`.toLowerCase())?.getData();
-  const dbf = part('dbf');
+  const base = shps[0].name.replace(/\.shp$/i, '');
+  const part = async (ext: string) => {
+    const entry = entries.find((e) => e.name.toLowerCase() === `${base}.${ext}`.toLowerCase());
+    return entry ? zip.read(entry.name) : undefined;
+  };
+  const dbf = await part('dbf');
   if (!dbf) {
     throw new Invalid('shapefile_part_missing', `The zip has ${base}.shp but no ${base}.dbf; the attributes (code, name, parent_code) live there.`, {
       params: { layer: base, part: '.dbf' },
     });
   }
-  const prj = part('prj')?.toString('latin1');
+  const prj = (await part('prj'))?.toString('latin1');
   if (!prj) {
     throw new Invalid('shapefile_part_missing', `The zip has no ${base}.prj, so the coordinate system is unknown; export the layer with its .prj.`, {
       params: { layer: base, part: '.prj' },
     });
   }
-  const encoding = cpgEncoding(part('cpg')?.toString('latin1'));
+  const encoding = cpgEncoding((await part('cpg'))?.toString('latin1'));
   const records = readDbf(dbf, encoding);
-  const source = await openShp(new Uint8Array(shps[0].getData()));
+  const source = await openShp(new Uint8Array(await zip.read(shps[0].name)));
   const geometries: unknown[] = [];
   for (;;) {
     const { done, value } = await source.read();

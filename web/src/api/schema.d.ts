@@ -3024,7 +3024,7 @@ export interface paths {
             };
           };
         };
-        /** @description Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad Shapefile */
+        /** @description Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad or damaged Shapefile zip */
         400: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3042,7 +3042,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The upload is too large */
+        /** @description The upload is too large, or its zip inflates to more than the limits (SHAPEFILE_ZIP_LIMITS) or holds too many files */
         413: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
