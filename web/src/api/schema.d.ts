@@ -1659,7 +1659,7 @@ export interface paths {
             "application/json": components["schemas"]["PopulationImportReport"];
           };
         };
-        /** @description No file, unreadable file or missing columns */
+        /** @description No file, unreadable file, a damaged workbook, too many rows or missing columns */
         400: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1673,6 +1673,12 @@ export interface paths {
         };
         /** @description Not a chief, community staff or command centre, or outside your scope */
         403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The file is too large, or the workbook inflates to more than the limits (XLSX_LIMITS) or holds too many files */
+        413: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
