@@ -3,8 +3,9 @@ import proj4, { type Converter } from 'proj4';
 import { openShp } from 'shapefile';
 import initSqlJs from 'sql.js';
 import wkx from 'wkx';
-import { SHAPEFILE_ZIP_LIMITS, ZipArchive, ZipUnreadable } from '../http/archive.js';
-import { Invalid } from '../http/errors.js';
+import { GEOPACKAGE_LIMITS, SHAPEFILE_ZIP_LIMITS, ZipArchive, ZipUnreadable } from '../http/archive.js';
+import { Invalid, TooLarge } from '../http/errors.js';
+import { formatBytes } from '../http/upload.js';
 import { decodeText } from '../http/text.js';
 
 /** One proposed grid as read from a file, in WGS84. */
@@ -308,8 +309,17 @@ function gpkgWkb(blob: Uint8Array, where: string): Buffer | undefined {
   return b.subarray(8 + envelopeBytes);
 }
 
-/** Read the one feature table of a GeoPackage (SQLite) of grid polygons, reprojected from its srs. */
+/**
+ * Read the one feature table of a GeoPackage (SQLite) of grid polygons, reprojected from its srs. The file
+ * is refused over GEOPACKAGE_LIMITS (archive.ts), and SQLite runs synchronously here, so only plain tables
+ * are read: a view, a virtual table or a generated column could compute rows or values without end.
+ */
 export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
+  if (bytes.length > GEOPACKAGE_LIMITS.maxBytes) {
+    throw new TooLarge('file_too_large', `The GeoPackage is larger than ${formatBytes(GEOPACKAGE_LIMITS.maxBytes)}, the limit for a plan; save only the grids layer, or split the plan.`, {
+      params: { max_bytes: GEOPACKAGE_LIMITS.maxBytes },
+    });
+  }
   const SQL = await initSqlJs();
   let db: initSqlJs.Database;
   try {
@@ -326,8 +336,11 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
       stmt.free();
       return rows;
     };
+    const tables = new Set(all(`select name from sqlite_master where type = 'table' and sql not like 'create virtual%'`).map((r) => String(r.name)));
+    const plain = (table: string) => tables.has(table) && all(`select 1 from pragma_table_xinfo(?) where hidden > 1`, [table]).length === 0;
     let layers: Record<string, initSqlJs.SqlValue>[];
     try {
+      if (!['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys'].every(plain)) throw new Error('not plain tables');
       layers = all(
         `select c.table_name, g.column_name, g.srs_id, s.organization, s.organization_coordsys_id, s.definition
            from gpkg_contents c
@@ -349,8 +362,17 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
     const crs = org === 'EPSG' ? `EPSG:${layer.organization_coordsys_id}` : String(layer.definition ?? 'undefined');
     // srs 0 and -1 are the standard's "undefined geographic / cartesian"; a projected definition in WKT is read as a .prj is.
     const transform = org === 'EPSG' ? toWgs84Transform(crs) : Number(layer.srs_id) === 0 ? undefined : prjTransform(String(layer.definition ?? ''));
+    if (!plain(String(layer.table_name))) {
+      throw new Invalid('gpkg_unreadable', `The layer ${layer.table_name} is a view, a virtual table or has generated columns; save the grids as a plain feature table.`);
+    }
     const table = String(layer.table_name).replace(/"/g, '""');
     const column = String(layer.column_name);
+    const [{ n }] = all(`select count(*) as n from "${table}"`);
+    if (Number(n) > GEOPACKAGE_LIMITS.maxRows) {
+      throw new Invalid('import_too_many_rows', `The layer ${layer.table_name} has ${n} rows; a plan takes at most ${GEOPACKAGE_LIMITS.maxRows}. Split it.`, {
+        params: { max_rows: GEOPACKAGE_LIMITS.maxRows },
+      });
+    }
     const features = all(`select * from "${table}"`).map((row, i) => {
       const { [column]: blob, ...properties } = row;
       const where = `Row ${i + 1} of ${layer.table_name}`;
