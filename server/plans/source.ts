@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import iconv from 'iconv-lite';
 import proj4, { type Converter } from 'proj4';
 import { openShp } from 'shapefile';
@@ -140,36 +141,59 @@ function text(props: Record<string, unknown>, ...names: string[]): string | unde
   return undefined;
 }
 
+/** Features read between two turns of the event loop: a file at the archive limits is read in turns of a few milliseconds. */
+const FEATURES_PER_TURN = 500;
+
+/** Give the event loop a turn after every FEATURES_PER_TURN items (call with the index of each). */
+async function turnAfter(i: number): Promise<void> {
+  if (i % FEATURES_PER_TURN === FEATURES_PER_TURN - 1) await setImmediate();
+}
+
 /** Turn raw features into plan features: required properties, polygonal geometry, WGS84 positions. */
 export function toPlanFeatures(raw: unknown[], transform?: (xy: number[]) => number[]): PlanFeature[] {
   if (raw.length === 0) throw new Invalid('plan_empty', 'The plan has no features; send at least one grid polygon.');
   const seen = new Set<string>();
-  return raw.map((f, i) => {
-    const feat = f as { type?: string; properties?: Record<string, unknown> | null; geometry?: { type?: string; coordinates?: unknown } | null };
-    const where = `features[${i}]`;
-    if (!feat || feat.type !== 'Feature') throw new Invalid('feature_not_geojson', `${where} is not a GeoJSON Feature.`, { params: { feature: where } });
-    const props = feat.properties ?? {};
-    const code = text(props, 'code');
-    if (!code) throw new Invalid('grid_code_missing', `${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`, { params: { feature: where } });
-    if (code.length > 64) {
-      throw new Invalid('grid_code_too_long', `${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`, { params: { feature: where, max_length: 64 } });
-    }
-    if (seen.has(code)) {
-      throw new Invalid('grid_code_repeated', `Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`, { params: { code } });
-    }
-    seen.add(code);
-    const g = feat.geometry;
-    if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon') || !Array.isArray(g.coordinates)) {
-      throw new Invalid('grid_geometry_not_polygonal', `Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`, {
-        params: { grid: code, type: g?.type ?? null },
-      });
-    }
-    let geometry = { type: g.type, coordinates: g.coordinates } as PlanFeature['geometry'];
-    if (transform) geometry = reproject(geometry, transform);
-    assertLonLatGeometry(code, geometry);
-    const name = text(props, 'name') ?? code;
-    return { code, name, name_en: text(props, 'name_en') ?? name, parent_code: text(props, 'parent_code', 'parent_cod', 'parent') ?? null, geometry };
-  });
+  return raw.map((f, i) => toPlanFeature(f, i, seen, transform));
+}
+
+/** toPlanFeatures for the features of a file, giving the event loop a turn every FEATURES_PER_TURN features. */
+async function toPlanFeaturesInTurns(raw: unknown[], transform?: (xy: number[]) => number[]): Promise<PlanFeature[]> {
+  if (raw.length === 0) throw new Invalid('plan_empty', 'The plan has no features; send at least one grid polygon.');
+  const seen = new Set<string>();
+  const out: PlanFeature[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    out.push(toPlanFeature(raw[i], i, seen, transform));
+    await turnAfter(i);
+  }
+  return out;
+}
+
+/** One raw feature as a plan feature; `seen` holds the codes of the features before it. */
+function toPlanFeature(f: unknown, i: number, seen: Set<string>, transform?: (xy: number[]) => number[]): PlanFeature {
+  const feat = f as { type?: string; properties?: Record<string, unknown> | null; geometry?: { type?: string; coordinates?: unknown } | null };
+  const where = `features[${i}]`;
+  if (!feat || feat.type !== 'Feature') throw new Invalid('feature_not_geojson', `${where} is not a GeoJSON Feature.`, { params: { feature: where } });
+  const props = feat.properties ?? {};
+  const code = text(props, 'code');
+  if (!code) throw new Invalid('grid_code_missing', `${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`, { params: { feature: where } });
+  if (code.length > 64) {
+    throw new Invalid('grid_code_too_long', `${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`, { params: { feature: where, max_length: 64 } });
+  }
+  if (seen.has(code)) {
+    throw new Invalid('grid_code_repeated', `Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`, { params: { code } });
+  }
+  seen.add(code);
+  const g = feat.geometry;
+  if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon') || !Array.isArray(g.coordinates)) {
+    throw new Invalid('grid_geometry_not_polygonal', `Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`, {
+      params: { grid: code, type: g?.type ?? null },
+    });
+  }
+  let geometry = { type: g.type, coordinates: g.coordinates } as PlanFeature['geometry'];
+  if (transform) geometry = reproject(geometry, transform);
+  assertLonLatGeometry(code, geometry);
+  const name = text(props, 'name') ?? code;
+  return { code, name, name_en: text(props, 'name_en') ?? name, parent_code: text(props, 'parent_code', 'parent_cod', 'parent') ?? null, geometry };
 }
 
 /** Read a GeoJSON FeatureCollection (legacy `crs` member or an explicit crs honoured). */
@@ -280,6 +304,7 @@ async function readShapefileLayer(zip: ZipArchive): Promise<PlanSource> {
     const { done, value } = await source.read();
     if (done) break;
     geometries.push(value);
+    await turnAfter(geometries.length);
   }
   if (geometries.length !== records.length) {
     throw new Invalid('shapefile_mismatch', `The .shp has ${geometries.length} shapes but the .dbf ${records.length} records; the files do not belong together.`, {
@@ -288,7 +313,7 @@ async function readShapefileLayer(zip: ZipArchive): Promise<PlanSource> {
   }
   const features = geometries.map((geometry, i) => ({ type: 'Feature', properties: records[i], geometry }));
   const transform = prjTransform(prj);
-  return { source: 'shapefile', crs: transform ? prj.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+  return { source: 'shapefile', crs: transform ? prj.slice(0, 80) : 'EPSG:4326', features: await toPlanFeaturesInTurns(features, transform) };
 }
 
 /**
@@ -373,22 +398,33 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
         params: { max_rows: GEOPACKAGE_LIMITS.maxRows },
       });
     }
-    const features = all(`select * from "${table}"`).map((row, i) => {
-      const { [column]: blob, ...properties } = row;
-      const where = `Row ${i + 1} of ${layer.table_name}`;
-      let geometry: unknown = null;
-      const wkb = blob instanceof Uint8Array ? gpkgWkb(blob, where) : undefined;
-      if (wkb) {
-        try {
-          geometry = wkx.Geometry.parse(wkb).toGeoJSON();
-        } catch {
-          throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry's WKB is damaged.`, { params: { feature: where } });
-        }
+    const features: unknown[] = [];
+    const rows = db.prepare(`select * from "${table}"`);
+    try {
+      for (let i = 0; rows.step(); i++) {
+        features.push(gpkgFeature(rows.getAsObject(), column, `Row ${i + 1} of ${layer.table_name}`));
+        await turnAfter(i);
       }
-      return { type: 'Feature', properties, geometry };
-    });
-    return { source: 'geopackage', crs: transform ? crs.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+    } finally {
+      rows.free();
+    }
+    return { source: 'geopackage', crs: transform ? crs.slice(0, 80) : 'EPSG:4326', features: await toPlanFeaturesInTurns(features, transform) };
   } finally {
     db.close();
   }
+}
+
+/** A GeoPackage row as a GeoJSON feature: its geometry blob decoded, the other columns its properties. */
+function gpkgFeature(row: Record<string, initSqlJs.SqlValue>, column: string, where: string): unknown {
+  const { [column]: blob, ...properties } = row;
+  let geometry: unknown = null;
+  const wkb = blob instanceof Uint8Array ? gpkgWkb(blob, where) : undefined;
+  if (wkb) {
+    try {
+      geometry = wkx.Geometry.parse(wkb).toGeoJSON();
+    } catch {
+      throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry's WKB is damaged.`, { params: { feature: where } });
+    }
+  }
+  return { type: 'Feature', properties, geometry };
 }
