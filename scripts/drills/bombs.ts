@@ -7,7 +7,8 @@
  * so that its memory is its own: its peak resident set during each upload is read from the kernel
  * (/proc/PID/status VmHWM, reset before each upload through /proc/PID/clear_refs), which holds even while
  * its event loop is blocked. The child measures its own event loop (perf_hooks monitorEventLoopDelay) and
- * reports the longest block of each upload. The last rows send three bombs at once.
+ * reports the longest block of each upload. The rows marked 3 × send three at once. New rows counts plans,
+ * buildings and incidents: a photo under the pixel limit is taken, so its report is a new incident.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import initSqlJs from 'sql.js';
 import { manyEntries, shapefileBomb, xlsxBomb, xlsxRows } from '../../test/bombs.js';
 
 const MB = 1024 * 1024;
@@ -51,9 +53,20 @@ async function serve(): Promise<void> {
   });
   /** Rows of the tables the uploads would write. */
   async function counts(): Promise<number> {
-    const [plans, buildings] = await Promise.all(['plans', 'buildings'].map((t) => db.knex(t).count({ n: '*' }).first()));
-    return Number(plans?.n) + Number(buildings?.n);
+    const counts = await Promise.all(['plans', 'buildings', 'incidents'].map((t) => db.knex(t).count({ n: '*' }).first()));
+    return counts.reduce((sum, c) => sum + Number(c?.n), 0);
   }
+}
+
+/** The plan fixture GeoPackage with its layer replaced by a view that repeats its rows without end (a recursive CTE). */
+async function geoPackageWithEndlessView(): Promise<Buffer> {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database(fs.readFileSync(fileURLToPath(new URL('../../server/plans/fixtures/epsg3857_grids.gpkg', import.meta.url))));
+  db.exec(`alter table grids rename to grids_data;
+    create view grids as with recursive n(i) as (select 1 union all select i + 1 from n) select g.* from grids_data g, n;`);
+  const bytes = Buffer.from(db.export());
+  db.close();
+  return bytes;
 }
 
 /** Ask the child something and wait for its answer. */
@@ -78,7 +91,7 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** One bomb of the drill. */
 interface Bomb {
   name: string;
-  route: 'plan' | 'import';
+  route: 'plan' | 'import' | 'photo';
   file: string;
   bytes: Buffer;
   /** What it inflates to, for the table. */
@@ -96,8 +109,20 @@ async function drill(): Promise<void> {
     const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
     return ((await res.json()) as { token: string }).token;
   };
-  const tokens = { plan: await login('planner'), import: await login('chief01') };
-  const url = { plan: `${base}/api/plans`, import: `${base}/api/population/import?kind=buildings` };
+  const chief = await login('chief01');
+  const tokens = { plan: await login('planner'), import: chief, photo: chief };
+  const url = { plan: `${base}/api/plans`, import: `${base}/api/population/import?kind=buildings`, photo: `${base}/api/incidents` };
+  /** The form of an upload: a report with its photo, or the file alone. */
+  const formOf = (bomb: Bomb) => {
+    const form = new FormData();
+    if (bomb.route === 'photo') {
+      for (const [k, v] of Object.entries({ category: '0602', description: 'drill', lon: '123.43', lat: '41.79' })) form.append(k, v);
+    }
+    form.append(bomb.route === 'photo' ? 'photos' : 'file', new Blob([new Uint8Array(bomb.bytes)]), bomb.file);
+    return form;
+  };
+  const heic = fs.readFileSync(fileURLToPath(new URL('../../server/photos/fixtures/gray-7000x7000.heic', import.meta.url)));
+  const endlessView = await geoPackageWithEndlessView();
 
   const bombs: Bomb[] = [
     { name: 'Shapefile zip bomb (.shp of zeros)', route: 'plan', file: 'grids.zip', bytes: shapefileBomb(1536), inflates: '1.5 GB' },
@@ -107,6 +132,9 @@ async function drill(): Promise<void> {
     { name: 'XLSX, sizes lie (declares 1 KB)', route: 'import', file: 'b.xlsx', bytes: xlsxBomb(260, 1024), inflates: '260 MB' },
     { name: 'XLSX of 500,000 rows', route: 'import', file: 'b.xlsx', bytes: xlsxRows(500_000), inflates: '50 MB' },
     { name: 'XLSX of 50,000 rows (largest taken)', route: 'import', file: 'b.xlsx', bytes: xlsxRows(50_000), inflates: '5 MB' },
+    { name: 'GeoPackage whose layer is an endless view', route: 'plan', file: 'grids.gpkg', bytes: endlessView, inflates: 'rows without end' },
+    { name: 'HEIC photo of 7000 × 7000 (49 MP)', route: 'photo', file: 'IMG_0001.HEIC', bytes: heic, inflates: '196 MB RGBA' },
+    { name: '3 × HEIC 49 MP photo at once', route: 'photo', file: 'IMG_0001.HEIC', bytes: heic, inflates: '3 × 196 MB RGBA', copies: 3 },
     { name: '3 × XLSX bomb at once', route: 'import', file: 'b.xlsx', bytes: xlsxBomb(260), inflates: '3 × 260 MB', copies: 3 },
     { name: '3 × XLSX of 500,000 rows at once', route: 'import', file: 'b.xlsx', bytes: xlsxRows(500_000), inflates: '3 × 50 MB', copies: 3 },
   ];
@@ -121,11 +149,10 @@ async function drill(): Promise<void> {
     const started = performance.now();
     const answers = await Promise.all(
       Array.from({ length: bomb.copies ?? 1 }, async () => {
-        const form = new FormData();
-        form.append('file', new Blob([new Uint8Array(bomb.bytes)]), bomb.file);
-        const res = await fetch(url[bomb.route], { method: 'POST', headers: { Authorization: `Bearer ${tokens[bomb.route]}` }, body: form });
+        const res = await fetch(url[bomb.route], { method: 'POST', headers: { Authorization: `Bearer ${tokens[bomb.route]}` }, body: formOf(bomb) });
         const body = (await res.json()) as { code?: string };
-        return `${res.status} ${res.headers.get('content-type')?.startsWith('application/problem+json') ? (body.code ?? '') : 'not a problem'}`;
+        const type = res.headers.get('content-type') ?? '';
+        return `${res.status} ${type.startsWith('application/problem+json') ? (body.code ?? '') : res.ok ? 'created' : 'not a problem'}`;
       }),
     );
     const ms = performance.now() - started;
