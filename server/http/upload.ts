@@ -25,7 +25,7 @@ export interface UploadOptions {
 }
 
 /** A size for a message, in MB, KB or bytes (1 MB = 1,048,576 bytes, as the limits are set). */
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   const [size, unit] = bytes >= 1024 * 1024 ? [bytes / 1024 / 1024, 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'bytes'];
   return `${Number.isInteger(size) ? size : size.toFixed(1)} ${unit}`;
 }

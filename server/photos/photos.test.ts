@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedMedia } from '../http/errors.js';
-import { processPhoto, THUMB_SIDE } from './process.js';
+import { PHOTO_MAX_SIDE, processPhoto, THUMB_SIDE } from './process.js';
 import { DiskPhotoStorage } from './storage.js';
 
 const image = (format: 'png' | 'webp' | 'jpeg', width = 800, height = 600) =>
@@ -52,6 +52,16 @@ describe('processPhoto', () => {
     expect(r2).toBeLessThan(60);
     expect(g2).toBeGreaterThan(90);
     expect((await sharp(p.thumb).metadata()).format).toBe('webp');
+  });
+
+  it('decodes HEIC photos sent at once one after the other, a 49-megapixel one (30 KB) among them, and goes on after it', async () => {
+    // 7000×7000 grey, heif-enc -q 50 (x265): a photo bomb just under PHOTO_MAX_PIXELS. Its decoding thread is ended after it,
+    // giving back the WebAssembly memory it grew to, and the next photo starts another.
+    const bomb = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'gray-7000x7000.heic'));
+    const small = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'red-green-64x48.heic'));
+    const [big, after] = await Promise.all([processPhoto(bomb, 'IMG_0002.HEIC'), processPhoto(small, 'IMG_0003.HEIC')]);
+    expect([big.width, big.height]).toEqual([PHOTO_MAX_SIDE, PHOTO_MAX_SIDE]);
+    expect([after.width, after.height]).toEqual([64, 48]);
   });
 
   it('refuses a HEIC file that does not decode, saying so', async () => {

@@ -59,10 +59,10 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     body: z.union([createPlanBody, z.object({ title: z.string().max(200).optional(), crs: z.string().max(80).optional() }).loose()]),
     responses: {
       201: { description: 'The plan and its report', schema: z.object({ id: z.number().int(), report: planReportSchema }) },
-      400: problem('Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad Shapefile'),
+      400: problem('Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad or damaged Shapefile zip'),
       401: problem('Not logged in'),
       403: problem('Not a planner or admin, or the plan reaches outside your scope'),
-      413: problem('The upload is too large'),
+      413: problem('The upload is too large, or its zip inflates to more than the limits (SHAPEFILE_ZIP_LIMITS) or holds too many files'),
       415: problem('The file is neither a zip, a GeoPackage nor GeoJSON'),
     },
     handler: async ({ query, body }, req, res) => {

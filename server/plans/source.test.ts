@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proj4 from 'proj4';
 import { describe, expect, it } from 'vitest';
+import { GEOPACKAGE_LIMITS } from '../http/archive.js';
 import { Invalid } from '../http/errors.js';
 import initSqlJs from 'sql.js';
 import { cpgEncoding, parseCrsName, readGeoJson, readGeoPackage, readShapefileZip } from './source.js';
@@ -57,6 +58,43 @@ describe('readShapefileZip', () => {
 
 describe('readGeoPackage', () => {
   const gpkg = () => fs.readFileSync(path.join(FIXTURES, 'epsg3857_grids.gpkg'));
+
+  /** The fixture changed by SQL statements. */
+  const changed = async (sql: string) => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(gpkg());
+    db.exec(sql);
+    const bytes = Buffer.from(db.export());
+    db.close();
+    return bytes;
+  };
+
+  it('refuses a GeoPackage over its size limit (413) before opening it', async () => {
+    const big = Buffer.concat([gpkg(), Buffer.alloc(GEOPACKAGE_LIMITS.maxBytes)]);
+    await expect(readGeoPackage(big)).rejects.toMatchObject({ code: 'file_too_large', params: { max_bytes: GEOPACKAGE_LIMITS.maxBytes } });
+  });
+
+  it('refuses a layer that is a view computing rows without end, without running it', async () => {
+    const bytes = await changed(`alter table grids rename to grids_data;
+      create view grids as with recursive n(i) as (select 1 union all select i + 1 from n) select g.* from grids_data g, n;`);
+    await expect(readGeoPackage(bytes)).rejects.toMatchObject({ code: 'gpkg_unreadable', message: expect.stringMatching(/view/) });
+  });
+
+  it('refuses a GeoPackage whose metadata tables are views', async () => {
+    const bytes = await changed(`alter table gpkg_contents rename to c0;
+      create view gpkg_contents as with recursive n(i) as (select 1 union all select i + 1 from n) select c0.* from c0, n;`);
+    await expect(readGeoPackage(bytes)).rejects.toMatchObject({ code: 'not_geopackage' });
+  });
+
+  it('refuses a layer with a generated column (computed on every read)', async () => {
+    const bytes = await changed(`alter table grids add column junk blob generated always as (zeroblob(100000000)) virtual;`);
+    await expect(readGeoPackage(bytes)).rejects.toMatchObject({ code: 'gpkg_unreadable' });
+  });
+
+  it('refuses a layer of more rows than a plan takes, before reading them', async () => {
+    const bytes = await changed(`insert into grids (code, name) with recursive n(i) as (select 1 union all select i + 1 from n where i < ${GEOPACKAGE_LIMITS.maxRows}) select 'x' || i, 'x' from n;`);
+    await expect(readGeoPackage(bytes)).rejects.toMatchObject({ code: 'import_too_many_rows', params: { max_rows: GEOPACKAGE_LIMITS.maxRows } });
+  });
 
   it('reads the feature layer with its UTF-8 attributes, reprojected from EPSG:3857 as the Shapefile of the same grids', async () => {
     const src = await readGeoPackage(gpkg());

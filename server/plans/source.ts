@@ -1,10 +1,12 @@
-import AdmZip from 'adm-zip';
+import { setImmediate } from 'node:timers/promises';
 import iconv from 'iconv-lite';
 import proj4, { type Converter } from 'proj4';
 import { openShp } from 'shapefile';
 import initSqlJs from 'sql.js';
 import wkx from 'wkx';
-import { Invalid } from '../http/errors.js';
+import { GEOPACKAGE_LIMITS, SHAPEFILE_ZIP_LIMITS, ZipArchive, ZipUnreadable } from '../http/archive.js';
+import { Invalid, TooLarge } from '../http/errors.js';
+import { formatBytes } from '../http/upload.js';
 import { decodeText } from '../http/text.js';
 
 /** One proposed grid as read from a file, in WGS84. */
@@ -139,36 +141,59 @@ function text(props: Record<string, unknown>, ...names: string[]): string | unde
   return undefined;
 }
 
+/** Features read between two turns of the event loop: a file at the archive limits is read in turns of a few milliseconds. */
+const FEATURES_PER_TURN = 500;
+
+/** Give the event loop a turn after every FEATURES_PER_TURN items (call with the index of each). */
+async function turnAfter(i: number): Promise<void> {
+  if (i % FEATURES_PER_TURN === FEATURES_PER_TURN - 1) await setImmediate();
+}
+
 /** Turn raw features into plan features: required properties, polygonal geometry, WGS84 positions. */
 export function toPlanFeatures(raw: unknown[], transform?: (xy: number[]) => number[]): PlanFeature[] {
   if (raw.length === 0) throw new Invalid('plan_empty', 'The plan has no features; send at least one grid polygon.');
   const seen = new Set<string>();
-  return raw.map((f, i) => {
-    const feat = f as { type?: string; properties?: Record<string, unknown> | null; geometry?: { type?: string; coordinates?: unknown } | null };
-    const where = `features[${i}]`;
-    if (!feat || feat.type !== 'Feature') throw new Invalid('feature_not_geojson', `${where} is not a GeoJSON Feature.`, { params: { feature: where } });
-    const props = feat.properties ?? {};
-    const code = text(props, 'code');
-    if (!code) throw new Invalid('grid_code_missing', `${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`, { params: { feature: where } });
-    if (code.length > 64) {
-      throw new Invalid('grid_code_too_long', `${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`, { params: { feature: where, max_length: 64 } });
-    }
-    if (seen.has(code)) {
-      throw new Invalid('grid_code_repeated', `Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`, { params: { code } });
-    }
-    seen.add(code);
-    const g = feat.geometry;
-    if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon') || !Array.isArray(g.coordinates)) {
-      throw new Invalid('grid_geometry_not_polygonal', `Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`, {
-        params: { grid: code, type: g?.type ?? null },
-      });
-    }
-    let geometry = { type: g.type, coordinates: g.coordinates } as PlanFeature['geometry'];
-    if (transform) geometry = reproject(geometry, transform);
-    assertLonLatGeometry(code, geometry);
-    const name = text(props, 'name') ?? code;
-    return { code, name, name_en: text(props, 'name_en') ?? name, parent_code: text(props, 'parent_code', 'parent_cod', 'parent') ?? null, geometry };
-  });
+  return raw.map((f, i) => toPlanFeature(f, i, seen, transform));
+}
+
+/** toPlanFeatures for the features of a file, giving the event loop a turn every FEATURES_PER_TURN features. */
+async function toPlanFeaturesInTurns(raw: unknown[], transform?: (xy: number[]) => number[]): Promise<PlanFeature[]> {
+  if (raw.length === 0) throw new Invalid('plan_empty', 'The plan has no features; send at least one grid polygon.');
+  const seen = new Set<string>();
+  const out: PlanFeature[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    out.push(toPlanFeature(raw[i], i, seen, transform));
+    await turnAfter(i);
+  }
+  return out;
+}
+
+/** One raw feature as a plan feature; `seen` holds the codes of the features before it. */
+function toPlanFeature(f: unknown, i: number, seen: Set<string>, transform?: (xy: number[]) => number[]): PlanFeature {
+  const feat = f as { type?: string; properties?: Record<string, unknown> | null; geometry?: { type?: string; coordinates?: unknown } | null };
+  const where = `features[${i}]`;
+  if (!feat || feat.type !== 'Feature') throw new Invalid('feature_not_geojson', `${where} is not a GeoJSON Feature.`, { params: { feature: where } });
+  const props = feat.properties ?? {};
+  const code = text(props, 'code');
+  if (!code) throw new Invalid('grid_code_missing', `${where} has no "code" property; every grid needs its code (e.g. 210103007001001).`, { params: { feature: where } });
+  if (code.length > 64) {
+    throw new Invalid('grid_code_too_long', `${where}: code "${code.slice(0, 20)}…" is longer than 64 characters.`, { params: { feature: where, max_length: 64 } });
+  }
+  if (seen.has(code)) {
+    throw new Invalid('grid_code_repeated', `Grid code ${code} appears more than once; each grid must be one feature (use a MultiPolygon for several parts).`, { params: { code } });
+  }
+  seen.add(code);
+  const g = feat.geometry;
+  if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon') || !Array.isArray(g.coordinates)) {
+    throw new Invalid('grid_geometry_not_polygonal', `Grid ${code}: the geometry must be a Polygon or MultiPolygon, got ${g?.type ?? 'none'}.`, {
+      params: { grid: code, type: g?.type ?? null },
+    });
+  }
+  let geometry = { type: g.type, coordinates: g.coordinates } as PlanFeature['geometry'];
+  if (transform) geometry = reproject(geometry, transform);
+  assertLonLatGeometry(code, geometry);
+  const name = text(props, 'name') ?? code;
+  return { code, name, name_en: text(props, 'name_en') ?? name, parent_code: text(props, 'parent_code', 'parent_cod', 'parent') ?? null, geometry };
 }
 
 /** Read a GeoJSON FeatureCollection (legacy `crs` member or an explicit crs honoured). */
@@ -226,43 +251,60 @@ export function readDbf(buf: Buffer, encoding: string | undefined): Record<strin
   return records;
 }
 
-/** Read a zipped Shapefile (.shp, .dbf, .prj, optional .cpg) of grid polygons. */
+/**
+ * Read a zipped Shapefile (.shp, .dbf, .prj, optional .cpg) of grid polygons. The zip is read under
+ * SHAPEFILE_ZIP_LIMITS (archive.ts), and only the parts of the layer are inflated.
+ */
 export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
-  let zip: AdmZip;
+  let zip: ZipArchive;
   try {
-    zip = new AdmZip(zipBytes);
-  } catch {
+    zip = await ZipArchive.open(zipBytes, SHAPEFILE_ZIP_LIMITS);
+  } catch (err) {
+    if (!(err instanceof ZipUnreadable)) throw err;
     throw new Invalid('zip_unreadable', 'The upload is not a readable zip file; zip the .shp, .shx, .dbf, .prj and .cpg of one layer together.');
   }
-  const entries = zip.getEntries().filter((e) => !e.isDirectory && !/(^|\/)__MACOSX\//.test(e.entryName));
-  const shps = entries.filter((e) => /\.shp$/i.test(e.entryName));
+  try {
+    return await readShapefileLayer(zip);
+  } finally {
+    zip.close();
+  }
+}
+
+/** The one layer of a zipped Shapefile, its parts inflated within the archive's limits. */
+async function readShapefileLayer(zip: ZipArchive): Promise<PlanSource> {
+  const entries = zip.entries.filter((e) => !e.isDirectory && !/(^|\/)__MACOSX\//.test(e.name));
+  const shps = entries.filter((e) => /\.shp$/i.test(e.name));
   if (shps.length !== 1) {
     throw new Invalid('shapefile_layer_count', `The zip must hold exactly one .shp layer; it holds ${shps.length}. Zip one layer (its .shp, .shx, .dbf, .prj, .cpg) per plan.`, {
       params: { count: shps.length },
     });
   }
-  const base = shps[0].entryName.replace(/\.shp$/i, '');
-  const part = (ext: string) => entries.find((e) => e.entryName.toLowerCase() === `${base}.${ext}`.toLowerCase())?.getData();
-  const dbf = part('dbf');
+  const base = shps[0].name.replace(/\.shp$/i, '');
+  const part = async (ext: string) => {
+    const entry = entries.find((e) => e.name.toLowerCase() === `${base}.${ext}`.toLowerCase());
+    return entry ? zip.read(entry.name) : undefined;
+  };
+  const dbf = await part('dbf');
   if (!dbf) {
     throw new Invalid('shapefile_part_missing', `The zip has ${base}.shp but no ${base}.dbf; the attributes (code, name, parent_code) live there.`, {
       params: { layer: base, part: '.dbf' },
     });
   }
-  const prj = part('prj')?.toString('latin1');
+  const prj = (await part('prj'))?.toString('latin1');
   if (!prj) {
     throw new Invalid('shapefile_part_missing', `The zip has no ${base}.prj, so the coordinate system is unknown; export the layer with its .prj.`, {
       params: { layer: base, part: '.prj' },
     });
   }
-  const encoding = cpgEncoding(part('cpg')?.toString('latin1'));
+  const encoding = cpgEncoding((await part('cpg'))?.toString('latin1'));
   const records = readDbf(dbf, encoding);
-  const source = await openShp(new Uint8Array(shps[0].getData()));
+  const source = await openShp(new Uint8Array(await zip.read(shps[0].name)));
   const geometries: unknown[] = [];
   for (;;) {
     const { done, value } = await source.read();
     if (done) break;
     geometries.push(value);
+    await turnAfter(geometries.length);
   }
   if (geometries.length !== records.length) {
     throw new Invalid('shapefile_mismatch', `The .shp has ${geometries.length} shapes but the .dbf ${records.length} records; the files do not belong together.`, {
@@ -271,7 +313,7 @@ export async function readShapefileZip(zipBytes: Buffer): Promise<PlanSource> {
   }
   const features = geometries.map((geometry, i) => ({ type: 'Feature', properties: records[i], geometry }));
   const transform = prjTransform(prj);
-  return { source: 'shapefile', crs: transform ? prj.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+  return { source: 'shapefile', crs: transform ? prj.slice(0, 80) : 'EPSG:4326', features: await toPlanFeaturesInTurns(features, transform) };
 }
 
 /**
@@ -292,8 +334,17 @@ function gpkgWkb(blob: Uint8Array, where: string): Buffer | undefined {
   return b.subarray(8 + envelopeBytes);
 }
 
-/** Read the one feature table of a GeoPackage (SQLite) of grid polygons, reprojected from its srs. */
+/**
+ * Read the one feature table of a GeoPackage (SQLite) of grid polygons, reprojected from its srs. The file
+ * is refused over GEOPACKAGE_LIMITS (archive.ts), and SQLite runs synchronously here, so only plain tables
+ * are read: a view, a virtual table or a generated column could compute rows or values without end.
+ */
 export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
+  if (bytes.length > GEOPACKAGE_LIMITS.maxBytes) {
+    throw new TooLarge('file_too_large', `The GeoPackage is larger than ${formatBytes(GEOPACKAGE_LIMITS.maxBytes)}, the limit for a plan; save only the grids layer, or split the plan.`, {
+      params: { max_bytes: GEOPACKAGE_LIMITS.maxBytes },
+    });
+  }
   const SQL = await initSqlJs();
   let db: initSqlJs.Database;
   try {
@@ -310,8 +361,11 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
       stmt.free();
       return rows;
     };
+    const tables = new Set(all(`select name from sqlite_master where type = 'table' and sql not like 'create virtual%'`).map((r) => String(r.name)));
+    const plain = (table: string) => tables.has(table) && all(`select 1 from pragma_table_xinfo(?) where hidden > 1`, [table]).length === 0;
     let layers: Record<string, initSqlJs.SqlValue>[];
     try {
+      if (!['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys'].every(plain)) throw new Error('not plain tables');
       layers = all(
         `select c.table_name, g.column_name, g.srs_id, s.organization, s.organization_coordsys_id, s.definition
            from gpkg_contents c
@@ -333,24 +387,44 @@ export async function readGeoPackage(bytes: Buffer): Promise<PlanSource> {
     const crs = org === 'EPSG' ? `EPSG:${layer.organization_coordsys_id}` : String(layer.definition ?? 'undefined');
     // srs 0 and -1 are the standard's "undefined geographic / cartesian"; a projected definition in WKT is read as a .prj is.
     const transform = org === 'EPSG' ? toWgs84Transform(crs) : Number(layer.srs_id) === 0 ? undefined : prjTransform(String(layer.definition ?? ''));
+    if (!plain(String(layer.table_name))) {
+      throw new Invalid('gpkg_unreadable', `The layer ${layer.table_name} is a view, a virtual table or has generated columns; save the grids as a plain feature table.`);
+    }
     const table = String(layer.table_name).replace(/"/g, '""');
     const column = String(layer.column_name);
-    const features = all(`select * from "${table}"`).map((row, i) => {
-      const { [column]: blob, ...properties } = row;
-      const where = `Row ${i + 1} of ${layer.table_name}`;
-      let geometry: unknown = null;
-      const wkb = blob instanceof Uint8Array ? gpkgWkb(blob, where) : undefined;
-      if (wkb) {
-        try {
-          geometry = wkx.Geometry.parse(wkb).toGeoJSON();
-        } catch {
-          throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry's WKB is damaged.`, { params: { feature: where } });
-        }
+    const [{ n }] = all(`select count(*) as n from "${table}"`);
+    if (Number(n) > GEOPACKAGE_LIMITS.maxRows) {
+      throw new Invalid('import_too_many_rows', `The layer ${layer.table_name} has ${n} rows; a plan takes at most ${GEOPACKAGE_LIMITS.maxRows}. Split it.`, {
+        params: { max_rows: GEOPACKAGE_LIMITS.maxRows },
+      });
+    }
+    const features: unknown[] = [];
+    const rows = db.prepare(`select * from "${table}"`);
+    try {
+      for (let i = 0; rows.step(); i++) {
+        features.push(gpkgFeature(rows.getAsObject(), column, `Row ${i + 1} of ${layer.table_name}`));
+        await turnAfter(i);
       }
-      return { type: 'Feature', properties, geometry };
-    });
-    return { source: 'geopackage', crs: transform ? crs.slice(0, 80) : 'EPSG:4326', features: toPlanFeatures(features, transform) };
+    } finally {
+      rows.free();
+    }
+    return { source: 'geopackage', crs: transform ? crs.slice(0, 80) : 'EPSG:4326', features: await toPlanFeaturesInTurns(features, transform) };
   } finally {
     db.close();
   }
+}
+
+/** A GeoPackage row as a GeoJSON feature: its geometry blob decoded, the other columns its properties. */
+function gpkgFeature(row: Record<string, initSqlJs.SqlValue>, column: string, where: string): unknown {
+  const { [column]: blob, ...properties } = row;
+  let geometry: unknown = null;
+  const wkb = blob instanceof Uint8Array ? gpkgWkb(blob, where) : undefined;
+  if (wkb) {
+    try {
+      geometry = wkx.Geometry.parse(wkb).toGeoJSON();
+    } catch {
+      throw new Invalid('gpkg_geometry_unreadable', `${where}: the geometry's WKB is damaged.`, { params: { feature: where } });
+    }
+  }
+  return { type: 'Feature', properties, geometry };
 }

@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import type { SessionUser } from '../auth/store.js';
 import { Invalid, Unprocessable, UnsupportedMedia } from '../http/errors.js';
 import { decodeText } from '../http/text.js';
+import { readFirstSheet } from '../http/xlsx.js';
 import { storedIdNumber } from './pii.js';
 import { IMPORT_COLUMNS, IMPORT_ROWS, type ImportKind } from './schema.js';
 import { populationGrids } from './access.js';
@@ -36,41 +36,34 @@ function readCsv(buffer: Buffer): Record<string, string>[] {
   }
 }
 
+/** The 400 for a file of more rows than one import takes. */
+function tooManyRows(detail: string): Invalid<'import_too_many_rows'> {
+  return new Invalid('import_too_many_rows', `${detail}; split it into files of at most ${MAX_IMPORT_ROWS}.`, { params: { max_rows: MAX_IMPORT_ROWS } });
+}
+
+/**
+ * The rows of the first sheet under its header (row 1), empty rows skipped, read as the sheet inflates
+ * and stopped at the first row past MAX_IMPORT_ROWS, so that a workbook costs what one import may hold.
+ */
 async function readXlsx(buffer: Buffer): Promise<Record<string, string>[]> {
-  const book = new ExcelJS.Workbook();
-  try {
-    await book.xlsx.load(buffer as unknown as ArrayBuffer);
-  } catch {
-    throw new Invalid('xlsx_unreadable', 'The XLSX file could not be read; save it again from a spreadsheet program as .xlsx.');
-  }
-  const sheet = book.worksheets[0];
-  if (!sheet) throw new Invalid('xlsx_no_worksheet', 'The XLSX file has no worksheet.');
   const header: string[] = [];
-  sheet.getRow(1).eachCell({ includeEmpty: true }, (c, col) => {
-    header[col] = cellText(c.value).trim().toLowerCase();
-  });
   const rows: Record<string, string>[] = [];
-  for (let r = 2; r <= sheet.rowCount; r++) {
-    const row = sheet.getRow(r);
-    if (!row.hasValues) continue;
+  for await (const { row, cells } of readFirstSheet(buffer)) {
+    if (row === 1) {
+      cells.forEach((c, col) => {
+        header[col] = c.trim().toLowerCase();
+      });
+      continue;
+    }
+    if (!cells.some((c) => c !== '')) continue;
+    if (rows.length === MAX_IMPORT_ROWS) throw tooManyRows(`The sheet has more than ${MAX_IMPORT_ROWS} rows`);
     const rec: Record<string, string> = {};
     header.forEach((h, col) => {
-      if (h) rec[h] = cellText(row.getCell(col).value).trim();
+      if (h) rec[h] = (cells[col] ?? '').trim();
     });
     rows.push(rec);
   }
   return rows;
-}
-
-function cellText(v: ExcelJS.CellValue): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object') {
-    if ('text' in v && typeof v.text === 'string') return v.text;
-    if ('result' in v) return String(v.result ?? '');
-    if ('richText' in v) return v.richText.map((t) => t.text).join('');
-  }
-  return String(v);
 }
 
 /** Validate rows against the kind's schema; messages name the column and what is expected, never echo personal values. */
@@ -112,7 +105,7 @@ export async function importRows(
 ): Promise<ImportReport> {
   if (table.length === 0) throw new Invalid('import_empty', 'The file has no data rows under its header.');
   if (table.length > MAX_IMPORT_ROWS) {
-    throw new Invalid('import_too_many_rows', `The file has ${table.length} rows; split it into files of at most ${MAX_IMPORT_ROWS}.`, { params: { max_rows: MAX_IMPORT_ROWS } });
+    throw tooManyRows(`The file has ${table.length} rows`);
   }
   const scope = await populationGrids(knex, user);
   const { required, optional } = IMPORT_COLUMNS[kind];

@@ -78,8 +78,9 @@ export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Rout
     responses: {
       201: { description: 'Every row imported', schema: importReport },
       200: { description: 'Dry run: every row valid, nothing written', schema: importReport },
-      400: problem('No file, unreadable file or missing columns'),
+      400: problem('No file, unreadable file, a damaged workbook, too many rows or missing columns'),
       ...refused,
+      413: problem('The file is too large, or the workbook inflates to more than the limits (XLSX_LIMITS) or holds too many files'),
       422: problem('Some rows are invalid: the problem carries the row-level report; nothing was written'),
     },
     handler: async ({ query }, req, res) => {

@@ -1659,7 +1659,7 @@ export interface paths {
             "application/json": components["schemas"]["PopulationImportReport"];
           };
         };
-        /** @description No file, unreadable file or missing columns */
+        /** @description No file, unreadable file, a damaged workbook, too many rows or missing columns */
         400: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1673,6 +1673,12 @@ export interface paths {
         };
         /** @description Not a chief, community staff or command centre, or outside your scope */
         403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The file is too large, or the workbook inflates to more than the limits (XLSX_LIMITS) or holds too many files */
+        413: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -3024,7 +3030,7 @@ export interface paths {
             };
           };
         };
-        /** @description Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad Shapefile */
+        /** @description Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad or damaged Shapefile zip */
         400: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3042,7 +3048,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The upload is too large */
+        /** @description The upload is too large, or its zip inflates to more than the limits (SHAPEFILE_ZIP_LIMITS) or holds too many files */
         413: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3824,6 +3830,9 @@ export interface components {
        * - `too_many_files` (400: More files than allowed, or a file in an unexpected form field. Params: max_files, field.)
        * - `form_field_too_large` (413: A text field of the multipart form is longer than allowed. Params: field, max_bytes.)
        * - `too_many_form_fields` (400: The form (multipart or URL-encoded) has more fields than allowed. Params: max_fields.)
+       * - `archive_too_large` (413: An uploaded archive (a zip, an XLSX workbook) inflates to more than allowed: one file in it (`entry`), or all together (`entry` null). Params: max_bytes, entry.)
+       * - `archive_too_many_entries` (413: An uploaded archive (a zip, an XLSX workbook) holds more files than allowed. Params: max_entries.)
+       * - `archive_corrupt` (400: A file in an uploaded archive inflates to more than its header declares, or cannot be inflated: the archive is damaged or crafted. Params: entry.)
        * - `csv_unreadable` (400: The CSV could not be parsed.)
        * - `xlsx_unreadable` (400: The XLSX workbook could not be read.)
        * - `xlsx_no_worksheet` (400: The XLSX workbook has no worksheet.)
@@ -3903,7 +3912,7 @@ export interface components {
        * - `visit_in_future` (400: A care visit cannot be dated in the future.)
        * @enum {string}
        */
-      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "cross_site_request" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "jurisdiction_unknown" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "patrol_not_found" | "patrol_not_yours" | "patrol_needs_grid" | "patrol_time_invalid" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
+      code: "validation_failed" | "route_not_found" | "body_too_large" | "body_not_json" | "body_encoding_unsupported" | "internal_error" | "idempotency_key_reused" | "idempotency_in_progress" | "already_exists" | "reference_missing" | "still_referenced" | "transaction_conflict" | "bad_encoding" | "value_out_of_range" | "database_unavailable" | "cross_site_request" | "login_required" | "session_expired" | "wrong_credentials" | "session_not_started" | "too_many_logins" | "role_required" | "area_out_of_scope" | "layer_needs_login" | "area_not_found" | "area_not_in_force_at" | "point_outside_grids" | "position_invalid" | "geometry_unreadable" | "geometry_not_polygonal" | "geometry_engine_failed" | "boundary_unrepairable" | "plan_not_found" | "plan_not_draft" | "plan_not_checked" | "plan_invalid" | "stale_plan" | "plan_empty" | "not_feature_collection" | "feature_not_geojson" | "grid_code_missing" | "grid_code_too_long" | "grid_code_repeated" | "grid_geometry_not_polygonal" | "coordinates_malformed" | "ring_not_closed" | "position_not_numbers" | "position_lat_lon_swapped" | "position_projected" | "crs_unsupported" | "prj_unreadable" | "cpg_encoding_unknown" | "dbf_truncated" | "zip_unreadable" | "shapefile_layer_count" | "shapefile_part_missing" | "shapefile_mismatch" | "gpkg_unreadable" | "not_geopackage" | "gpkg_layer_count" | "gpkg_geometry_unreadable" | "file_missing" | "file_too_large" | "file_type_unsupported" | "upload_malformed" | "too_many_files" | "form_field_too_large" | "too_many_form_fields" | "archive_too_large" | "archive_too_many_entries" | "archive_corrupt" | "csv_unreadable" | "xlsx_unreadable" | "xlsx_no_worksheet" | "file_not_json" | "import_empty" | "import_too_many_rows" | "import_columns_missing" | "import_rows_invalid" | "import_boundaries_changed" | "import_codes_taken" | "no_grids_in_force" | "photo_too_large" | "too_many_photos" | "photo_type_unsupported" | "photo_too_many_pixels" | "photo_undecodable" | "asset_not_found" | "asset_code_taken" | "asset_out_of_scope" | "asset_rejected" | "asset_other_department" | "department_unknown" | "incident_not_found" | "case_not_found" | "category_unknown" | "location_missing" | "photo_gps_missing" | "asset_id_unknown" | "photo_not_found" | "photo_missing_from_store" | "incident_changed" | "action_not_allowed_now" | "action_not_yours" | "cannot_escalate_further" | "merge_into_itself" | "merge_target_unknown" | "merge_target_closed" | "too_many_reports" | "check_code_wrong" | "incident_not_open" | "incident_not_closed" | "already_rated" | "photo_required" | "photo_visibility_not_yours" | "jurisdiction_unknown" | "service_not_found" | "filter_not_applicable" | "status_unknown" | "area_code_unknown" | "area_level_mismatch" | "tile_layer_not_found" | "zoom_out_of_range" | "tile_out_of_range" | "collection_not_found" | "feature_not_found" | "month_invalid" | "time_zone_unknown" | "appraisal_department_only" | "target_repeated" | "target_not_fraction" | "day_already_ordinary" | "patrol_not_found" | "patrol_not_yours" | "patrol_needs_grid" | "patrol_time_invalid" | "building_not_found" | "household_not_found" | "resident_not_found" | "building_id_unknown" | "household_id_unknown" | "resident_id_unknown" | "footprint_invalid" | "building_outside_grids" | "building_has_households" | "household_has_residents" | "id_number_taken" | "visit_in_future";
       /** @description The values the code’s message needs (their names are listed with each code), e.g. {"point": [123.4, 41.8]} */
       params: {
         [key: string]: unknown;
