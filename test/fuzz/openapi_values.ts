@@ -30,18 +30,6 @@ export interface JsonSchema {
   allOf?: JsonSchema[];
 }
 
-/** A deterministic random number generator (mulberry32): the same seed gives the same run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Pick up to `n` items of a list, in their order, by a random number generator. */
 export function pickSome<T>(items: readonly T[], n: number, random: () => number): T[] {
   if (items.length <= n) return [...items];
