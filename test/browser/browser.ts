@@ -135,3 +135,18 @@ export async function loginThroughForm(page: Page, username: string, password: s
   await page.fill('input[name=password]', password);
   await page.click('form button[type=submit]');
 }
+
+/**
+ * Save a screenshot of the page. Headless Chromium's software compositor now and then answers "Unable to
+ * capture screenshot" for a frame it has not finished: that is the browser's, not the page's, so it is
+ * tried once more after a moment; any other failure, or a second one, is thrown.
+ */
+export async function saveScreenshot(page: Page, file: string): Promise<void> {
+  try {
+    await page.screenshot({ path: file });
+  } catch (err) {
+    if (!/Unable to capture screenshot/.test(String(err))) throw err;
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: file });
+  }
+}

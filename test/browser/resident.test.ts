@@ -8,7 +8,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { act } from '../../server/incidents/test_helpers.js';
 import { loginAs } from '../app.js';
-import { ARTIFACTS, CHROMIUM, useBrowser, waitForMapIdle } from './browser.js';
+import { ARTIFACTS, CHROMIUM, saveScreenshot, useBrowser, waitForMapIdle } from './browser.js';
 
 // Photos go to a data directory of this file's own; the public rate limit is raised for the reports made here; the
 // public address is one the tests never open, so that a QR code made from the browser's own address would show.
@@ -71,16 +71,16 @@ async function openIn(lang: 'zh' | 'en', hash: string) {
  */
 async function shots(page: Page, name: string, lang: 'zh' | 'en'): Promise<void> {
   const file = (suffix: string) => path.join(ARTIFACTS, `resident-${name}-${lang}-${suffix}.png`);
-  await page.screenshot({ path: file('390') });
+  await saveScreenshot(page, file('390'));
   const tall = await page.evaluate(() => (document.querySelector('header')?.getBoundingClientRect().height ?? 0) + (document.querySelector('main')?.scrollHeight ?? 0));
   if (tall > PHONE.height + 20) {
     await page.setViewportSize({ width: PHONE.width, height: Math.ceil(tall) });
     await page.waitForTimeout(300);
-    await page.screenshot({ path: file('390-full') });
+    await saveScreenshot(page, file('390-full'));
   }
   await page.setViewportSize(DESKTOP);
   await page.waitForTimeout(400);
-  await page.screenshot({ path: file('1440') });
+  await saveScreenshot(page, file('1440'));
   await page.setViewportSize(PHONE);
   await page.waitForTimeout(300);
 }
