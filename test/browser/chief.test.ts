@@ -80,7 +80,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)("the grid chief's f
     await page.goto(`${ctx.base}/#/chief`);
     const card = page.locator(`#chief-incidents li[data-case="${caseNo}"]`);
     await card.locator('img.thumb').waitFor();
-    expect(await card.locator('img.thumb').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    // The element comes with the list; its picture a moment later: wait for it to be decoded, then check it.
+    await expect.poll(() => card.locator('img.thumb').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'chief-home-phone-zh.png') });
     expect(await smallTargets(w)).toEqual([]);
     expect(await latinOnPage(w)).toEqual([]);
