@@ -3,6 +3,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context.js';
 import { TooManyRequests } from '../http/errors.js';
 import { diskStorageIn } from '../photos/storage.js';
+import { IntakeBatcher } from './batch.js';
 import { IncidentBus } from './events.js';
 import type { IncidentDeps } from './service.js';
 
@@ -23,6 +24,7 @@ export function incidentContext(ctx: AppContext): IncidentContext {
       storage: diskStorageIn(ctx.config.dataDir),
       bus: new IncidentBus(ctx.db.relay, ctx.logger),
       tiles: ctx.tiles,
+      intake: new IntakeBatcher(ctx.db.knex),
       publicLimit: rateLimit({
         windowMs: 60 * 60 * 1000,
         limit: ctx.config.publicReportsPerHour,

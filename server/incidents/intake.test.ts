@@ -5,6 +5,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, testApp, useTestApp } from '../../test/app.js';
 import { requestHash } from '../http/idempotency.js';
+import { insertReports } from './batch.js';
 import { reportBody } from './schema.js';
 import { act, jpeg, pointIn, report, sharedVertex, tempDataDir } from './test_helpers.js';
 
@@ -96,6 +97,63 @@ describe('POST /api/incidents', () => {
     expect(dup.distance_m).toBeGreaterThan(5);
     expect(dup.distance_m).toBeLessThan(12);
     expect(other.body.possible_duplicates.map((d: { id: number }) => d.id)).not.toContain(first.body.id);
+  });
+
+  it('answers reports sent at the same moment each as if sent alone', async () => {
+    const admin = await loginAs(t.app, 'admin');
+    const grids = (await t.db.knex('areas').where({ level: 3 }).whereNull('valid_to').orderBy('code').limit(24).pluck('code')) as string[];
+    const points = await Promise.all(grids.map((code) => pointIn(t.db, code)));
+    const before = Number((await t.db.knex('incidents').count({ n: '*' }).first())!.n);
+    const sent = [
+      ...points.map((p, i) => ({ category: '0101', description: `burst ${i}`, lon: p.lon, lat: p.lat })),
+      { category: '0101', description: 'burst outside', lon: 116.397, lat: 39.909 },
+    ];
+    const answers = await Promise.all(sent.map((body) => report(t.app, admin, body)));
+
+    answers.slice(0, grids.length).forEach((res, i) => {
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ grid: { code: grids[i] }, status: 'open', level: 'grid', assignee: { name: expect.any(String) } });
+    });
+    const outside = answers[grids.length];
+    expect(outside.status).toBe(422);
+    expect(outside.body.code).toBe('point_outside_grids');
+
+    const ids = answers.slice(0, grids.length).map((r) => r.body.id as number);
+    const rows = await t.db.knex('incidents').whereIn('id', ids).select('id', 'case_no', 'grid_code', 'description');
+    expect(rows).toHaveLength(grids.length);
+    expect(new Set(rows.map((r) => r.case_no)).size).toBe(grids.length);
+    for (const [i, id] of ids.entries()) expect(rows.find((r) => r.id === id)).toMatchObject({ grid_code: grids[i], description: `burst ${i}` });
+    const events = await t.db.knex('incident_events').whereIn('incident_id', ids).where({ action: 'report' });
+    expect(events).toHaveLength(grids.length);
+    // Nothing else was written: the one outside every grid left no row.
+    expect(Number((await t.db.knex('incidents').count({ n: '*' }).first())!.n)).toBe(before + grids.length);
+  });
+
+  it('stores many reports in one statement, each routed as if alone, and answers each by its position', async () => {
+    const grids = (await t.db.knex('areas').where({ level: 3 }).whereNull('valid_to').orderBy('code').offset(30).limit(12).pluck('code')) as string[];
+    const points = await Promise.all(grids.map((code) => pointIn(t.db, code)));
+    const row = (description: string, lon: number, lat: number, category = '0603') => ({
+      centreOffice: null, category, description, source: 'patrol', lon, lat, reporterUserId: null, contact: null, assetId: null,
+      nearEdgeMetres: 15, duplicateRadiusMetres: 50, duplicateWindowHours: 72,
+    });
+    const reports = [
+      ...points.map((p, i) => row(`batch ${i}`, p.lon, p.lat)),
+      row('batch outside', 116.397, 39.909),
+      row('batch gone category', points[0].lon, points[0].lat, 'no-such-category'),
+    ];
+    const answered = await insertReports(t.db.knex, reports);
+    expect(answered).toHaveLength(reports.length);
+    expect(answered.slice(-2)).toEqual([undefined, undefined]);
+    const ids = answered.slice(0, grids.length).map((r, i) => {
+      expect(r).toMatchObject({ ord: i, grid_code: grids[i], status: 'open', level: 'grid', event_id: expect.any(Number), possible_duplicates: expect.any(Array) });
+      return r!.id as number;
+    });
+    const stored = await t.db.knex('incidents').whereIn('id', ids).select('id', 'grid_code', 'description', t.db.knex.raw('xmin::text as tx'));
+    for (const [i, id] of ids.entries()) expect(stored.find((r) => r.id === id)).toMatchObject({ grid_code: grids[i], description: `batch ${i}` });
+    expect(new Set(stored.map((r) => r.tx)).size).toBe(1);
+    const events = await t.db.knex('incident_events').whereIn('incident_id', ids).select('id', 'incident_id');
+    expect(events).toHaveLength(grids.length);
+    for (const r of answered.slice(0, grids.length)) expect(events).toContainEqual({ id: r!.event_id, incident_id: r!.id });
   });
 
   it('uses the position of the asset when no point is given', async () => {

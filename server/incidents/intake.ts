@@ -2,7 +2,6 @@
 import type { Knex } from 'knex';
 import { locate } from '../areas/service.js';
 import type { SessionUser } from '../auth/store.js';
-import { queryPrepared } from '../db/connect.js';
 import { toWgs84, type InputCrs } from '../geo/crs.js';
 import { Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { iso } from '../http/wire.js';
@@ -10,7 +9,8 @@ import type { ProcessedPhoto } from '../photos/process.js';
 import { toChange } from './events.js';
 import { processUploads, storePhotos, type Upload } from './evidence.js';
 import type { IncidentDeps } from './service.js';
-import { sqlAssetPoint, sqlInsertIncident, sqlNearestOffice, type NewIncident } from './sql.js';
+import { insertReports } from './batch.js';
+import { sqlAssetPoint, sqlNearestOffice, type NewIncident } from './sql.js';
 import type { Level, Source, Status } from './workflow.js';
 
 /** A report as parsed from either intake. */
@@ -69,14 +69,18 @@ async function officeOutsideGrids(deps: IncidentDeps, knex: Knex, x: number, y: 
   throw unknownCategory(category);
 }
 
-/** Insert a report routed in the same statement; outside every grid, to the command centre (when configured). */
+/**
+ * Insert a report routed in the same statement; outside every grid, to the command centre (when configured).
+ * Outside a transaction it goes through the intake batcher, with the reports arriving at the same moment.
+ */
 async function insertRouted(deps: IncidentDeps, knex: Knex, row: NewIncident): Promise<Record<string, any>> {
-  const [routed] = await queryPrepared(knex, sqlInsertIncident(knex, row));
+  const insert = async (r: NewIncident) => (knex.isTransaction ? (await insertReports(knex, [r]))[0] : await deps.intake.insert(r));
+  const routed = await insert(row);
   if (routed) return routed;
   const centreOffice = await officeOutsideGrids(deps, knex, row.lon, row.lat, row.category);
-  const { rows } = await sqlInsertIncident(knex, { ...row, centreOffice });
-  if (!rows[0]) throw unknownCategory(row.category);
-  return rows[0];
+  const centred = await insert({ ...row, centreOffice });
+  if (!centred) throw unknownCategory(row.category);
+  return centred;
 }
 
 // Category codes, read once and re-read on a miss, so a new category is found at once; a removed one

@@ -5,18 +5,21 @@ import { NotFound } from '../http/errors.js';
 import { iso } from '../http/wire.js';
 import type { PhotoStorage } from '../photos/storage.js';
 import type { TileInvalidation } from '../tiles/service.js';
+import type { IntakeBatcher } from './batch.js';
 import type { IncidentBus } from './events.js';
 import { historyPhotoUrls, photoUrl, readPhoto, toPhotoRef, type PhotoRow } from './evidence.js';
 import { sqlHistory, sqlIncidentColumns, sqlIncidents, sqlPhotos, sqlRating, sqlReporter, sqlVisibleTo, sqlWhere, type ListFilter } from './sql.js';
 import { allowedActions, isVisibleTo, mayContactReporter, mayCurateEvidence, type Level, type Source, type Status } from './workflow.js';
 
-/** What the incident services need: the database, settings, the photo store, the live-update bus and the app's tiles. */
+/** What the incident services need: the database, settings, the photo store, the live-update bus, the app's tiles and the intake batcher. */
 export interface IncidentDeps {
   knex: Knex;
   config: Config;
   storage: PhotoStorage;
   bus: IncidentBus;
   tiles: TileInvalidation;
+  /** Inserts reports, together when they arrive together. */
+  intake: IntakeBatcher;
 }
 
 

@@ -112,19 +112,31 @@ export interface NewIncident {
   duplicateWindowHours: number;
 }
 
+/** SQL expressions for the look-up of possible duplicates; by default named bindings. */
+export interface OpenNearTerms {
+  category?: string;
+  metres?: string;
+  /** The same distance in degrees, for the index. */
+  deg?: string;
+  hours?: string;
+}
+
 /**
  * The open and handled incidents of a category near a point (`point`, a SQL expression), nearest first:
- * what a new report may duplicate, and what a resident is shown before sending one. Binds `:category`,
- * `:dupMetres` and `:dupDeg` (the same distance in degrees, for the index), and with `window` also
- * `:dupHours` (only incidents reported that recently).
+ * what a new report may duplicate, and what a resident is shown before sending one. The terms default to
+ * the bindings `:category`, `:dupMetres`, `:dupDeg` and, with `window`, `:dupHours` (only incidents
+ * reported that recently).
  */
-export function sqlOpenNear(point: string, opts: { window: boolean }): string {
+export function sqlOpenNear(point: string, opts: { window: boolean } & OpenNearTerms): string {
+  const { category = ':category', metres = ':dupMetres', deg = ':dupDeg', hours = ':dupHours' } = opts;
+  // The incidents around the point first, by the spatial index alone (`offset 0` keeps the planner from
+  // folding the category in): with the category a column of a batch rather than a constant, it otherwise
+  // ANDs in the category index and reads every open case of the category for each report.
   return `select i.id, i.case_no, i.status, i.reported_at, i.supporters, ST_Distance(i.geom::geography, ${point}::geography) as distance_m
-            from incidents i
-           where i.category_code = :category and i.status in ('open', 'handled')
-             ${opts.window ? 'and i.reported_at > now() - make_interval(hours => :dupHours)' : ''}
-             and i.geom && ST_Expand(${point}, :dupDeg)
-             and ST_DWithin(i.geom::geography, ${point}::geography, :dupMetres)
+            from (select * from incidents n where n.geom && ST_Expand(${point}, ${deg}) offset 0) i
+           where i.category_code = ${category} and i.status in ('open', 'handled')
+             ${opts.window ? `and i.reported_at > now() - make_interval(secs => (${hours})::float8 * 3600)` : ''}
+             and ST_DWithin(i.geom::geography, ${point}::geography, ${metres})
            order by distance_m, i.id`;
 }
 
@@ -142,77 +154,105 @@ export function sqlNearbyOpen(knex: Knex, q: { lon: number; lat: number; categor
 }
 
 /**
- * Route and insert an incident and its `report` event in one statement (one round trip): the grid in force
- * at the point (`sqlGridAt`) with its community and office and the
- * grid version used, the grid's chief as assignee, the category's deadline (working or clock hours, see
- * migration 009), a case number of the office's local date (WORK_TIME_ZONE), the near-edge flag with the
- * neighbouring grids within `nearEdgeMetres` (geography distance, so metres anywhere), and the possible
- * duplicates (open incidents of the category within `duplicateRadiusMetres` and `duplicateWindowHours`;
- * the statement's snapshot does not hold the new row, so it is never its own duplicate). Zero rows: the
- * point is outside every grid (when routed here) or the category does not exist.
+ * Route and insert incidents, each with its `report` event, in one statement (one round trip, one commit,
+ * however many reports): for each, the grid in force at its point (`sqlGridAt`) with its community and
+ * office and the grid version used, the grid's chief as assignee, the category's deadline (working or clock
+ * hours, see migration 009), a case number of the office's local date (WORK_TIME_ZONE), the near-edge flag
+ * with the neighbouring grids within `nearEdgeMetres` (geography distance, so metres anywhere), and the
+ * possible duplicates (open incidents of the category within `duplicateRadiusMetres` and
+ * `duplicateWindowHours`). The statement's snapshot holds none of the new rows, so a report is never its
+ * own duplicate, nor that of another in the same statement (as with two reports sent at the same moment).
+ * Each row answered carries `ord`, the index of its report in `reports`; a report without a row is outside
+ * every grid (when routed here) or of a category that does not exist. The text does not depend on the
+ * number of reports, so it is prepared once.
  */
-export function sqlInsertIncident(knex: Knex, n: NewIncident): Knex.Raw {
+export function sqlInsertIncidents(knex: Knex, reports: NewIncident[]): Knex.Raw {
+  const input = reports.map((n, ord) => ({
+    ord,
+    lon: n.lon,
+    lat: n.lat,
+    centre: n.centreOffice,
+    category: n.category,
+    description: n.description,
+    source: n.source,
+    reporter: n.reporterUserId,
+    contact: n.contact,
+    asset: n.assetId,
+    metres: n.nearEdgeMetres,
+    deg: metresToDegrees(n.nearEdgeMetres, n.lat),
+    dup_metres: n.duplicateRadiusMetres,
+    dup_deg: metresToDegrees(n.duplicateRadiusMetres, n.lat),
+    dup_hours: n.duplicateWindowHours,
+  }));
   return knex.raw(
-    `with pt as (select ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) as g),
-     cat as (select deadline_hours, deadline_kind from incident_categories where code = :category),
-     loc as (
-       (select g.area_version_id as version, g.grid_code as grid, g.grid_name, g.community_code as community, c.name as community_name,
-               g.office_code as office, 'grid' as level
-          from pt
-          cross join lateral (${sqlGridAt('pt.g')}) g
-          left join areas c on c.code = g.community_code and c.valid_to is null
-         where :centre::text is null)
-       union all
-       select null, null, null, null, null, :centre::text, 'centre' where :centre::text is not null
+    `with input as (
+       select r.*, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) as g,
+              to_char(now() at time zone :tz::text, 'YYYYMMDD') || lpad(r.n::text, greatest(6, length(r.n::text)), '0') as case_no
+         from (select r.*, nextval('incident_case_no_seq') as n
+                 from jsonb_to_recordset(:reports::jsonb) as r(ord int, lon float8, lat float8, centre text, category text, description text,
+                                                               source text, reporter int, contact jsonb, asset int, metres float8, deg float8,
+                                                               dup_metres float8, dup_deg float8, dup_hours float8)) r
      ),
-     chief as (select h.id, h.user_id, h.name, h.phone from ${sqlHolderAt('chief', '(select grid from loc)')} h),
-     edge as (select ST_Distance(ST_Boundary(a.geom)::geography, pt.g::geography) as d from areas a, pt where a.id = (select version from loc)),
-     near as (select coalesce(array_agg(a.code order by a.code), '{}') as codes from areas a, pt
-               where a.level = ${AREA_LEVELS.grid} and a.valid_to is null and a.code <> coalesce((select grid from loc), '')
-                 and a.geom && ST_Expand(pt.g, :deg) and ST_DWithin(a.geom::geography, pt.g::geography, :metres)),
-     seq as (select nextval('incident_case_no_seq') as n),
+     loc as (
+       select rp.ord, g.area_version_id as version, g.grid_code as grid, g.grid_name, g.community_code as community, c.name as community_name,
+              g.office_code as office, 'grid' as level
+         from input rp
+         cross join lateral (${sqlGridAt('rp.g')}) g
+         left join areas c on c.code = g.community_code and c.valid_to is null
+        where rp.centre is null
+       union all
+       select rp.ord, null, null, null, null, null, rp.centre, 'centre' from input rp where rp.centre is not null
+     ),
+     chief as (select l.ord, h.id, h.user_id, h.name, h.phone from loc l cross join lateral ${sqlHolderAt('chief', 'l.grid')} h),
+     edge as (select l.ord, ST_Distance(ST_Boundary(a.geom)::geography, rp.g::geography) as d
+                from loc l join input rp on rp.ord = l.ord join areas a on a.id = l.version),
+     near as (
+       select rp.ord, coalesce(array_agg(a.code order by a.code) filter (where a.code is not null), '{}') as codes
+         from input rp join loc l on l.ord = rp.ord
+         left join areas a on a.level = ${AREA_LEVELS.grid} and a.valid_to is null and a.code <> coalesce(l.grid, '')
+                          and a.geom && ST_Expand(rp.g, rp.deg) and ST_DWithin(a.geom::geography, rp.g::geography, rp.metres)
+        group by rp.ord
+     ),
      dupes as (
-       select coalesce(json_agg(json_build_object('id', d.id, 'case_no', d.case_no, 'status', d.status, 'distance_m', round(d.distance_m::numeric, 1),
-                                                  'reported_at', d.reported_at) order by d.distance_m, d.id), '[]') as list
-         from pt cross join lateral (${sqlOpenNear('pt.g', { window: true })} limit 5) d
+       select rp.ord, coalesce(json_agg(json_build_object('id', d.id, 'case_no', d.case_no, 'status', d.status, 'distance_m', round(d.distance_m::numeric, 1),
+                                                        'reported_at', d.reported_at) order by d.distance_m, d.id) filter (where d.id is not null), '[]') as list
+         from input rp
+         left join lateral (${sqlOpenNear('rp.g', { window: true, category: 'rp.category', metres: 'rp.dup_metres', deg: 'rp.dup_deg', hours: 'rp.dup_hours' })} limit 5) d on true
+        group by rp.ord
      ),
      ins as (
        insert into incidents (office_code, case_no, category_code, description, source, status, level, grid_code, community_code,
                               area_version_id, assignee_staff_id, assignee_user_id, reporter_user_id, reporter_contact, asset_id,
                               geom, near_edge, near_grid_codes, due_at)
-       select loc.office, to_char(now() at time zone :tz::text, 'YYYYMMDD') || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), :category::text,
-              :description::text, :source::text, 'open', loc.level, loc.grid, loc.community, loc.version, chief.id,
-              chief.user_id, :reporter::integer, :contact::jsonb, :asset::integer,
-              pt.g, coalesce((select d from edge) <= :metres, false) or cardinality(near.codes) > 0, near.codes,
+       select l.office, rp.case_no, rp.category, rp.description, rp.source, 'open', l.level, l.grid, l.community, l.version, ch.id,
+              ch.user_id, rp.reporter, rp.contact, rp.asset,
+              rp.g, coalesce(e.d <= rp.metres, false) or cardinality(nr.codes) > 0, nr.codes,
               deadline_after(now(), cat.deadline_hours, cat.deadline_kind)
-         from pt cross join cat cross join loc cross join near cross join seq left join chief on true
-       returning id, office_code, case_no, check_code, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id
+         from input rp
+         join incident_categories cat on cat.code = rp.category
+         join loc l on l.ord = rp.ord
+         join near nr on nr.ord = rp.ord
+         left join edge e on e.ord = rp.ord
+         left join chief ch on ch.ord = rp.ord
+        order by rp.ord
+       returning id, office_code, case_no, check_code, status, level, grid_code, community_code, area_version_id, due_at, near_edge, near_grid_codes, assignee_staff_id, reporter_user_id
      ),
      ev as (
        insert into incident_events (office_code, incident_id, action, to_status, to_level, actor_user_id, note)
-       select office_code, id, 'report', status, level, :reporter::integer, null from ins
-       returning id
+       select office_code, id, 'report', status, level, reporter_user_id, null from ins
+       returning id, incident_id
      )
-     select ins.*, loc.grid_name, loc.community_name, chief.name as assignee_name, chief.phone as assignee_phone,
-            (select id from ev) as event_id, (select list from dupes) as possible_duplicates
-       from ins cross join loc left join chief on true`,
-    {
-      tz: WORK_TIME_ZONE,
-      lon: n.lon,
-      lat: n.lat,
-      category: n.category,
-      centre: n.centreOffice,
-      metres: n.nearEdgeMetres,
-      deg: metresToDegrees(n.nearEdgeMetres, n.lat),
-      description: n.description,
-      source: n.source,
-      reporter: n.reporterUserId,
-      contact: n.contact ? JSON.stringify(n.contact) : null,
-      asset: n.assetId,
-      dupHours: n.duplicateWindowHours,
-      dupMetres: n.duplicateRadiusMetres,
-      dupDeg: metresToDegrees(n.duplicateRadiusMetres, n.lat),
-    },
+     select rp.ord, ins.id, ins.office_code, ins.case_no, ins.check_code, ins.status, ins.level, ins.grid_code, ins.community_code,
+            ins.area_version_id, ins.due_at, ins.near_edge, ins.near_grid_codes, ins.assignee_staff_id,
+            l.grid_name, l.community_name, ch.name as assignee_name, ch.phone as assignee_phone, ev.id as event_id, d.list as possible_duplicates
+       from ins
+       join input rp on rp.case_no = ins.case_no
+       join loc l on l.ord = rp.ord
+       join ev on ev.incident_id = ins.id
+       join dupes d on d.ord = rp.ord
+       left join chief ch on ch.ord = rp.ord
+      order by rp.ord`,
+    { tz: WORK_TIME_ZONE, reports: JSON.stringify(input) },
   );
 }
 
