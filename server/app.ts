@@ -9,6 +9,7 @@ import { exportRoutes } from './export/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
 import { authenticate } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
+import { sessionCacheOf } from './auth/session_cache.js';
 import { calendarRoutes } from './calendar/routes.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -59,7 +60,7 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
   // would cost every tile of a logged-in browser a database round trip for nothing.
   app.use(tileRoutes(ctx, registry));
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use(authenticate(db.knex, { publicUrl: config.publicUrl }));
+  app.use(authenticate(sessionCacheOf(db, log), { publicUrl: config.publicUrl }));
 
   app.use(healthRoutes(ctx, registry));
   app.use(settingsRoutes(ctx, registry));

@@ -1,8 +1,9 @@
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
-import { loginAs as login, testApp, TEST_PASSWORD, useTestApp } from '../../test/app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { loginAs as login, openTestDb, testApp, TEST_PASSWORD, useTestApp } from '../../test/app.js';
 import { gridsInScope, isAreaInScope } from './scope.js';
-import { sessionUser } from './service.js';
+import { hashToken, sessionUser } from './service.js';
+import { SESSION_CACHE_MS, SessionCache, sessionCacheOf } from './session_cache.js';
 
 const t = useTestApp();
 
@@ -88,11 +89,32 @@ describe('sessions', () => {
     expect(await sessionUser(t.db.knex, token)).toBeUndefined();
   });
 
-  it('a session moved into the past in the database no longer counts', async () => {
+  it('a session moved into the past in the database no longer counts, at the latest once the cache has let it go', async () => {
     const token = await loginAs('admin');
+    expect((await request(t.app).get('/api/me').set('authorization', `Bearer ${token}`)).status).toBe(200);
     const sessions = await t.db.knex('sessions').update({ expires_at: new Date(Date.now() - 1000) }).where('expires_at', '>', new Date()).returning('token_hash');
     expect(sessions.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, SESSION_CACHE_MS + 100));
     expect((await request(t.app).get('/api/me').set('authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+
+  it('a logout in one app is seen at once by another app over the same database', async () => {
+    const other = testApp(t.db);
+    const token = await loginAs('community02');
+    expect((await request(other).get('/api/me').set('authorization', `Bearer ${token}`)).status).toBe(200);
+    expect((await request(t.app).post('/api/auth/logout').set('authorization', `Bearer ${token}`)).status).toBe(204);
+    const me = await request(other).get('/api/me').set('authorization', `Bearer ${token}`);
+    expect(me.status).toBe(401);
+    expect(me.body.code).toBe('session_expired');
+  });
+
+  it('a session is answered from memory only while it lives: a cached one expires on the dot', async () => {
+    const cache = new SessionCache(t.db.knex, undefined, 60_000);
+    const token = await loginAs('community03');
+    await t.db.knex('sessions').where({ token_hash: hashToken(token) }).update({ expires_at: new Date(Date.now() + 400) });
+    expect((await cache.user(token))?.username).toBe('community03');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await cache.user(token)).toBeUndefined();
   });
 });
 
@@ -142,5 +164,29 @@ describe('password guessing', () => {
     const res = await request(t.app).post('/api/auth/login').send({ username: ' ｃｈｉｅｆ05\t', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body.user.username).toBe('chief05');
+  });
+});
+
+describe.runIf(inject('testDatabase').kind === 'postgis')('sessions across server processes', () => {
+  it('a logout through one process is forgotten by the cache of another within a moment (NOTIFY)', async () => {
+    const second = await openTestDb();
+    try {
+      const elsewhere = testApp(second);
+      const token = await loginAs('community04');
+      expect((await request(elsewhere).get('/api/me').set('authorization', `Bearer ${token}`)).status).toBe(200);
+      await sessionCacheOf(second).ready();
+      expect((await request(t.app).post('/api/auth/logout').set('authorization', `Bearer ${token}`)).status).toBe(204);
+      const started = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - started < SESSION_CACHE_MS) {
+        status = (await request(elsewhere).get('/api/me').set('authorization', `Bearer ${token}`)).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(401);
+      // Well before the cache would have let it go by itself.
+      expect(Date.now() - started).toBeLessThan(SESSION_CACHE_MS / 2);
+    } finally {
+      await second.close();
+    }
   });
 });

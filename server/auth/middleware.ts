@@ -1,8 +1,8 @@
 import { parse as parseCookie } from 'cookie';
 import type { Request, RequestHandler } from 'express';
-import type { Knex } from 'knex';
 import { Forbidden, Unauthorized } from '../http/errors.js';
-import { SESSION_COOKIE, sessionUser } from './service.js';
+import { SESSION_COOKIE } from './service.js';
+import type { SessionCache } from './session_cache.js';
 import type { Role, SessionUser } from './store.js';
 import { assertRole } from './service.js';
 
@@ -49,7 +49,7 @@ export function isSameOrigin(req: Request, publicUrl: string | null): boolean {
  * authenticates must come from the app's own pages (cross-site request forgery is refused with 403, before
  * anything is read); a bearer token is not sent by browsers on their own, so it needs no such check.
  */
-export function authenticate(knex: Knex, opts: { publicUrl: string | null }): RequestHandler {
+export function authenticate(sessions: SessionCache, opts: { publicUrl: string | null }): RequestHandler {
   return async (req, _res, next) => {
     try {
       const token = tokenOf(req);
@@ -59,7 +59,7 @@ export function authenticate(knex: Knex, opts: { publicUrl: string | null }): Re
         });
       }
       req.sessionToken = token;
-      if (token) req.user = await sessionUser(knex, token);
+      if (token) req.user = await sessions.user(token);
       next();
     } catch (err) {
       next(err);

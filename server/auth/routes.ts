@@ -6,7 +6,8 @@ import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { requireUser, userOf } from './middleware.js';
 import { loginBody, loginResponse, meSchema, normalizeUsername } from './schema.js';
-import { login, logout, SESSION_COOKIE } from './service.js';
+import { login, SESSION_COOKIE } from './service.js';
+import { sessionCacheOf } from './session_cache.js';
 
 /** Login, logout and the current user. */
 export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
@@ -57,7 +58,7 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     auth: 'session',
     responses: { 204: { description: 'Logged out (also when there was no session)' } },
     handler: async (_input, req, res) => {
-      if (req.sessionToken) await logout(knex, req.sessionToken);
+      if (req.sessionToken) await sessionCacheOf(ctx.db, ctx.logger).end(req.sessionToken);
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       res.status(204).end();
     },

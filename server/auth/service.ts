@@ -5,7 +5,6 @@ import { queryPrepared } from '../db/connect.js';
 import { Forbidden, Unauthorized } from '../http/errors.js';
 import {
   sqlDeleteExpiredSessions,
-  sqlDeleteSession,
   sqlInsertSession,
   sqlSessionUser,
   sqlUserByUsername,
@@ -49,17 +48,20 @@ export async function login(
   return { token, expires_at: expiresAt, user };
 }
 
-/** The user of a token, or undefined when the token is unknown or its session expired. */
-export async function sessionUser(knex: Knex, token: string): Promise<(SessionUser & { expires_at: Date }) | undefined> {
-  // Every authenticated request asks this: prepared, so it is planned once per connection.
-  const [row] = await queryPrepared<SessionUser & { expires_at: Date }>(knex, sqlSessionUser(knex, hashToken(token)));
+/** A live session's user, with when the session expires. */
+export type LiveSession = SessionUser & { expires_at: Date };
+
+/** The session stored under a token's hash, or undefined when there is none or it expired (requests ask through SessionCache). */
+export async function lookUpSession(knex: Knex, tokenHash: string): Promise<LiveSession | undefined> {
+  // Prepared, so it is planned once per connection.
+  const [row] = await queryPrepared<LiveSession>(knex, sqlSessionUser(knex, tokenHash));
   if (!row) return undefined;
   return { ...row, scope: row.scope ?? [] };
 }
 
-/** End a session. */
-export async function logout(knex: Knex, token: string): Promise<void> {
-  await sqlDeleteSession(knex, hashToken(token));
+/** The user of a token, or undefined when the token is unknown or its session expired (straight from the database). */
+export function sessionUser(knex: Knex, token: string): Promise<LiveSession | undefined> {
+  return lookUpSession(knex, hashToken(token));
 }
 
 /** Throw Forbidden unless the user has one of the roles. */
