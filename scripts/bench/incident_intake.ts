@@ -11,9 +11,10 @@
  *
  *   npx tsx scripts/bench/incident_intake.ts [--admin-url postgres://gridwork:gridwork@localhost/gridwork_dev]
  *       [--city postgres://gridwork:gridwork@localhost/gridwork_city] [--rate 200] [--seconds 20] [--concurrency 16]
- *       [--skip-floor] [--cpu-prof DIR] [--keep] [--baseline DIR] [--rounds 1]
+ *       [--keyed] [--skip-floor] [--cpu-prof DIR] [--keep] [--baseline DIR] [--rounds 1]
  *
- * --skip-floor leaves out the bare SQL measures (quicker runs while developing); --cpu-prof DIR writes a V8
+ * --keyed sends every report with an Idempotency-Key, as the web app does (its outbox sends again after a lost
+ * answer); without it, reports go without one. --skip-floor leaves out the bare SQL measures (quicker runs while developing); --cpu-prof DIR writes a V8
  * CPU profile of the server to DIR (open it in Chrome DevTools); --keep keeps the scratch database for EXPLAIN.
  * --baseline DIR also runs the server of another checkout (e.g. `git archive` of the previous commit, with a
  * node_modules link) on the same database, alternating with this one for --rounds rounds, so before and after
@@ -47,6 +48,7 @@ const RATE = Number(arg('rate', '200'));
 const SECONDS = Number(arg('seconds', '20'));
 const CONCURRENCY = Number(arg('concurrency', '16'));
 const SKIP_FLOOR = args.includes('--skip-floor');
+const KEYED = args.includes('--keyed');
 const CPU_PROF = args.includes('--cpu-prof') ? path.resolve(arg('cpu-prof', 'profiles')) : undefined;
 const KEEP = args.includes('--keep');
 const BASELINE = args.includes('--baseline') ? path.resolve(arg('baseline', '')) : undefined;
@@ -182,11 +184,11 @@ async function startServer(root: string, url: string, port: number): Promise<Chi
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** POST one JSON body; resolves with the status. */
-function postJson(port: number, pathName: string, body: unknown, token?: string): Promise<{ status: number; text: string }> {
+function postJson(port: number, pathName: string, body: unknown, token?: string, key?: string): Promise<{ status: number; text: string }> {
   const data = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: pathName, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length, ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      { host: '127.0.0.1', port, path: pathName, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(key ? { 'idempotency-key': key } : {}) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
@@ -275,6 +277,8 @@ async function main() {
 
     const pipSerialRow = row('bare point-in-polygon, 1 at a time', pipSerial.ms, 3, pipSerial.errors);
     let offset = 0;
+    // Every keyed report a key of its own (the request numbers of the phases overlap).
+    let keySeq = 0;
     /** The HTTP measures of the server in one checkout: fixed rate, fixed concurrency, one at a time. */
     const measure = async (label: string, root: string) => {
       const port = await freePort();
@@ -283,7 +287,7 @@ async function main() {
       const login = await postJson(port, '/api/auth/login', { username: 'bench', password: PASSWORD });
       const token = JSON.parse(login.text).token as string;
       const body = (k: number) => ({ category: CATEGORIES[k % CATEGORIES.length], description: 'bench', lon: points[k % points.length][0], lat: points[k % points.length][1] });
-      const intake = async (k: number) => (await postJson(port, '/api/incidents', body(k + offset), token)).status === 201;
+      const intake = async (k: number) => (await postJson(port, '/api/incidents', body(k + offset), token, KEYED ? `bench-${process.pid}-${keySeq++}` : undefined)).status === 201;
       // Warm up the server (JIT, every pooled connection, plans).
       await closedLoop(3, CONCURRENCY, intake);
 
