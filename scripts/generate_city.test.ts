@@ -144,6 +144,23 @@ describe('generateCity', () => {
     expect(row.touching).toBeGreaterThan(400);
   });
 
+  it('gives neighbouring grids the very same vertices: none lies within 0.1 mm of a neighbour without being one of its vertices', async () => {
+    const row = await one<{ near: number; unshared: number }>(
+      `with g as (select code, geom from areas where level = 3 and code like ? and valid_to is null),
+            near as (
+              select p.geom as p, b.geom as nb
+                from g a cross join lateral ST_DumpPoints(a.geom) p
+                join g b on b.code <> a.code and b.geom && ST_Expand(p.geom, 1e-9) and ST_DWithin(p.geom, b.geom, 1e-9))
+       select count(*)::int as near,
+              count(*) filter (where not exists (select 1 from ST_DumpPoints(near.nb) q where ST_X(q.geom) = ST_X(near.p) and ST_Y(q.geom) = ST_Y(near.p)))::int as unshared
+         from near`,
+      [like],
+    );
+    // 16 vertices a grid, nearly all on an edge it shares.
+    expect(row.near).toBeGreaterThan(234 * 10);
+    expect(row.unshared).toBe(0);
+  });
+
   it('places every asset strictly inside the one grid recorded on it, with codes unique per office', async () => {
     const row = await one<{ n: number; ok: number; offices_ok: number; codes: number; boards: number }>(
       `select count(*)::int as n,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { paging, rowId } from '../http/input.js';
 import { staffRoleSchema } from '../staff/schema.js';
+import { MIN_PIECE_M2, MIN_WIDTH_M } from './sql_check.js';
 
 const lonLat = z.tuple([z.number(), z.number()]).meta({ description: 'WGS84 [lon, lat]' });
 
@@ -66,6 +67,9 @@ export const planReport = z
         b: z.string().optional(),
         area_m2: z.number(),
         thinness: z.number(),
+        noise: z.boolean().meta({
+          description: `An overlap under the noise threshold (${MIN_PIECE_M2} m², or ${MIN_WIDTH_M * 100} cm wide on average): listed so that none goes unseen; it does not block publishing, as a gap under the threshold does not`,
+        }),
         location: lonLat,
       }),
     ),

@@ -16,13 +16,16 @@ import { assignmentsEnding, endAssignments } from '../staff/service.js';
 import { AREA_LEVEL_NAMES, AREA_LEVELS } from '../areas/levels.js';
 import type { PlacedTable } from '../areas/sql.js';
 import type { PlanSource } from './source.js';
-import { SLIVER_THINNESS, sqlComputeBase, sqlCrumbs, sqlGaps, sqlInsertPlanGrids, sqlInvalidGrids, sqlMarkValid, sqlOutsideParent, sqlOverlaps, sqlPlanOffices } from './sql_check.js';
+import { sqlComputeBase, sqlCrumbs, sqlGaps, sqlInsertPlanGrids, sqlInvalidGrids, sqlMarkValid, sqlOutsideParent, sqlOverlaps, sqlPlanOffices, type PieceKind } from './sql_check.js';
 import { sqlBaseNow, sqlCloseParents, sqlCloseVersions, sqlOpenParents, sqlOpenPlanGrids, sqlParentsWithChildren, sqlPlannedMoves, sqlPublishLock, type ParentLevel } from './sql_publish.js';
 import { sqlRepairGaps, sqlRepairMakeValid, sqlRepairOverlaps, sqlRepairSnap } from './sql_repair.js';
 
 type LonLat = [number, number];
 
-/** A sliver: a thin gap or overlap piece, or a crumb-sized part of a grid. */
+/**
+ * A sliver: a thin gap or overlap piece, an overlap piece under the noise threshold, or a crumb-sized
+ * part of a grid.
+ */
 export interface Sliver {
   kind: 'gap' | 'overlap' | 'part';
   code?: string;
@@ -31,6 +34,11 @@ export interface Sliver {
   area_m2: number;
   /** Isoperimetric quotient 4πA/P²: 1 for a disc, near 0 for a thin strip. */
   thinness: number;
+  /**
+   * An overlap under the noise threshold (PIECE_KIND 'noise'): listed so that none goes unseen, but it
+   * does not block publishing, as a gap under the threshold does not.
+   */
+  noise: boolean;
   location: LonLat;
 }
 
@@ -77,8 +85,6 @@ interface PlanRow {
   published_at: Date | null;
 }
 
-/** 4πA/P², the isoperimetric quotient. */
-const thinnessOf = (area: number, perimeter: number) => (perimeter > 0 ? (4 * Math.PI * area) / (perimeter * perimeter) : 1);
 const round = (x: number, d = 2) => Math.round(Number(x) * 10 ** d) / 10 ** d;
 
 /** Only rows that really came back; on the embedded build a GEOS error silently yields none. */
@@ -89,16 +95,32 @@ function mustOne<T>(rows: T[], what: string): T {
   return rows[0];
 }
 
-/** Check a plan against the boundaries in force: mark valid grids, find its base, compute and store the report. */
+/** One overlap piece as sqlOverlaps answers it. */
+interface OverlapPiece {
+  a: string;
+  b: string;
+  kind: PieceKind;
+  area_m2: number;
+  thinness: number;
+  location: LonLat;
+}
+
+/**
+ * Check a plan against the boundaries in force: mark valid grids, find its base, compute and store the
+ * report. Every overlap is reported: as an overlap (a sliver too when thin), or, under the noise threshold,
+ * as a sliver with `noise`. The plan is valid (publishable) when nothing but noise is listed: gaps and
+ * overlaps under the threshold do not block it (noise gaps count in uncovered_parent_m2 only), since edges
+ * cut or drawn separately always differ by some (point routing takes the first grid by code there).
+ */
 export async function checkPlan(knex: Knex, planId: number): Promise<PlanReport> {
   await sqlMarkValid(knex, planId);
   const { rows: baseRows } = await sqlComputeBase(knex, planId);
   const replaces = (mustOne(baseRows, 'find the grids this plan replaces') as { replaces: number[] }).replaces;
   const invalid = (await sqlInvalidGrids(knex, planId)).rows;
-  const overlaps = (await sqlOverlaps(knex, planId, replaces)).rows;
+  const pieces = (await sqlOverlaps(knex, planId, replaces)).rows as OverlapPiece[];
   const gapRow = mustOne((await sqlGaps(knex, planId, replaces)).rows, 'compute the gaps') as {
     uncovered_m2: number;
-    gaps: { area_m2: number; perimeter_m: number; location: LonLat }[];
+    gaps: { kind: PieceKind; area_m2: number; thinness: number; location: LonLat }[];
   };
   const outside = (await sqlOutsideParent(knex, planId)).rows;
   const crumbs = (await sqlCrumbs(knex, planId)).rows;
@@ -106,17 +128,17 @@ export async function checkPlan(knex: Knex, planId: number): Promise<PlanReport>
   const replacedCodes = (await knex('areas').whereIn('id', replaces).orderBy('code').pluck('code')) as string[];
   const grids = Number((await knex('plan_grids').where({ plan_id: planId }).count({ n: '*' }))[0].n);
 
+  // Each piece goes where its PIECE_KIND says: slivers and pieces are errors; noise overlaps are listed, noise gaps only summed.
+  const overlaps = pieces.filter((o) => o.kind !== 'noise');
   const slivers: Sliver[] = [
     ...gapRow.gaps
-      .filter((g) => thinnessOf(g.area_m2, g.perimeter_m) < SLIVER_THINNESS)
-      .map((g) => ({ kind: 'gap' as const, area_m2: round(g.area_m2), thinness: round(thinnessOf(g.area_m2, g.perimeter_m), 4), location: g.location })),
-    ...overlaps
-      .filter((o: { area_m2: number; perimeter_m: number }) => thinnessOf(o.area_m2, o.perimeter_m) < SLIVER_THINNESS)
-      .map((o: { a: string; b: string; area_m2: number; perimeter_m: number; location: LonLat }) => ({
-        kind: 'overlap' as const, a: o.a, b: o.b, area_m2: round(o.area_m2), thinness: round(thinnessOf(o.area_m2, o.perimeter_m), 4), location: o.location,
-      })),
-    ...crumbs.map((c: { code: string; area_m2: number; perimeter_m: number; location: LonLat }) => ({
-      kind: 'part' as const, code: c.code, area_m2: round(c.area_m2), thinness: round(thinnessOf(c.area_m2, c.perimeter_m), 4), location: c.location,
+      .filter((g) => g.kind === 'sliver')
+      .map((g) => ({ kind: 'gap' as const, area_m2: round(g.area_m2), thinness: round(g.thinness, 4), noise: false, location: g.location })),
+    ...pieces
+      .filter((o) => o.kind !== 'piece')
+      .map((o) => ({ kind: 'overlap' as const, a: o.a, b: o.b, area_m2: round(o.area_m2), thinness: round(o.thinness, 4), noise: o.kind === 'noise', location: o.location })),
+    ...crumbs.map((c: { code: string; area_m2: number; thinness: number; location: LonLat }) => ({
+      kind: 'part' as const, code: c.code, area_m2: round(c.area_m2), thinness: round(c.thinness, 4), noise: false, location: c.location,
     })),
   ];
   const report: PlanReport = {
@@ -125,7 +147,7 @@ export async function checkPlan(knex: Knex, planId: number): Promise<PlanReport>
     replaces: replacedCodes,
     offices,
     invalid: invalid.map((r: { code: string; reason: string; location: LonLat | null }) => ({ code: r.code, reason: r.reason, location: r.location })),
-    overlaps: overlaps.map((o: { a: string; b: string; area_m2: number; location: LonLat }) => ({ a: o.a, b: o.b, area_m2: round(o.area_m2), location: o.location })),
+    overlaps: overlaps.map((o) => ({ a: o.a, b: o.b, area_m2: round(o.area_m2), location: o.location })),
     gaps: gapRow.gaps.map((g) => ({ area_m2: round(g.area_m2), location: g.location })),
     outside_parent: outside.map((o: { code: string; area_m2: number; location: LonLat }) => ({ code: o.code, area_m2: round(o.area_m2), location: o.location })),
     uncovered_parent_m2: round(gapRow.uncovered_m2),
@@ -133,7 +155,7 @@ export async function checkPlan(knex: Knex, planId: number): Promise<PlanReport>
     checked_at: new Date().toISOString(),
   };
   report.valid =
-    report.invalid.length === 0 && report.overlaps.length === 0 && report.gaps.length === 0 && report.outside_parent.length === 0 && slivers.length === 0 && offices.length > 0;
+    report.invalid.length === 0 && report.overlaps.length === 0 && report.gaps.length === 0 && report.outside_parent.length === 0 && slivers.every((x) => x.noise) && offices.length > 0;
   await knex('plans').where({ id: planId }).update({ report: JSON.stringify(report), office_code: offices[0] ?? null, updated_at: knex.fn.now() });
   return report;
 }

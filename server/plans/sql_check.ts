@@ -25,6 +25,20 @@ export const NOT_NOISE = (g: string) =>
   `(ST_Area(${g}::geography) > :min and 2 * ST_Area(${g}::geography) / greatest(ST_Perimeter(${g}::geography), 1e-9) > :minWidth)`;
 /** A gap or overlap piece whose isoperimetric quotient (4πA/P²) is below this is a sliver. */
 export const SLIVER_THINNESS = 0.1;
+/** SQL of a polygon's isoperimetric quotient 4πA/P² (geodesic): 1 for a disc, near 0 for a thin strip, 0 when empty. */
+const THINNESS = (g: string) => `coalesce(4 * pi() * ST_Area(${g}::geography) / nullif(ST_Perimeter(${g}::geography) ^ 2, 0), 0)`;
+
+/** What a gap or overlap piece is to the report: `PIECE_KIND`'s answer. */
+export type PieceKind = 'noise' | 'sliver' | 'piece';
+/**
+ * SQL of what a gap or overlap piece (polygon expression) is, the one rule the report reads: 'noise'
+ * under MIN_PIECE_M2 or MIN_WIDTH_M (an empty piece too), else 'sliver' when thinner than
+ * SLIVER_THINNESS, else 'piece'. Takes PIECE_BINDINGS.
+ */
+export const PIECE_KIND = (g: string) =>
+  `(case when not coalesce(${NOT_NOISE(g)}, false) then 'noise' when ${THINNESS(g)} < :sliver then 'sliver' else 'piece' end)`;
+/** The bindings of NOT_NOISE and PIECE_KIND. */
+const PIECE_BINDINGS = { min: MIN_PIECE_M2, minWidth: MIN_WIDTH_M, sliver: SLIVER_THINNESS };
 /** A part of a grid smaller than this (m²) is a crumb left by drawing, reported as a sliver. */
 export const SLIVER_PART_M2 = 10;
 
@@ -113,37 +127,48 @@ export function sqlInvalidGrids(knex: Knex, planId: number): Knex.Raw {
 }
 
 /**
- * Pieces where two grids of the result overlap: proposed × proposed and proposed × kept grids in force.
- * ST_Relate finds interiors that meet before any intersection is computed; inputs are valid.
+ * Pieces where two grids of the result overlap: proposed × proposed and proposed × kept grids in force,
+ * each with its PIECE_KIND; noise too, so that no overlap vanishes. ST_Relate finds interiors that meet
+ * (on the exact coordinates) before any intersection is computed; inputs are valid. A pair always gives a
+ * row: when the floating-point intersection has no polygon left (an overlap far under a millimetre, as
+ * ST_Relate sees where nearly collinear edges differ in the last digits, collapses to a line), one empty
+ * piece, noise, placed on that line.
  */
 export function sqlOverlaps(knex: Knex, planId: number, replaces: number[]): Knex.Raw {
   return knex.raw(
     `with pairs as (
-       select a.code as a, b.code as b, ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) as g
+       select a.code as a, b.code as b, a.geom as ga, b.geom as gb
          from plan_grids a
          join plan_grids b on b.plan_id = a.plan_id and a.code < b.code and b.valid and a.geom && b.geom
         where a.plan_id = :plan and a.valid and ST_Relate(a.geom, b.geom, '2********')
        union all
-       select a.code, k.code, ST_CollectionExtract(ST_Intersection(a.geom, k.geom), 3)
+       select a.code, k.code, a.geom, k.geom
          from plan_grids a
          join areas k on k.level = ${GRID} and k.valid_to is null and a.geom && k.geom and k.id not in (select unnest(:replaces::int[]))
                      and k.code not in (select code from plan_grids where plan_id = :plan)
         where a.plan_id = :plan and a.valid and ST_Relate(a.geom, k.geom, '2********')
      ),
-     pieces as (select a, b, (ST_Dump(g)).geom as g from pairs)
-     select a, b, ST_Area(g::geography) as area_m2, ST_Perimeter(g::geography) as perimeter_m,
-            ${LOCATION('ST_PointOnSurface(g)')} as location
+     pieces as (
+       select p.a, p.b, coalesce(d.geom, ST_SetSRID('POLYGON EMPTY'::geometry, 4326)) as g,
+              case when d.geom is not null then ST_PointOnSurface(d.geom)
+                   when not ST_IsEmpty(x.i) then ST_PointOnSurface(x.i)
+                   else ST_ClosestPoint(p.ga, p.gb) end as at
+         from pairs p
+         cross join lateral (select ST_Intersection(p.ga, p.gb) as i) x
+         left join lateral ST_Dump(ST_CollectionExtract(x.i, 3)) d on true
+     )
+     select a, b, ${PIECE_KIND('g')} as kind, ST_Area(g::geography) as area_m2, ${THINNESS('g')} as thinness,
+            ${LOCATION('at')} as location
        from pieces
-      where ${NOT_NOISE('g')}
-      order by a, b`,
-    { plan: planId, replaces, min: MIN_PIECE_M2, minWidth: MIN_WIDTH_M },
+      order by a, b, area_m2 desc`,
+    { plan: planId, replaces, ...PIECE_BINDINGS },
   );
 }
 
 /**
- * The frame the plan must tile (the offices of the communities involved), the result's gaps inside it,
- * (with their polygons, for repair) and the uncovered total. One row, always: zero rows means the
- * geometry engine failed silently.
+ * The frame the plan must tile (the offices of the communities involved), the result's gaps inside it
+ * that are more than noise (with their PIECE_KIND and polygons, for repair) and the uncovered total,
+ * noise included. One row, always: zero rows means the geometry engine failed silently.
  */
 export function sqlGaps(knex: Knex, planId: number, replaces: number[]): Knex.Raw {
   return knex.raw(
@@ -176,13 +201,13 @@ export function sqlGaps(knex: Knex, planId: number, replaces: number[]): Knex.Ra
      )
      select coalesce(ST_Area(diff.g::geography), 0) as uncovered_m2,
             (select count(*) from offices) as offices,
-            coalesce((select json_agg(json_build_object('area_m2', ST_Area(d.geom::geography), 'perimeter_m', ST_Perimeter(d.geom::geography),
+            coalesce((select json_agg(json_build_object('kind', d.kind, 'area_m2', ST_Area(d.geom::geography), 'thinness', ${THINNESS('d.geom')},
                                                        'location', ${LOCATION('ST_PointOnSurface(d.geom)')},
                                                        'geometry', ST_AsGeoJSON(d.geom)::json) order by ST_Area(d.geom::geography) desc)
-                        from ST_Dump(ST_CollectionExtract(diff.g, 3)) d
-                       where ${NOT_NOISE('d.geom')}), '[]'::json) as gaps
+                        from (select geom, ${PIECE_KIND('geom')} as kind from ST_Dump(ST_CollectionExtract(diff.g, 3))) d
+                       where d.kind <> 'noise'), '[]'::json) as gaps
        from diff`,
-    { plan: planId, replaces, min: MIN_PIECE_M2, minWidth: MIN_WIDTH_M, grid: GRID_SIZE },
+    { plan: planId, replaces, grid: GRID_SIZE, ...PIECE_BINDINGS },
   );
 }
 
@@ -208,7 +233,7 @@ export function sqlOutsideParent(knex: Knex, planId: number): Knex.Raw {
 export function sqlCrumbs(knex: Knex, planId: number): Knex.Raw {
   return knex.raw(
     `with parts as (select p.code, (ST_Dump(p.geom)).geom as g from plan_grids p where p.plan_id = :plan and p.valid)
-     select code, ST_Area(g::geography) as area_m2, ST_Perimeter(g::geography) as perimeter_m, ${LOCATION('ST_PointOnSurface(g)')} as location
+     select code, ST_Area(g::geography) as area_m2, ${THINNESS('g')} as thinness, ${LOCATION('ST_PointOnSurface(g)')} as location
        from parts
       where ST_Area(g) < 1e-7 and ST_Area(g::geography) < :max
       order by code`,

@@ -4695,6 +4695,8 @@ export interface components {
           b?: string;
           area_m2: number;
           thinness: number;
+          /** @description An overlap under the noise threshold (1 m², or 5 cm wide on average): listed so that none goes unseen; it does not block publishing, as a gap under the threshold does not */
+          noise: boolean;
           /** @description WGS84 [lon, lat] */
           location: [number, number];
         })[];
