@@ -160,6 +160,48 @@ describe('password guessing', () => {
     expect((await request(limited).post('/api/auth/login').send({ username: 'chief04', password: TEST_PASSWORD })).status).toBe(429);
   });
 
+  /** Log in through an app; answers the device cookie the browser was given. */
+  const deviceCookieOf = (res: request.Response) => {
+    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('gridwork_device='));
+    return cookie?.split(';')[0];
+  };
+
+  it('does not lock a user out of the browser they logged in from, while someone guesses from the same address', async () => {
+    const limited = testApp(t.db, { loginAttempts: 3 });
+    const first = await request(limited).post('/api/auth/login').send({ username: 'chief06', password: TEST_PASSWORD });
+    expect(first.status).toBe(200);
+    const device = deviceCookieOf(first)!;
+    expect(String(first.headers['set-cookie'])).toMatch(/gridwork_device=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/api\/auth\/login; Expires=[^;]+; HttpOnly; SameSite=Strict/);
+    expect(await t.db.knex('login_devices').where({ token_hash: device.split('=')[1] }).first()).toBeUndefined();
+    // The guesser, from the same address: without the cookie, or with a made-up one.
+    const madeUp = `gridwork_device=${'x'.repeat(43)}`;
+    const guesses = [];
+    for (const cookie of [undefined, madeUp, undefined, madeUp]) {
+      const r = request(limited).post('/api/auth/login');
+      if (cookie) r.set('cookie', cookie);
+      guesses.push((await r.send({ username: 'chief06', password: 'guess' })).status);
+    }
+    expect(guesses).toEqual([401, 401, 401, 429]);
+    // The user, in their browser: let in, and still so after the guesser is refused.
+    const back = await request(limited).post('/api/auth/login').set('cookie', device).send({ username: 'chief06', password: TEST_PASSWORD });
+    expect(back.status).toBe(200);
+    expect(deviceCookieOf(back)).toBe(device);
+    expect((await request(limited).post('/api/auth/login').send({ username: 'chief06', password: TEST_PASSWORD })).status).toBe(429);
+  });
+
+  it("counts a browser's cookie only for the user it was given to, and limits that browser's own failures", async () => {
+    const limited = testApp(t.db, { loginAttempts: 3 });
+    const own = deviceCookieOf(await request(limited).post('/api/auth/login').send({ username: 'chief07', password: TEST_PASSWORD }))!;
+    // chief07's browser guessing chief08: counted by address, as any stranger.
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await request(limited).post('/api/auth/login').set('cookie', own).send({ username: 'chief08', password: 'guess' })).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // Failures on its own user are limited per browser too.
+    const ownGuesses = [];
+    for (let i = 0; i < 4; i++) ownGuesses.push((await request(limited).post('/api/auth/login').set('cookie', own).send({ username: 'chief07', password: 'guess' })).status);
+    expect(ownGuesses).toEqual([401, 401, 401, 429]);
+  });
+
   it('logs in with the username padded or full-width, as the same user', async () => {
     const res = await request(t.app).post('/api/auth/login').send({ username: ' ｃｈｉｅｆ05\t', password: TEST_PASSWORD });
     expect(res.status).toBe(200);

@@ -6,21 +6,29 @@ import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { requireUser, userOf } from './middleware.js';
 import { loginBody, loginResponse, meSchema, normalizeUsername } from './schema.js';
-import { login, SESSION_COOKIE } from './service.js';
+import { deviceTokenOf, isDeviceOf, rememberDevice } from './devices.js';
+import { hashToken, login, SESSION_COOKIE } from './service.js';
 import { sessionCacheOf } from './session_cache.js';
 
 /** Login, logout and the current user. */
 export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
   const { knex } = ctx.db;
-  // Failed logins per client and username: slows password guessing without locking out the real user elsewhere.
+  // Failed logins per browser when it brings its device cookie for the username, else per address and
+  // username (devices.ts): slows password guessing without locking out the real user, elsewhere or on a
+  // browser they logged in from before.
   const loginLimit = rateLimit({
     windowMs: 15 * 60 * 1000,
     limit: ctx.config.loginAttempts,
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${normalizeUsername(req.body?.username).toLowerCase()}`,
+    keyGenerator: async (req) => {
+      const username = normalizeUsername(req.body?.username).toLowerCase();
+      const device = deviceTokenOf(req);
+      if (device && (await isDeviceOf(knex, device, username))) return `device|${hashToken(device)}`;
+      return `${ipKeyGenerator(req.ip ?? '')}|${username}`;
+    },
     handler: (_req, _res, next, options) => {
       const minutes = Math.ceil(options.windowMs / 60000);
       next(new TooManyRequests('too_many_logins', `Too many failed logins; wait ${minutes} minutes or ask an administrator.`, { params: { minutes } }));
@@ -38,6 +46,7 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     responses: { 200: { description: 'Logged in', schema: loginResponse }, 400: problem('Missing username or password'), 401: problem('Wrong username or password'), 429: problem('Too many failed logins') },
     handler: async ({ body }, req, res) => {
       const s = await login(knex, body.username, body.password, ctx.config.sessionTtlSeconds);
+      await rememberDevice(knex, req, res, s.user.id);
       res.cookie(SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: 'lax',

@@ -25,7 +25,7 @@ const NUL = 'a\u0000b';
 const SKIPPED = new Set(['post /api/auth/logout', 'get /api/incidents/stream']);
 // Tables that a rejected request may write, and why: sessions note their last use; reading personal data is
 // logged even when the read is refused halfway; an Idempotency-Key keeps the answer it was given.
-const UNWATCHED_TABLES = new Set(['sessions', 'resident_access_log', 'idempotency_keys', 'knex_migrations', 'knex_migrations_lock', 'spatial_ref_sys']);
+const UNWATCHED_TABLES = new Set(['sessions', 'login_devices', 'resident_access_log', 'idempotency_keys', 'knex_migrations', 'knex_migrations_lock', 'spatial_ref_sys']);
 
 interface Operation {
   method: string;
