@@ -36,7 +36,7 @@ export function parseTileAddress(t: TileAddress, maxZoom = MAX_ZOOM): TileAddres
 
 /** Send a tile: 204 when empty, 304 when the client has it, gzip when asked. */
 function sendTile(req: Request, res: Response, tile: CachedTile, cacheControl: string): void {
-  res.set({ 'Cache-Control': cacheControl, ETag: tile.etag, Vary: 'Accept-Encoding', 'Access-Control-Allow-Origin': '*' });
+  res.set({ 'Cache-Control': cacheControl, ETag: tile.etag }).vary('Accept-Encoding');
   if (!tile.body) {
     res.status(204).end();
     return;
