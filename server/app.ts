@@ -24,6 +24,7 @@ import { patrolRoutes } from './patrols/routes.js';
 import { planRoutes } from './plans/routes.js';
 import { assetRoutes } from './assets/routes.js';
 import { openApiRoutes } from './http/openapi.js';
+import { publicCors } from './http/cors.js';
 import { handleErrors, handleUnknownRoute } from './http/problem.js';
 import { RouteRegistry } from './http/route.js';
 import { inlineScriptHashes, resourcePolicy, securityHeaders } from './http/security.js';
@@ -56,6 +57,7 @@ export function createApp({ db, config, logger, tiles, registry = new RouteRegis
     customLogLevel: (req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.url?.startsWith('/tiles/') ? 'debug' : 'info',
   }));
+  app.use(publicCors({ origins: config.corsOrigins, publicUrl: config.publicUrl }));
   // Tiles are public and a map asks for dozens at once: they are answered before the session lookup, which
   // would cost every tile of a logged-in browser a database round trip for nothing.
   app.use(tileRoutes(ctx, registry));

@@ -30,6 +30,11 @@ export interface Config {
    * what is printed or sent to be opened elsewhere: the notice board's QR code. Null: the address in use.
    */
   publicUrl: string | null;
+  /**
+   * Origins whose pages may read the public GIS and citizen endpoints (tiles, styles, OGC API, exports,
+   * Open311) by script (CORS_ORIGINS): `*` (the default: any page) or a list of origins. Never with credentials.
+   */
+  corsOrigins: '*' | string[];
   /** Map: an optional raster basemap under the vector layers (a URL template with {z}, {x}, {y}) and its credit. */
   basemap: { url: string; attribution: string } | null;
 }
@@ -63,6 +68,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, argv: string[]
     photoMaxBytes: Number(env.PHOTO_MAX_BYTES ?? 8 * 1024 * 1024),
     photoMaxFiles: Number(env.PHOTO_MAX_FILES ?? 6),
     publicUrl: parsePublicUrl(env.PUBLIC_URL),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     basemap: parseBasemap(env.BASEMAP_URL, env.BASEMAP_ATTRIBUTION),
   };
 }
@@ -80,6 +86,25 @@ function parsePublicUrl(url: string | undefined): string | null {
     throw new Error(`PUBLIC_URL must be the http(s) address the web app is reached at, such as https://wg.example.gov.cn or https://example.gov.cn/wg, without a query; got "${url}"`);
   }
   return parsed.toString().replace(/\/+$/, '');
+}
+
+/** The CORS origins: absent, empty or `*` for any, else a comma list of origins (scheme, host, optional port; no path). */
+export function parseCorsOrigins(value: string | undefined): '*' | string[] {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0 || (items.length === 1 && items[0] === '*')) return '*';
+  return items.map((item) => {
+    let origin: string | undefined;
+    try {
+      const url = new URL(item);
+      if (/^https?:$/.test(url.protocol) && url.origin === item.replace(/\/$/, '').toLowerCase()) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin) {
+      throw new Error(`CORS_ORIGINS must be * or a comma-separated list of origins such as https://gis.example.gov.cn,http://localhost:8080 (scheme, host and port only, no path); "${item}" is not one`);
+    }
+    return origin;
+  });
 }
 
 /** The basemap setting: absent, or an http(s) tile URL template naming {z}, {x} and {y}. */

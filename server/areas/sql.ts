@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { sqlGeoJson } from '../geo/geojson_sql.js';
 import { sqlChiefJson } from '../staff/sql.js';
 import { AREA_LEVELS } from './levels.js';
 
@@ -29,7 +30,7 @@ export function sqlAreaFeatures(
     'a.parent_code',
     'a.valid_from',
     'a.valid_to',
-    knex.raw(`ST_AsGeoJSON(ST_ForcePolygonCCW(a.geom), ${API_PRECISION})::json as geometry`),
+    knex.raw(`${sqlGeoJson('a.geom', API_PRECISION)}::json as geometry`),
     knex.raw(`${sqlChiefJson('a.code', filter.at ? '?' : null)} as chief`, filter.at ? [filter.at] : []),
   );
   sqlInForce(q, filter.at);

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { areaSubtreeSql } from '../areas/sql.js';
+import { sqlGeoJson, sqlRfc7946 } from '../geo/geojson_sql.js';
 import type { FeatureLayer } from './catalogue.js';
 
 /** A bbox in WGS84: [minLon, minLat, maxLon, maxLat]; minLon > maxLon crosses the antimeridian. */
@@ -171,15 +172,6 @@ export function sqlLimitOffset(limit: number | undefined, offset: number | undef
   );
 }
 
-/** The geometry as RFC 7946 JSON text: WGS84, outer rings counter-clockwise (§3.1.6), rounded. */
-function sqlGeometryJson(layer: FeatureLayer, precision: number): string {
-  // ST_ForcePolygonCCW leaves points as they are, so mixed layers can go through it too.
-  const geom = layer.geometryType === 'Point' ? 't.geom' : 'ST_ForcePolygonCCW(t.geom)';
-  // precision is an integer validated by the caller's schema; it is written as a literal so the
-  // expression is identical for every row and the planner can fold it.
-  return `ST_AsGeoJSON(${geom}, ${Math.trunc(precision)})`;
-}
-
 /**
  * The lateral subquery naming each property; `row_to_json` of it writes compact JSON (no spaces) in
  * property order, faster than json_build_object. Names and expressions come from the definitions only.
@@ -191,7 +183,7 @@ function sqlPropertiesLateral(layer: FeatureLayer): string {
 /** One GeoJSON Feature as text per row, built by the database (needs the `p` lateral of sqlFrom). */
 export function sqlFeatureText(layer: FeatureLayer, precision: number): string {
   const id = layer.featureId.type === 'integer' ? `${layer.featureId.sql}::text` : `to_json(${layer.featureId.sql})::text`;
-  return `'{"type":"Feature","id":' || ${id} || ',"geometry":' || ${sqlGeometryJson(layer, precision)} || ',"properties":' || row_to_json(p)::text || '}'`;
+  return `'{"type":"Feature","id":' || ${id} || ',"geometry":' || ${sqlGeoJson('t.geom', precision, { points: layer.geometryType === 'Point' })} || ',"properties":' || row_to_json(p)::text || '}'`;
 }
 
 /** The from clause of feature queries: the layer's table as `t` and its properties as `p`. */
@@ -205,7 +197,7 @@ export function sqlFrom(layer: FeatureLayer): string {
  * as an empty field), built by the database like the GeoJSON features.
  */
 function sqlCsvLine(layer: FeatureLayer, precision: number): string {
-  const geom = layer.geometryType === 'Point' ? 't.geom' : 'ST_ForcePolygonCCW(t.geom)';
+  const geom = layer.geometryType === 'Point' ? 't.geom' : sqlRfc7946('t.geom');
   const values = [`ST_AsText(${geom}, ${Math.trunc(precision)})`];
   for (const p of layer.properties) values.push(p.type === 'datetime' ? `to_json(${p.sql}) #>> '{}'` : `(${p.sql})::text`);
   return values.map((v) => `coalesce('"' || replace(${v}, '"', '""') || '"', '')`).join(` || ',' || `);

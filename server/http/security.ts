@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { isPublicGisPath } from './cors.js';
 
 /**
  * The CSP source of each inline script of a page (`'sha256-…'`): the web app's index.html carries one, the
@@ -54,11 +55,11 @@ export function securityHeaders(opts: { publicUrl: string | null; inlineScripts?
   });
 }
 
-// Paths whose answers other origins may load (maps' tiles, exports, OGC API, Open311, public photos).
-const SHARED = /^\/(tiles|export|ogc|open311|styles)(\/|\.|$)|^\/api\/public\/incidents\/[^/]+\/photos\//;
+// Public photos, which other sites may show (in <img>, not read by script: they get no CORS).
+const PUBLIC_PHOTOS = /^\/api\/public\/incidents\/[^/]+\/photos\//;
 
-/** `Cross-Origin-Resource-Policy`: cross-origin for what other sites' maps and clients load, same-origin for the rest. */
+/** `Cross-Origin-Resource-Policy`: cross-origin for what other sites' maps and clients load (the CORS paths and public photos), same-origin for the rest. */
 export const resourcePolicy: RequestHandler = (req, res, next) => {
-  res.setHeader('Cross-Origin-Resource-Policy', SHARED.test(req.path) ? 'cross-origin' : 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', isPublicGisPath(req.path) || PUBLIC_PHOTOS.test(req.path) ? 'cross-origin' : 'same-origin');
   next();
 };

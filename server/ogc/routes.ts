@@ -1,10 +1,11 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import type { AppContext } from '../context.js';
 import { FEATURE_LAYERS, PUBLIC_LAYER_IDS, type LayerId } from '../features/catalogue.js';
 import { NotFound } from '../http/errors.js';
 import type { RouteRegistry } from '../http/route.js';
+import { publicBaseUrl } from '../http/public_url.js';
 import { problem } from '../http/schemas.js';
 import { featureTable, page, recordTable } from './html.js';
 import {
@@ -28,11 +29,6 @@ export function wantsHtml(req: Request, f: 'json' | 'html' | undefined): boolean
   return req.accepts(['application/json', GEOJSON, 'text/html']) === 'text/html';
 }
 
-/** The absolute base of the OGC API on the host the client used. */
-function baseOf(req: Request): string {
-  return `${req.protocol}://${req.get('host')}/ogc`;
-}
-
 /** The collection id of a path (public layers only: OGC is open to all), or 404 naming the collections. */
 function layerOf(id: string): LayerId {
   const ids: readonly string[] = PUBLIC_LAYER_IDS;
@@ -51,6 +47,8 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const extents = new ExtentCache(knex);
   const tags = ['ogc'];
   const badRequest = problem('A parameter is invalid or unknown; the detail names it');
+  /** The absolute base of the OGC API, on the server's public address. */
+  const baseOf = (req: Request, res: Response) => `${publicBaseUrl(req, res, ctx.config.publicUrl)}/ogc`;
 
   registry.add(router, {
     method: 'get',
@@ -62,7 +60,7 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     responses: { 200: { description: 'Links to the API definition, conformance and collections', schema: landingSchema }, 400: badRequest },
     handler: ({ query }, req, res) => {
       const html = wantsHtml(req, query.f);
-      const body = landing(baseOf(req), html);
+      const body = landing(baseOf(req, res), html);
       if (html) return void res.type('html').send(page(body.title, body.description, body.links));
       return body;
     },
@@ -95,9 +93,9 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     responses: { 200: { description: 'The collections', schema: collectionsSchema }, 400: badRequest },
     handler: async ({ query }, req, res) => {
       const html = wantsHtml(req, query.f);
-      const body = await collections(extents, baseOf(req), html);
+      const body = await collections(extents, baseOf(req, res), html);
       if (html) {
-        const links = body.collections.map((c) => ({ href: `${baseOf(req)}/collections/${c.id}?f=html`, rel: 'item', title: c.title }));
+        const links = body.collections.map((c) => ({ href: `${baseOf(req, res)}/collections/${c.id}?f=html`, rel: 'item', title: c.title }));
         return void res.type('html').send(page('Collections', 'The feature collections of Gridwork', [...body.links, ...links]));
       }
       return body;
@@ -116,7 +114,7 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     handler: async ({ params, query }, req, res) => {
       const id = layerOf(params.collectionId);
       const html = wantsHtml(req, query.f);
-      const body = await collection(extents, baseOf(req), id, html);
+      const body = await collection(extents, baseOf(req, res), id, html);
       if (html) {
         const ext = body.extent;
         const rows = [{ bbox: ext.spatial.bbox[0].join(', '), crs: ext.spatial.crs, interval: ext.temporal.interval[0].map((t) => t ?? '..').join(' / ') }];
@@ -138,7 +136,7 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     handler: async ({ params, query }, req, res) => {
       const id = layerOf(params.collectionId);
       const html = wantsHtml(req, query.f);
-      const href = `${req.protocol}://${req.get('host')}${req.originalUrl}`;
+      const href = `${publicBaseUrl(req, res, ctx.config.publicUrl)}${req.originalUrl}`;
       const result = await items(knex, href, id, query, html);
       if (html) {
         const counts = `${result.numberReturned} shown${result.numberMatched === undefined ? '' : ` of ${result.numberMatched}`}`;
@@ -160,7 +158,7 @@ export function ogcRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     handler: async ({ params, query }, req, res) => {
       const id = layerOf(params.collectionId);
       const html = wantsHtml(req, query.f);
-      const result = await item(knex, baseOf(req), id, params.featureId, html);
+      const result = await item(knex, baseOf(req, res), id, params.featureId, html);
       if (html) return void res.type('html').send(page(`${FEATURE_LAYERS[id].title} ${params.featureId}`, '', result.links, featureTable([result.feature])));
       res.type(GEOJSON).send(result.feature);
     },

@@ -174,6 +174,39 @@ describe('POST /api/plans from files and other coordinate systems', () => {
   });
 });
 
+describe('GET /api/plans/{id}', () => {
+  /** Twice the signed area of a ring (shoelace): positive when counter-clockwise. */
+  const signedArea = (ring: number[][]) => ring.slice(1).reduce((s, [x, y], i) => s + (ring[i][0] * y - x * ring[i][1]), 0);
+
+  it('answers the grids with exterior rings counter-clockwise and holes clockwise (RFC 7946 §3.1.6), whatever was uploaded', async () => {
+    const fc = await redrawPair(pairs[0]);
+    // The west half with a hole at its middle, both rings turned the wrong way: exterior clockwise, hole counter-clockwise.
+    const { rows } = await t.db.knex.raw(
+      `with g as (select ST_GeomFromGeoJSON(:g) as g)
+       select ST_AsGeoJSON(ST_ForcePolygonCW(ST_Difference(g, ST_Buffer(ST_PointOnSurface(g), 0.0002))), 15)::json as g from g`,
+      { g: JSON.stringify(fc.features[0].geometry) },
+    );
+    const uploaded = rows[0].g as { type: string; coordinates: number[][][][] };
+    const polygonsOf = (g: { type: string; coordinates: unknown }) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as number[][][][];
+    expect(polygonsOf(uploaded).some((p) => p.length > 1)).toBe(true);
+    expect(polygonsOf(uploaded).every((p) => signedArea(p[0]) < 0 && p.slice(1).every((h) => signedArea(h) > 0))).toBe(true);
+    fc.features[0].geometry = uploaded;
+    const created = await request(t.app).post('/api/plans').set(auth(planner)).send(fc);
+    expect(created.status, created.text).toBe(201);
+
+    const res = await request(t.app).get(`/api/plans/${created.body.id}`).set(auth(planner));
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/json');
+    const grid = res.body.features.features.find((f: { id: string }) => f.id === pairs[0][0]);
+    const polygons = polygonsOf(grid.geometry);
+    expect(polygons.some((p) => p.length > 1)).toBe(true);
+    for (const [exterior, ...holes] of polygons) {
+      expect(signedArea(exterior)).toBeGreaterThan(0);
+      for (const hole of holes) expect(signedArea(hole)).toBeLessThan(0);
+    }
+  });
+});
+
 describe('GET /api/plans/{id}/report', () => {
   it('reports an overlap between two proposed grids with its area and place', async () => {
     const fc = await redrawPair(pairs[1]);

@@ -3,6 +3,7 @@ import type { SessionUser } from '../auth/store.js';
 import { assertAreaInScope } from '../auth/scope.js';
 import type { Db } from '../db/connect.js';
 import { metresToDegrees } from '../geo/geodesy.js';
+import { sqlGeoJson } from '../geo/geojson_sql.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import type { TileInvalidation } from '../tiles/service.js';
 import { regridAssets } from '../assets/service.js';
@@ -14,7 +15,7 @@ import { countHouseholds } from '../population/households.js';
 import { BUILDING_PLACE } from '../population/sql.js';
 import { assignmentsEnding, endAssignments } from '../staff/service.js';
 import { AREA_LEVEL_NAMES, AREA_LEVELS } from '../areas/levels.js';
-import type { PlacedTable } from '../areas/sql.js';
+import { API_PRECISION, type PlacedTable } from '../areas/sql.js';
 import type { PlanSource } from './source.js';
 import { sqlComputeBase, sqlCrumbs, sqlGaps, sqlInsertPlanGrids, sqlInvalidGrids, sqlMarkValid, sqlOutsideParent, sqlOverlaps, sqlPlanOffices, type PieceKind } from './sql_check.js';
 import { sqlBaseNow, sqlCloseParents, sqlCloseVersions, sqlOpenParents, sqlOpenPlanGrids, sqlParentsWithChildren, sqlPlannedMoves, sqlPublishLock, type ParentLevel } from './sql_publish.js';
@@ -223,7 +224,7 @@ export async function listPlans(knex: Knex, filter: { status?: string; limit: nu
 export async function getPlan(knex: Knex, id: number) {
   const row = await planRow(knex, id);
   const { rows } = await knex.raw(
-    `select code, name, name_en, parent_code, valid, ST_AsGeoJSON(geom, 7)::json as geometry from plan_grids where plan_id = :id order by code`,
+    `select code, name, name_en, parent_code, valid, ${sqlGeoJson('geom', API_PRECISION)}::json as geometry from plan_grids where plan_id = :id order by code`,
     { id },
   );
   return {

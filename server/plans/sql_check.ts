@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { AREA_LEVELS } from '../areas/levels.js';
 
 const { office: OFFICE, community: COMMUNITY, grid: GRID } = AREA_LEVELS;
+import { sqlGeoJson } from '../geo/geojson_sql.js';
 import type { PlanFeature } from './source.js';
 
 /** Gaps and overlaps smaller than this (m²) are floating-point noise along shared edges, not errors. */
@@ -203,7 +204,7 @@ export function sqlGaps(knex: Knex, planId: number, replaces: number[]): Knex.Ra
             (select count(*) from offices) as offices,
             coalesce((select json_agg(json_build_object('kind', d.kind, 'area_m2', ST_Area(d.geom::geography), 'thinness', ${THINNESS('d.geom')},
                                                        'location', ${LOCATION('ST_PointOnSurface(d.geom)')},
-                                                       'geometry', ST_AsGeoJSON(d.geom)::json) order by ST_Area(d.geom::geography) desc)
+                                                       'geometry', ${sqlGeoJson('d.geom', 9)}::json) order by ST_Area(d.geom::geography) desc)
                         from (select geom, ${PIECE_KIND('geom')} as kind from ST_Dump(ST_CollectionExtract(diff.g, 3))) d
                        where d.kind <> 'noise'), '[]'::json) as gaps
        from diff`,

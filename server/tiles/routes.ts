@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import { Invalid, NotFound } from '../http/errors.js';
+import { publicBaseUrl } from '../http/public_url.js';
 import type { RouteRegistry } from '../http/route.js';
 import { problem } from '../http/schemas.js';
 import { gzipOf, type CachedTile } from './cache.js';
@@ -35,7 +36,7 @@ export function parseTileAddress(t: TileAddress, maxZoom = MAX_ZOOM): TileAddres
 
 /** Send a tile: 204 when empty, 304 when the client has it, gzip when asked. */
 function sendTile(req: Request, res: Response, tile: CachedTile, cacheControl: string): void {
-  res.set({ 'Cache-Control': cacheControl, ETag: tile.etag, Vary: 'Accept-Encoding', 'Access-Control-Allow-Origin': '*' });
+  res.set({ 'Cache-Control': cacheControl, ETag: tile.etag }).vary('Accept-Encoding');
   if (!tile.body) {
     res.status(204).end();
     return;
@@ -107,7 +108,7 @@ export function tileRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       const source = tiles.source(parseLayer(params.layer));
       const filters = source.parseFilters(query);
       res.set('Cache-Control', 'public, max-age=60');
-      return source.tileJson(`${req.protocol}://${req.get('host')}`, filterKey(filters));
+      return source.tileJson(publicBaseUrl(req, res, ctx.config.publicUrl), filterKey(filters));
     },
   });
   return router;
