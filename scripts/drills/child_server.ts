@@ -1,8 +1,60 @@
-/** A server in a child process for the drills: on a fresh native database of its own, with the demo office. */
+/** A server in a child process for the drills: on a fresh native database of its own, with the demo office; or started and killed by a drill as it likes. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 
-const ADMIN_URL = 'postgres://gridwork:gridwork@localhost:5432/postgres';
+/** The native cluster's maintenance database, where drills make and drop theirs. */
+export const ADMIN_URL = 'postgres://gridwork:gridwork@localhost:5432/postgres';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A TCP port free just now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A server process a drill started, the lines it logged, and when it exited. */
+export interface ServerProcess {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<void>;
+}
+
+/** Start server/main.ts (with `args`, e.g. --demo) as a child process with `env` added to this one's, logging to `lines`. */
+export function spawnServer(env: Record<string, string>, args: string[] = []): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, lines, exited };
+}
+
+/** Wait until GET /api/health answers 200; how long it took since `t0` (performance.now()), in ms. */
+export async function untilHealthy(base: string, server: ServerProcess, t0: number, timeoutMs = 120_000): Promise<number> {
+  for (;;) {
+    if (server.child.exitCode !== null) throw new Error(`the server exited (${server.child.exitCode}):\n${server.lines.join('\n')}`);
+    const ok = await fetch(`${base}/api/health`).then((r) => r.status === 200, () => false);
+    if (ok) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the server did not answer within ${timeoutMs / 1000} s:\n${server.lines.join('\n')}`);
+    await sleep(50);
+  }
+}
+
+/** Stop a server with SIGTERM (it closes its database) and wait for it to exit; nothing when it has already. */
+export async function stopServer(server: ServerProcess): Promise<void> {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
+  await server.exited;
+}
 
 /** A started server: its base URL, its database URL and process, and how to stop it and drop its database. */
 export interface ChildServer {

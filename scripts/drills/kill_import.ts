@@ -10,57 +10,16 @@
  * It WRITES to the database named by --url (default DATABASE_URL): use a scratch database. A 1,000-grid city
  * and the drill's admin are made there when missing; see support.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Db } from '../../server/db/connect.js';
+import { freePort, spawnServer, stopServer, untilHealthy } from './child_server.js';
 import { arg, drillCsv, drillUrl, DRILL_PREFIX, login, openDrillDb, printTable } from './support.js';
 
 const ROWS = Number(arg('--rows', '200000'));
 const DELAY_MS = Number(arg('--delay', '300'));
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TCP port free just now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A server process on the drill's database, and the lines it logged. */
-interface Server {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<void>;
-}
-
-/** Start server/main.ts as a child process (no demo office), logging to `lines`. */
-function startServer(url: string, port: number): Server {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'info', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, lines, exited };
-}
-
-/** Wait until GET /api/health answers 200; how long it took, in ms. */
-async function untilHealthy(base: string, server: Server, t0: number): Promise<number> {
-  for (;;) {
-    if (server.child.exitCode !== null) throw new Error(`the server exited (${server.child.exitCode}):\n${server.lines.join('\n')}`);
-    const ok = await fetch(`${base}/api/health`).then((r) => r.status === 200, () => false);
-    if (ok) return performance.now() - t0;
-    if (performance.now() - t0 > 120_000) throw new Error(`the server did not answer within 120 s:\n${server.lines.join('\n')}`);
-    await sleep(50);
-  }
-}
+/** Start server/main.ts on the drill's database (no demo office). */
+const startServer = (url: string, port: number) => spawnServer({ DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'info', NODE_ENV: 'production' });
 
 /** The staged tables of bulk loads in the database, with their total size. */
 async function stagedTables(db: Db): Promise<{ names: string[]; bytes: number }> {
@@ -128,10 +87,7 @@ async function main(): Promise<void> {
     ]);
     if (partial || after.names.length) process.exitCode = 1;
   } finally {
-    if (server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
+    await stopServer(server);
     await db.close();
   }
 }
