@@ -26,7 +26,7 @@ export function buildOpenApi(registry: RouteRegistry, version: string) {
 
 /**
  * Mark every path parameter `required: true`, as OpenAPI demands (a path cannot match without it): zod-openapi
- * derives `required` from whether the schema accepts undefined, which a preprocessed schema seems to.
+ * leaves `required` off a parameter whose schema is a z.preprocess (it takes it to accept undefined).
  */
 function requirePathParams<D extends ReturnType<typeof createDocument>>(doc: D): D {
   for (const item of Object.values(doc.paths ?? {})) {
