@@ -6,7 +6,7 @@ import { createApp } from '../server/app.js';
 import { parseConfig, type Config } from '../server/config.js';
 import { openDatabase, type Db } from '../server/db/connect.js';
 import { TileService } from '../server/tiles/service.js';
-import type { RouteRegistry } from '../server/http/route.js';
+import { RouteRegistry } from '../server/http/route.js';
 
 /** Password of every demo account in tests. */
 export const TEST_PASSWORD = 'gridwork-demo';
@@ -25,13 +25,17 @@ export function testApp(db: Db, overrides: Partial<Config> = {}, with_: { tiles?
   return createApp({ db, config, logger: pino({ level: 'silent' }), ...with_ });
 }
 
-/** Open a test database and an app over it for the whole file (beforeAll/afterAll), with the app's tiles; read them from the result. */
-export function useTestApp(overrides: Partial<Config> = {}): { db: Db; app: ReturnType<typeof testApp>; tiles: TileService } {
-  const ctx = {} as { db: Db; app: ReturnType<typeof testApp>; tiles: TileService };
+/**
+ * Open a test database and an app over it for the whole file (beforeAll/afterAll), with the app's tiles and
+ * the registry of its routes (for `expectAsDeclared` in test/response_check.ts); read them from the result.
+ */
+export function useTestApp(overrides: Partial<Config> = {}): { db: Db; app: ReturnType<typeof testApp>; tiles: TileService; registry: RouteRegistry } {
+  const ctx = {} as { db: Db; app: ReturnType<typeof testApp>; tiles: TileService; registry: RouteRegistry };
   beforeAll(async () => {
     ctx.db = await openTestDb();
     ctx.tiles = new TileService(ctx.db);
-    ctx.app = testApp(ctx.db, overrides, { tiles: ctx.tiles });
+    ctx.registry = new RouteRegistry();
+    ctx.app = testApp(ctx.db, overrides, { tiles: ctx.tiles, registry: ctx.registry });
   });
   afterAll(async () => {
     await ctx.db?.close();

@@ -102,9 +102,13 @@ export function assetRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     summary: 'Import assets from GeoJSON, GeoJSONSeq or CSV (up to 1,000,000 rows): every row checked, all or nothing, each given its grid',
     tags: ['assets'],
     auth: 'session',
-    bodyContentType: 'multipart/form-data',
     before: [requireRole('admin', 'planner'), upload({ field: 'file', noun: 'file', types: 'CSV, GeoJSON or GeoJSONSeq', maxBytes: MAX_IMPORT_BYTES, maxFiles: 1, tooLargeFix: 'split it' }), express.text({ type: TEXT_TYPES, limit: MAX_IMPORT_BYTES })],
     query: importQuery,
+    otherBodies: {
+      'text/csv': z.string().meta({ description: 'The CSV file, with its header row' }),
+      'application/geo+json': z.record(z.string(), z.unknown()).meta({ description: 'A GeoJSON FeatureCollection of points' }),
+      'application/geo+json-seq': z.string().meta({ description: 'GeoJSONSeq: one GeoJSON Feature per line' }),
+    },
     responses: {
       200: { description: 'Dry run: what would be imported', schema: importResult },
       201: { description: 'Imported', schema: importResult },

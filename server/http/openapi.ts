@@ -5,7 +5,7 @@ import type { RouteRegistry } from './route.js';
 
 /** The OpenAPI 3.1 document of every route registered so far. */
 export function buildOpenApi(registry: RouteRegistry, version: string) {
-  return createDocument({
+  return requirePathParams(createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Gridwork API',
@@ -21,7 +21,21 @@ export function buildOpenApi(registry: RouteRegistry, version: string) {
       },
     },
     paths: registry.paths,
-  });
+  }));
+}
+
+/**
+ * Mark every path parameter `required: true`, as OpenAPI demands (a path cannot match without it): zod-openapi
+ * leaves `required` off a parameter whose schema is a z.preprocess (it takes it to accept undefined).
+ */
+function requirePathParams<D extends ReturnType<typeof createDocument>>(doc: D): D {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(item ?? {})) {
+      if (!op || typeof op !== 'object' || !('parameters' in op) || !Array.isArray(op.parameters)) continue;
+      for (const p of op.parameters) if (p && 'in' in p && p.in === 'path') p.required = true;
+    }
+  }
+  return doc;
 }
 
 // Only the folder of swagger-ui's files: its main module would load the whole browser bundle into the server.

@@ -33,3 +33,6 @@ export const problemSchema = z
 
 /** Shorthand for an error response in a route spec. */
 export const problem = (description: string) => ({ description, schema: problemSchema });
+
+/** The bytes of a file (an image, a tile, an uploaded file), in a response or a multipart form. */
+export const binary = z.string().meta({ format: 'binary' });

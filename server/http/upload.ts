@@ -22,6 +22,15 @@ export interface UploadOptions {
   maxFields?: number;
   /** Longest text field, in bytes (default 64 KiB). */
   maxFieldBytes?: number;
+  /** The form may come without a file (photos on a report); documented so, the route decides what that means. */
+  optional?: boolean;
+}
+
+const OPTIONS = new WeakMap<RequestHandler, UploadOptions>();
+
+/** The options of an `upload` middleware, or undefined for any other: the route registry documents the form from them. */
+export function uploadOptionsOf(handler: RequestHandler): UploadOptions | undefined {
+  return OPTIONS.get(handler);
 }
 
 /** A size for a message, in MB, KB or bytes (1 MB = 1,048,576 bytes, as the limits are set). */
@@ -33,7 +42,7 @@ export function formatBytes(bytes: number): string {
 const DEFAULTS = { tooLargeFix: 'send a smaller one', maxFields: 50, maxFieldBytes: 64 * 1024 };
 
 /** The files a route takes, in words: `one photo (JPEG, PNG, WebP or HEIC) in the form field "media"`. */
-function describeFiles(o: UploadOptions): string {
+export function describeFiles(o: UploadOptions): string {
   return `${o.maxFiles === 1 ? `one ${o.noun}` : `at most ${o.maxFiles} ${o.noun}s`} (${o.types}) in the form field "${o.field}"`;
 }
 
@@ -81,12 +90,14 @@ export function upload(opts: UploadOptions): RequestHandler {
     storage: multer.memoryStorage(),
     limits: { fileSize: o.maxBytes, files: o.maxFiles, fields: o.maxFields, fieldSize: o.maxFieldBytes, parts: o.maxFiles + o.maxFields },
   }).array(o.field, o.maxFiles);
-  return (req, res, next) => {
+  const handler: RequestHandler = (req, res, next) => {
     if (!req.is('multipart/form-data')) {
       return next(o.required ? new Invalid('file_missing', `Send the request as multipart/form-data, with ${describeFiles(o)}.`, { params: { field: o.field } }) : undefined);
     }
     accept(req, res, (err?: unknown) => next(err ? toUploadProblem(err, o) : undefined));
   };
+  OPTIONS.set(handler, o);
+  return handler;
 }
 
 /** The files `upload` accepted, in the order they were sent (none when the request was not multipart). */

@@ -4,7 +4,7 @@ import { requireUser, userOf } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 import type { RouteRegistry } from '../http/route.js';
 import { answerOnce, idempotencyHeaders, type Answer, type KeyedRequest } from '../http/idempotency.js';
-import { problem } from '../http/schemas.js';
+import { binary, problem } from '../http/schemas.js';
 import { upload } from '../http/upload.js';
 import { uploadedPhotos } from '../photos/upload.js';
 import { incidentContext } from './deps.js';
@@ -25,6 +25,7 @@ import {
   publicPhotoParams,
   publicPhotoQuery,
   publicReportBody,
+  publicReportForm,
   publicView,
   ratingBody,
   ratingResponse,
@@ -47,7 +48,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
   const router = Router();
   const deps = incidentContext(ctx);
   const { knex } = deps;
-  const photos = upload({ field: 'photos', noun: 'photo', types: 'JPEG, PNG, WebP or HEIC', maxBytes: ctx.config.photoMaxBytes, maxFiles: ctx.config.photoMaxFiles });
+  const photos = upload({ field: 'photos', noun: 'photo', types: 'JPEG, PNG, WebP or HEIC', maxBytes: ctx.config.photoMaxBytes, maxFiles: ctx.config.photoMaxFiles, optional: true });
 
   registry.add(router, {
     method: 'get',
@@ -111,6 +112,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     tags: ['incidents', 'public'],
     auth: 'public',
     body: publicReportBody,
+    form: publicReportForm,
     headers: idempotencyHeaders,
     before: [deps.publicLimit, photos],
     responses: { ...intakeResponses, 429: problem('Too many reports from this client') },
@@ -160,7 +162,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     params: publicPhotoParams,
     query: publicPhotoQuery,
     responses: {
-      200: { description: 'The image', contentType: 'image/*' },
+      200: { description: 'The image', schema: binary, contentType: 'image/*' },
       400: problem('No check code given'),
       403: problem('The check code k is not this case\'s'),
       404: problem('No such case number, or no such photo shown'),
@@ -222,7 +224,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     tags: ['incidents'],
     auth: 'session',
     before: [requireUser],
-    responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, 401: problem('Not logged in') },
+    responses: { 200: { description: 'An event stream', schema: z.string(), contentType: 'text/event-stream' }, 401: problem('Not logged in') },
     handler: (_input, req, res) => handleStream(deps.bus, req, res),
   });
 
@@ -300,7 +302,7 @@ export function incidentRoutes(ctx: AppContext, registry: RouteRegistry): Router
     params: photoParams,
     query: photoQuery,
     before: [requireUser],
-    responses: { 200: { description: 'The image', contentType: 'image/*' }, 401: problem('Not logged in'), 404: problem('No such photo in your scope') },
+    responses: { 200: { description: 'The image', schema: binary, contentType: 'image/*' }, 401: problem('Not logged in'), 404: problem('No such photo in your scope') },
     handler: async ({ params, query }, req, res) => {
       const photo = await getPhoto(deps, userOf(req), params.id, params.n, query.size);
       res.type(photo.mediaType).set('Cache-Control', 'private, max-age=86400').send(photo.bytes);

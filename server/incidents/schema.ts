@@ -84,6 +84,14 @@ export const publicReportBody = z
   )
   .meta({ id: 'PublicIncidentReport' });
 
+/** The text fields of a resident's report as a multipart form: the contact as JSON text or as two fields. */
+export const publicReportForm = z.object({
+  ...pointFields,
+  contact: z.string().optional().meta({ description: 'The contact as JSON text, {"name": …, "phone": …, "email": …}; or contact_name and contact_phone' }),
+  contact_name: z.string().max(50).optional(),
+  contact_phone: z.string().max(20).optional(),
+});
+
 /** Body of POST /api/incidents/{id}/actions. */
 export const actionBody = z
   .object({

@@ -8,11 +8,12 @@ import { upload } from '../http/upload.js';
 import { incidentContext } from '../incidents/deps.js';
 import { reportIncident } from '../incidents/intake.js';
 import { uploadedPhotos } from '../photos/upload.js';
-import { jurisdictionQuery, open311Errors, postRequestBody, requestParams, requestsQuery, requestSchema, serviceParams, serviceSchema } from './schema.js';
+import { jurisdictionQuery, open311Errors, postRequestBody, requestParams, requestsQuery, requestSchema, serviceDefinitionSchema, serviceParams, serviceSchema } from './schema.js';
 import { assertJurisdiction, getRequest, listRequests, listServices, serviceDefinition } from './service.js';
 
 const BASE = '/open311/v2';
-const errors = (description: string) => ({ description, schema: open311Errors });
+/** An error response as `sendErrors` sends it: a GeoReport v2 error list, as JSON (not problem+json). */
+const errors = (description: string) => ({ description, schema: open311Errors, contentType: 'application/json' });
 
 /** Send errors as GeoReport v2 wants them: a JSON list of {code, description}, with the HTTP status. */
 function sendErrors(res: express.Response, status: number, description: string) {
@@ -46,7 +47,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
   const deps = incidentContext(ctx);
   const { knex } = deps;
   const form = express.urlencoded({ extended: false, limit: '100kb' });
-  const media = upload({ field: 'media', noun: 'photo', types: 'JPEG, PNG, WebP or HEIC', maxBytes: ctx.config.photoMaxBytes, maxFiles: 1 });
+  const media = upload({ field: 'media', noun: 'photo', types: 'JPEG, PNG, WebP or HEIC', maxBytes: ctx.config.photoMaxBytes, maxFiles: 1, optional: true });
 
   registry.add(router, {
     method: 'get',
@@ -70,7 +71,7 @@ export function open311Routes(ctx: AppContext, registry: RouteRegistry): Router 
     auth: 'public',
     params: serviceParams,
     query: jurisdictionQuery,
-    responses: { 200: { description: 'The definition' }, 404: errors('No such service') },
+    responses: { 200: { description: 'The definition', schema: serviceDefinitionSchema }, 404: errors('No such service') },
     handler: async ({ params, query }) => {
       await assertJurisdiction(knex, query.jurisdiction_id);
       return serviceDefinition(knex, params.code);

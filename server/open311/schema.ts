@@ -70,6 +70,12 @@ export const serviceSchema = z.object({
   group: z.string(),
 });
 
+/** A service definition (GeoReport v2 `services/{code}.json`): no category asks for extra attributes. */
+export const serviceDefinitionSchema = z.object({
+  service_code: z.string(),
+  attributes: z.array(z.never()).meta({ description: 'Always empty: no service takes extra attributes' }),
+});
+
 /** A service request as GeoReport v2 shows it: no personal data. */
 export const requestSchema = z.object({
   service_request_id: z.string(),
@@ -91,5 +97,5 @@ export const requestSchema = z.object({
   media_url: z.string().nullable(),
 });
 
-/** An Open311 error list. */
+/** An Open311 error list (GeoReport v2), sent as application/json with the HTTP status. */
 export const open311Errors = z.array(z.object({ code: z.number().int(), description: z.string() }));

@@ -13,12 +13,19 @@ import {
   planImpact as planImpactSchema,
   planParams,
   planReport as planReportSchema,
+  planDetail,
   planSummary,
   publishResult,
   repairBody,
 } from './schema.js';
 import { createPlan, getPlan, listPlans, planImpact, planReport, publishPlan, repairPlan } from './service.js';
 import { readGeoJson, readGeoPackage, readShapefileZip, type PlanSource } from './source.js';
+
+/** The text fields beside an uploaded plan file. */
+const planFormFields = z.object({
+  title: z.string().max(200).optional(),
+  crs: z.string().max(80).optional().meta({ description: 'The CRS of a GeoJSON file with projected coordinates (a Shapefile has its .prj)' }),
+});
 
 /** Largest plan upload accepted (a zipped Shapefile of a whole city fits). */
 export const MAX_PLAN_UPLOAD = 200 * 1024 * 1024;
@@ -56,7 +63,8 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     auth: 'session',
     before: [planners, upload({ field: 'file', noun: 'file', types: 'a zipped Shapefile, a GeoPackage or GeoJSON', maxBytes: MAX_PLAN_UPLOAD, maxFiles: 1, tooLargeFix: 'split it' })],
     query: createPlanQuery,
-    body: z.union([createPlanBody, z.object({ title: z.string().max(200).optional(), crs: z.string().max(80).optional() }).loose()]),
+    body: z.union([createPlanBody, planFormFields.loose()]),
+    form: planFormFields,
     responses: {
       201: { description: 'The plan and its report', schema: z.object({ id: z.number().int(), report: planReportSchema }) },
       400: problem('Not a FeatureCollection of polygons, missing codes, projected coordinates without a CRS, a bad or damaged Shapefile zip'),
@@ -95,7 +103,7 @@ export function planRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     auth: 'session',
     before: [planners],
     params: planParams,
-    responses: { 200: { description: 'The plan' }, 404: problem('No such plan') },
+    responses: { 200: { description: 'The plan', schema: planDetail }, 404: problem('No such plan') },
     handler: ({ params }) => getPlan(db.knex, params.id),
   });
 

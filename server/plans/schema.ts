@@ -95,6 +95,23 @@ export const planSummary = z
   })
   .meta({ id: 'PlanSummary' });
 
+/** One plan with its proposed grids (GET /api/plans/{id}). */
+export const planDetail = planSummary
+  .extend({
+    features: z.object({
+      type: z.literal('FeatureCollection'),
+      features: z.array(
+        z.object({
+          type: z.literal('Feature'),
+          id: z.string(),
+          properties: z.object({ code: z.string(), name: z.string(), name_en: z.string(), parent_code: z.string().nullable(), valid: z.boolean() }),
+          geometry: z.object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.unknown()) }),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'PlanDetail' });
+
 const moveGroup = z.object({
   total: z.number().int(),
   truncated: z.boolean().meta({ description: 'The list stops at 10,000 items; total counts them all' }),

@@ -74,7 +74,6 @@ export function populationRoutes(ctx: AppContext, registry: RouteRegistry): Rout
     ...session,
     before: [requireUser, upload({ field: 'file', noun: 'file', types: '.csv or .xlsx', maxBytes: MAX_IMPORT_BYTES, maxFiles: 1, tooLargeFix: 'split it', required: true })],
     query: importQuery,
-    bodyContentType: 'multipart/form-data',
     responses: {
       201: { description: 'Every row imported', schema: importReport },
       200: { description: 'Dry run: every row valid, nothing written', schema: importReport },

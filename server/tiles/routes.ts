@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import { publicBaseUrl } from '../http/public_url.js';
 import type { RouteRegistry } from '../http/route.js';
-import { problem } from '../http/schemas.js';
+import { binary, problem } from '../http/schemas.js';
 import { gzipOf, type CachedTile } from './cache.js';
 import { LAYER_NAMES, isLayerName, type LayerName } from './layers.js';
 import { mapConfigSchema, tileJsonParams, tileJsonSchema, tileParams, tileQuery } from './schema.js';
@@ -67,7 +67,7 @@ export function tileRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     params: tileParams,
     query: tileQuery,
     responses: {
-      200: { description: 'The tile (gzip when the client accepts it)', contentType: MVT_TYPE },
+      200: { description: 'The tile (gzip when the client accepts it)', schema: binary, contentType: MVT_TYPE },
       204: { description: 'Nothing in this tile' },
       304: { description: 'The client has this tile (If-None-Match)' },
       400: problem('z/x/y out of range, or a bad filter'),

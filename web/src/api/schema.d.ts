@@ -35,7 +35,9 @@ export interface paths {
       responses: {
         /** @description The tile (gzip when the client accepts it) */
         200: {
-          content: never;
+          content: {
+            "application/vnd.mapbox-vector-tile": string;
+          };
         };
         /** @description Nothing in this tile */
         204: {
@@ -424,6 +426,28 @@ export interface paths {
       requestBody?: {
         content: {
           "application/json": components["schemas"]["IncidentReport"];
+          "multipart/form-data": {
+            category: string;
+            /** @default */
+            description?: string;
+            /** @description Longitude; with lat. May be left out when asset_id or a photo with GPS gives the point. */
+            lon?: number;
+            lat?: number;
+            /**
+             * @description Coordinate system of lon/lat: wgs84 (GPS, default), cgcs2000 (treated as wgs84), gcj02 (Chinese web maps), bd09 (Baidu).
+             * @enum {string}
+             */
+            crs?: "wgs84" | "cgcs2000" | "gcj02" | "bd09";
+            /** @description The asset concerned; its position is used when no lon/lat is given */
+            asset_id?: number;
+            /**
+             * @description patrol (default for chiefs), resident, hotline (default otherwise), superior, media
+             * @enum {string}
+             */
+            source?: "patrol" | "resident" | "hotline" | "superior" | "media";
+            /** @description at most 6 photos (JPEG, PNG, WebP or HEIC) in the form field "photos", at most 8 MB each */
+            photos?: string[];
+          };
         };
       };
       responses: {
@@ -484,6 +508,27 @@ export interface paths {
       requestBody?: {
         content: {
           "application/json": components["schemas"]["PublicIncidentReport"];
+          "multipart/form-data": {
+            category: string;
+            /** @default */
+            description?: string;
+            /** @description Longitude; with lat. May be left out when asset_id or a photo with GPS gives the point. */
+            lon?: number;
+            lat?: number;
+            /**
+             * @description Coordinate system of lon/lat: wgs84 (GPS, default), cgcs2000 (treated as wgs84), gcj02 (Chinese web maps), bd09 (Baidu).
+             * @enum {string}
+             */
+            crs?: "wgs84" | "cgcs2000" | "gcj02" | "bd09";
+            /** @description The asset concerned; its position is used when no lon/lat is given */
+            asset_id?: number;
+            /** @description The contact as JSON text, {"name": …, "phone": …, "email": …}; or contact_name and contact_phone */
+            contact?: string;
+            contact_name?: string;
+            contact_phone?: string;
+            /** @description at most 6 photos (JPEG, PNG, WebP or HEIC) in the form field "photos", at most 8 MB each */
+            photos?: string[];
+          };
         };
       };
       responses: {
@@ -614,7 +659,9 @@ export interface paths {
       responses: {
         /** @description The image */
         200: {
-          content: never;
+          content: {
+            "image/*": string;
+          };
         };
         /** @description No check code given */
         400: {
@@ -743,7 +790,9 @@ export interface paths {
       responses: {
         /** @description An event stream */
         200: {
-          content: never;
+          content: {
+            "text/event-stream": string;
+          };
         };
         /** @description Not logged in */
         401: {
@@ -795,6 +844,23 @@ export interface paths {
       requestBody?: {
         content: {
           "application/json": components["schemas"]["IncidentAction"];
+          "multipart/form-data": {
+            /** @enum {string} */
+            action: "handle" | "escalate" | "dispatch" | "cancel" | "confirm" | "reject" | "merge" | "defer";
+            note?: string;
+            /** @description dispatch: the department code (GET /api/departments) */
+            department?: string;
+            /** @description dispatch: hours the department gets; the category's deadline when absent */
+            deadline_hours?: number;
+            /** @description defer: hours to add to the deadline */
+            hours?: number;
+            /** @description merge: id of the incident this one duplicates */
+            into?: number;
+            /** @description The version you saw; a different current version answers 409 */
+            version?: number;
+            /** @description at most 6 photos (JPEG, PNG, WebP or HEIC) in the form field "photos", at most 8 MB each */
+            photos?: string[];
+          };
         };
       };
       responses: {
@@ -912,7 +978,9 @@ export interface paths {
       responses: {
         /** @description The image */
         200: {
-          content: never;
+          content: {
+            "image/*": string;
+          };
         };
         /** @description Not logged in */
         401: {
@@ -1154,12 +1222,18 @@ export interface paths {
       responses: {
         /** @description The definition */
         200: {
-          content: never;
+          content: {
+            "application/json": {
+              service_code: string;
+              /** @description Always empty: no service takes extra attributes */
+              attributes: unknown[];
+            };
+          };
         };
         /** @description No such service */
         404: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1211,7 +1285,7 @@ export interface paths {
         /** @description Bad parameter */
         400: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1242,6 +1316,30 @@ export interface paths {
             address_string?: string;
             address_id?: string;
           };
+          "multipart/form-data": {
+            service_code: string;
+            lat: number;
+            long: number;
+            /** @default */
+            description?: string;
+            /** Format: uri */
+            media_url?: string;
+            email?: string;
+            first_name?: string;
+            last_name?: string;
+            phone?: string;
+            device_id?: string;
+            account_id?: string;
+            api_key?: string;
+            jurisdiction_id?: string;
+            address_string?: string;
+            address_id?: string;
+            /**
+             * Format: binary
+             * @description one photo (JPEG, PNG, WebP or HEIC) in the form field "media", at most 8 MB each
+             */
+            media?: string;
+          };
         };
       };
       responses: {
@@ -1258,7 +1356,7 @@ export interface paths {
         /** @description Missing or bad field */
         400: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1267,7 +1365,7 @@ export interface paths {
         /** @description The media file is not a JPEG, PNG, WebP or HEIC image */
         415: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1276,7 +1374,7 @@ export interface paths {
         /** @description The location is outside every grid */
         422: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1285,7 +1383,7 @@ export interface paths {
         /** @description Too many requests from this client */
         429: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1334,7 +1432,7 @@ export interface paths {
         /** @description No such request */
         404: {
           content: {
-            "application/problem+json": {
+            "application/json": {
                 code: number;
                 description: string;
               }[];
@@ -1644,6 +1742,17 @@ export interface paths {
           kind: "buildings" | "households" | "residents";
           /** @description Validate only; write nothing */
           dry_run?: "true" | "false";
+        };
+      };
+      requestBody?: {
+        content: {
+          "multipart/form-data": {
+            /**
+             * Format: binary
+             * @description one file (.csv or .xlsx) in the form field "file", at most 20 MB each
+             */
+            file: string;
+          };
         };
       };
       responses: {
@@ -3015,8 +3124,19 @@ export interface paths {
             [key: string]: unknown;
           }) | {
             title?: string;
+            /** @description The CRS of a GeoJSON file with projected coordinates (a Shapefile has its .prj) */
             crs?: string;
             [key: string]: unknown;
+          };
+          "multipart/form-data": {
+            title?: string;
+            /** @description The CRS of a GeoJSON file with projected coordinates (a Shapefile has its .prj) */
+            crs?: string;
+            /**
+             * Format: binary
+             * @description one file (a zipped Shapefile, a GeoPackage or GeoJSON) in the form field "file", at most 200 MB each
+             */
+            file: string;
           };
         };
       };
@@ -3075,7 +3195,9 @@ export interface paths {
       responses: {
         /** @description The plan */
         200: {
-          content: never;
+          content: {
+            "application/json": components["schemas"]["PlanDetail"];
+          };
         };
         /** @description No such plan */
         404: {
@@ -3527,6 +3649,22 @@ export interface paths {
           skip_invalid?: "true" | "false";
           /** @description Only check the rows */
           dry_run?: "true" | "false";
+        };
+      };
+      requestBody?: {
+        content: {
+          "multipart/form-data": {
+            /**
+             * Format: binary
+             * @description one file (CSV, GeoJSON or GeoJSONSeq) in the form field "file", at most 400 MB each
+             */
+            file: string;
+          };
+          "text/csv": string;
+          "application/geo+json": {
+            [key: string]: unknown;
+          };
+          "application/geo+json-seq": string;
         };
       };
       responses: {
@@ -4716,6 +4854,42 @@ export interface components {
       created_at: string;
       updated_at: string;
       published_at: string | null;
+    };
+    PlanDetail: {
+      id: number;
+      title: string;
+      /** @enum {string} */
+      status: "draft" | "published" | "discarded";
+      office_code: string | null;
+      author_user_id: number | null;
+      source: string;
+      source_crs: string;
+      valid: boolean;
+      grids: number;
+      created_at: string;
+      updated_at: string;
+      published_at: string | null;
+      features: {
+        /** @constant */
+        type: "FeatureCollection";
+        features: ({
+            /** @constant */
+            type: "Feature";
+            id: string;
+            properties: {
+              code: string;
+              name: string;
+              name_en: string;
+              parent_code: string | null;
+              valid: boolean;
+            };
+            geometry: {
+              /** @enum {string} */
+              type: "Polygon" | "MultiPolygon";
+              coordinates: unknown[];
+            };
+          })[];
+      };
     };
     PlanImpact: {
       plan_id: number;
