@@ -241,11 +241,12 @@ function nativeOf(statement: Knex.Raw | Knex.QueryBuilder): { sql: string; bindi
 
 /**
  * Run a statement and return its rows. On native PostgreSQL it runs as a named prepared statement, so each
- * pooled connection plans it once (planning a short statement costs as much as running it); inside a
- * transaction and on the embedded database it runs as it is.
+ * pooled connection plans it once (planning a short statement costs as much as running it), in a
+ * transaction too (on the transaction's connection: a prepared statement outlives the transaction, and is
+ * not undone by a rollback); on the embedded database it runs as it is.
  */
 export async function queryPrepared<R = Record<string, any>>(knex: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<R[]> {
-  if (knex.isTransaction || knex.client.config.client !== 'pg') {
+  if (knex.client.config.client !== 'pg') {
     const out = await statement;
     if (Array.isArray(out)) return out;
     if (out && Array.isArray(out.rows)) return out.rows;

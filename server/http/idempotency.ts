@@ -14,6 +14,7 @@ import type { Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { Conflict, Unprocessable } from './errors.js';
+import { queryPrepared } from '../db/connect.js';
 import { sqlClaimKey, sqlKeepAnswer, sqlKeyRow, sqlPurgeExpiredKeys, sqlReleaseKey, type KeyRef } from './idempotency_sql.js';
 
 /** Hours a key and its answer are kept. */
@@ -84,7 +85,7 @@ function send(res: Response, status: number, headers: Record<string, string>, te
 async function claimOrReplay(knex: Knex, res: Response, ref: KeyRef, hash: string): Promise<boolean> {
   // A claim fails while another request holds the key; if that one gives it up meanwhile, claim again.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await sqlClaimKey(knex, { ...ref, hash, ttlHours: IDEMPOTENCY_TTL_HOURS, abandonedSeconds: ABANDONED_SECONDS });
+    const rows = await queryPrepared(knex, sqlClaimKey(knex, { ...ref, hash, ttlHours: IDEMPOTENCY_TTL_HOURS, abandonedSeconds: ABANDONED_SECONDS }));
     if (rows.length) return true;
     const row = await sqlKeyRow(knex, ref, IDEMPOTENCY_TTL_HOURS);
     if (!row) continue;
@@ -139,7 +140,7 @@ export async function answerOnce(knex: Knex, res: Response, req: KeyedRequest, r
   if (!(await claimOrReplay(knex, res, ref, requestHash(req.fields, req.files)))) return;
   let kept = false;
   const keep = async (trx: Knex, answer: Answer) => {
-    await sqlKeepAnswer(trx, ref, { status: answer.status, headers: answer.headers ?? {}, body: JSON.stringify(answer.body) });
+    await queryPrepared(trx, sqlKeepAnswer(trx, ref, { status: answer.status, headers: answer.headers ?? {}, body: JSON.stringify(answer.body) }));
     kept = true;
   };
   let answer: Answer;
