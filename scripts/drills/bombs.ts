@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import initSqlJs from 'sql.js';
 import { manyEntries, shapefileBomb, xlsxBomb, xlsxRows } from '../../test/bombs.js';
+import { login } from './support.js';
 
 const MB = 1024 * 1024;
 const PASSWORD = 'gridwork-demo';
@@ -105,12 +106,8 @@ async function drill(): Promise<void> {
   const { port } = await new Promise<{ port: number }>((resolve) => child.on('message', (m: { type: string; port: number }) => m.type === 'ready' && resolve(m)));
   const pid = child.pid as number;
   const base = `http://127.0.0.1:${port}`;
-  const login = async (username: string) => {
-    const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-    return ((await res.json()) as { token: string }).token;
-  };
-  const chief = await login('chief01');
-  const tokens = { plan: await login('planner'), import: chief, photo: chief };
+  const chief = await login(base, 'chief01', PASSWORD);
+  const tokens = { plan: await login(base, 'planner', PASSWORD), import: chief, photo: chief };
   const url = { plan: `${base}/api/plans`, import: `${base}/api/population/import?kind=buildings`, photo: `${base}/api/incidents` };
   /** The form of an upload: a report with its photo, or the file alone. */
   const formOf = (bomb: Bomb) => {

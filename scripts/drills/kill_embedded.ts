@@ -27,6 +27,7 @@ import type { Feature, FeatureCollection, Polygon, MultiPolygon } from 'geojson'
 import { openDatabase } from '../../server/db/connect.js';
 import { mulberry32 } from '../../server/demo/synthetic.js';
 import { freePort, spawnServer, stopServer, untilHealthy, type ServerProcess } from './child_server.js';
+import { login } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -84,13 +85,6 @@ const run = Date.now().toString(36);
 const random = mulberry32(Number(values.seed));
 const env = { DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', PUBLIC_REPORTS_PER_HOUR: '100000000' };
 const start = () => spawnServer(env, ['--demo']);
-
-/** Log in through the API and answer the bearer token. */
-async function login(username: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-  if (res.status !== 200) throw new Error(`login as ${username} failed (${res.status}): ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
 
 /**
  * A point inside a grid, 10 m or more from its edges: its centroid when it is, else the first of seeded
@@ -184,7 +178,7 @@ try {
   server = start();
   let cleanStartMs = await untilHealthy(base, server, t, 300_000);
   for (let r = 0; r < ROUNDS; r++) {
-    const token = await login(CHIEF);
+    const token = await login(base, CHIEF, PASSWORD);
     const points = await reportPoints();
     const killAfter = Math.round(MIN_MS + random() * (MAX_MS - MIN_MS));
     const sent: Sent[] = [];
@@ -214,7 +208,7 @@ try {
     t = performance.now();
     server = start();
     const reopenMs = await untilHealthy(base, server, t, 300_000);
-    const after = await report('chief', `r${r}-after`, points.chief, await login(CHIEF));
+    const after = await report('chief', `r${r}-after`, points.chief, await login(base, CHIEF, PASSWORD));
     await stopServer(server);
     const checked = await check(sent, r);
     const others = sent.filter((s) => s.status !== 201 && s.status !== 0);

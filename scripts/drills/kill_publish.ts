@@ -29,8 +29,13 @@
 import { parseArgs } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
 import { AREA_LEVELS } from '../../server/areas/levels.js';
-import { sqlGridAt } from '../../server/areas/sql.js';
+import { sqlGridAt, type PlacedTable } from '../../server/areas/sql.js';
+import { ASSET_PLACE } from '../../server/assets/sql.js';
+import { INCIDENT_PLACE } from '../../server/incidents/sql.js';
+import { BUILDING_PLACE } from '../../server/population/sql.js';
+import { PUBLISH_LOCK_KEY } from '../../server/plans/sql_publish.js';
 import { ADMIN_URL, freePort, spawnServer, stopServer, untilHealthy, type ServerProcess } from './child_server.js';
+import { login } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +49,6 @@ const ASSETS = Number(values.assets);
 const INCIDENTS = Number(values.incidents);
 const PASSWORD = 'gridwork-demo';
 const { grid: GRID } = AREA_LEVELS;
-/** The key of the publish's advisory lock (server/plans/sql_publish.ts, sqlPublishLock). */
-const PUBLISH_LOCK = 724190312;
 /** Set on the drill's own sessions, so that the server's are told apart in pg_stat_activity. */
 const APP = 'gridwork_drill';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,13 +60,6 @@ const connect = (name: string) => knexFactory({ client: 'pg', connection: `${url
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const start = (name: string, args: string[] = []) => spawnServer({ DATABASE_URL: urlOf(name), PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production' }, args);
-
-/** Log in through the API and answer the bearer token. */
-async function login(username: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-  if (res.status !== 200) throw new Error(`login as ${username} failed (${res.status}): ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
 
 /** Random points inside the grids in force (seeded, spread by area), as [lon, lat]. */
 async function pointsInGrids(knex: Knex, n: number, seed: number): Promise<[number, number][]> {
@@ -125,7 +121,7 @@ async function makeTemplate(): Promise<{ planId: number; grids: number; replaces
     console.log(`template ${template}: demo office loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const knex = connect(template);
     try {
-      const token = await login('admin');
+      const token = await login(base, 'admin', PASSWORD);
       const categories = (await knex('asset_categories').orderBy('code').pluck('code')) as string[];
       t = performance.now();
       const assets = await pointsInGrids(knex, ASSETS, 1);
@@ -152,7 +148,7 @@ async function makeTemplate(): Promise<{ planId: number; grids: number; replaces
       console.log(`  ${points.length.toLocaleString('en')} incidents reported in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
       const features = await planFeatures(knex);
-      const planner = await login('planner');
+      const planner = await login(base, 'planner', PASSWORD);
       const res = await fetch(`${base}/api/plans?title=drill`, {
         method: 'POST',
         headers: { authorization: `Bearer ${planner}`, 'content-type': 'application/json' },
@@ -208,13 +204,13 @@ async function planRows(knex: Knex, planId: number): Promise<Published & { statu
   };
 }
 
-/** Rows of a placed table not in the grid in force at their point, or not on that grid's version (or its community). */
-async function misplaced(knex: Knex, table: string, point: string, follows: string, community: boolean): Promise<number> {
+/** Rows of a placed table (as its owner describes it) not in the grid in force at their point, or not on that grid's version (or its community). */
+async function misplaced(knex: Knex, place: PlacedTable): Promise<number> {
   const { rows } = await knex.raw(
     `select count(*)::int as n
-       from ${table} x left join lateral (${sqlGridAt(point)}) loc on true
-      where ${follows} and (x.grid_code is distinct from loc.grid_code or x.area_version_id is distinct from loc.area_version_id
-                            ${community ? 'or x.community_code is distinct from loc.community_code' : ''})`,
+       from ${place.table} x left join lateral (${sqlGridAt(place.point)}) loc on true
+      where ${place.follows} and (x.grid_code is distinct from loc.grid_code or x.area_version_id is distinct from loc.area_version_id
+                            ${place.community ? 'or x.community_code is distinct from loc.community_code' : ''})`,
   );
   return rows[0].n;
 }
@@ -250,9 +246,9 @@ async function stateOf(knex: Knex, planId: number, full: Published | undefined):
       expect('assignments ended', p.endedAssignments, 0);
   }
   // In either state: every placed row in the grid in force at its point, on its version.
-  disagree += expect('assets misplaced', await misplaced(knex, 'assets', 'x.geom', 'true', false), 0);
-  disagree += expect('open incidents misplaced', await misplaced(knex, 'incidents', 'x.geom', `x.status in ('open', 'handled')`, true), 0);
-  disagree += expect('buildings misplaced', await misplaced(knex, 'buildings', 'ST_PointOnSurface(x.geom)', 'true', false), 0);
+  disagree += expect('assets misplaced', await misplaced(knex, ASSET_PLACE), 0);
+  disagree += expect('open incidents misplaced', await misplaced(knex, INCIDENT_PLACE), 0);
+  disagree += expect('buildings misplaced', await misplaced(knex, BUILDING_PLACE), 0);
   const { rows } = await knex.raw(
     `select (select count(*)::int from staff_assignments sa where sa.valid_to is null
               and exists (select 1 from areas a where a.code = sa.area_code and a.level = ${GRID})
@@ -294,7 +290,7 @@ async function serverSessions(knex: Knex): Promise<Session[]> {
             exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.objid = :lock and l.granted) as lock
        from pg_stat_activity a
       where a.datname = current_database() and a.application_name <> :app and a.xact_start is not null and a.backend_type = 'client backend'`,
-    { lock: PUBLISH_LOCK, app: APP },
+    { lock: PUBLISH_LOCK_KEY, app: APP },
   );
   return rows.map((r: { pid: number; state: string; query: string; waiting: boolean; lock: boolean }) => ({
     pid: r.pid,
@@ -445,7 +441,7 @@ try {
     let server = start(name);
     try {
       await untilHealthy(base, server, performance.now());
-      const token = await login('planner');
+      const token = await login(base, 'planner', PASSWORD);
       const before = await stateOf(knex, plan.planId, undefined);
       if (before.status !== 'draft' || before.disagree) throw new Error(`the copy is not as made: ${before.status}, ${before.detail.join('; ')}`);
       const row: Row = { round: k, target: '—', killAt: '—', inFlight: '—', answer: '', sessionEnded: '—', state: '', disagree: 0, restart: '—', waited: '—', complaints: 0, again: '—', after: '', leftovers: 0, detail: [] };
@@ -489,7 +485,7 @@ try {
         row.state = state.status;
         row.disagree = state.disagree;
         row.detail.push(...state.detail);
-        const again = await publish(plan.planId, await login('planner'));
+        const again = await publish(plan.planId, await login(base, 'planner', PASSWORD));
         row.again = `${again.status}${again.code ? ` ${again.code}` : ''}`;
         if (!(again.status === 200 || (again.status === 409 && again.code === 'plan_not_draft' && state.status === 'published'))) failed = true;
       }

@@ -40,9 +40,12 @@ export function sqlPlannedMoves(knex: Knex, place: PlacedTable, planId: number, 
   );
 }
 
+/** The key of the advisory lock that serialises publishes (drills look for it in pg_locks). */
+export const PUBLISH_LOCK_KEY = 724190312;
+
 /** Serialise publishes: one at a time per database, inside the transaction. */
 export function sqlPublishLock(knex: Knex): Knex.Raw {
-  return knex.raw(`select pg_advisory_xact_lock(724190312)`);
+  return knex.raw(`select pg_advisory_xact_lock(${PUBLISH_LOCK_KEY})`);
 }
 
 /**
